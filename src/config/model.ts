@@ -1,0 +1,62 @@
+/**
+ * What the configuration loaders produce: the mapping file's settings and every variable binding
+ * (from `env`, `expand`, `files` and `--env-file` files), each with the place it was written so an
+ * error can name file, line, column and key. Values here are references or literals, never
+ * resolved secrets.
+ */
+import type { SourceLocation } from "../errors.js";
+import type { SecretRef, ValueSpec } from "./reference.js";
+
+/** One variable to produce: `NAME: <value>` from a mapping `env`/`files` section or a .env line. */
+export interface Binding {
+  name: string;
+  spec: ValueSpec;
+  origin: SourceLocation;
+}
+
+/** An `expand:` entry: every key of the secret (or of the object a field points to) becomes a variable. */
+export interface ExpandEntry {
+  ref: SecretRef;
+  /** Prepended to each upper-cased, sanitised key ("" when absent). */
+  prefix: string;
+  origin: SourceLocation;
+}
+
+/** A setting with the place it came from (for messages). */
+export interface Located<T> {
+  value: T;
+  origin: SourceLocation;
+}
+
+export type VaultAuthMethod = "token" | "approle";
+
+/** `vault:` section, after `${NAME}` expansion. Absent keys stay undefined (environment fallbacks apply later). */
+export interface VaultFileSettings {
+  address?: Located<string>;
+  namespace?: Located<string>;
+  mount?: Located<string>;
+  caCert?: Located<string>;
+  auth?: {
+    method?: Located<VaultAuthMethod>;
+    token?: Located<string>;
+    roleId?: Located<string>;
+    secretId?: Located<string>;
+    /** Mount path of the auth method (`approle` by default), as the Vault CLI's `-path`. */
+    path?: Located<string>;
+  };
+}
+
+/** `aws:` section, after `${NAME}` expansion. */
+export interface AwsFileSettings {
+  region?: Located<string>;
+}
+
+/** A loaded mapping file. A missing default `envject.yaml` gives an empty mapping with `file` undefined. */
+export interface Mapping {
+  file?: string;
+  vault: VaultFileSettings;
+  aws: AwsFileSettings;
+  env: Binding[];
+  expand: ExpandEntry[];
+  files: Binding[];
+}
