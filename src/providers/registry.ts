@@ -1,0 +1,29 @@
+/**
+ * The list of secret stores: how each provider is created from the mapping file's settings.
+ * Adding a backend is a folder under src/providers/ plus one entry here.
+ */
+import { ConfigError } from "../errors.js";
+import type { Mapping } from "../config/model.js";
+import type { Logger } from "../log/logger.js";
+import type { SecretProvider } from "./provider.js";
+import { VaultProvider } from "./vault/provider.js";
+import { resolveVaultSettings } from "./vault/settings.js";
+
+export interface ProviderSettings {
+  mapping: Mapping;
+  /** `--vault-addr`. */
+  vaultAddr?: string;
+  environ: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
+/** A factory per provider name; each runs only when a reference to that store is read. */
+export function providerFactories(settings: ProviderSettings): Record<"vault" | "aws", () => Promise<SecretProvider>> {
+  return {
+    vault: async () =>
+      new VaultProvider(resolveVaultSettings({ file: settings.mapping.vault, addressFlag: settings.vaultAddr, environ: settings.environ }), settings.logger),
+    aws: async () => {
+      throw new ConfigError("AWS Secrets Manager references are parsed, but the AWS provider is not part of this build yet");
+    },
+  };
+}

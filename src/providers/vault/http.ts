@@ -1,0 +1,186 @@
+/**
+ * A small typed Vault HTTP client on node:http/node:https: one keep-alive agent per client, TLS
+ * always verified (against a custom CA when given; `skipVerify` only from VAULT_SKIP_VERIFY),
+ * per-request timeout, the namespace header on every call, and one redirect hop for standby nodes.
+ * It makes exactly one attempt per call; retrying is the caller's decision (see resolve/retry.ts).
+ * Transport failures become UnavailableError; HTTP statuses are returned, not thrown, so callers
+ * can read Vault's 404 bodies (deleted KV versions carry metadata).
+ */
+import http from "node:http";
+import https from "node:https";
+import { UnavailableError } from "../../errors.js";
+
+export interface VaultHttpOptions {
+  /** Base address, e.g. `https://vault.example.com:8200` (a path prefix is kept). */
+  address: string;
+  namespace?: string;
+  /** PEM bundle to verify the server against (replaces the system CAs, as the Vault CLI does). */
+  ca?: string | Buffer;
+  /** Only from VAULT_SKIP_VERIFY=1|true. */
+  skipVerify?: boolean;
+  timeoutMs?: number;
+}
+
+export interface VaultRequest {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** API path without the `/v1/` prefix, e.g. `secret/data/myapp/db`. Segments are sent as given. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  token?: string;
+}
+
+export interface VaultResponse {
+  status: number;
+  /** Parsed JSON body, or undefined for an empty body (204). */
+  body: unknown;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** The standard envelope of a logical response (fields envject reads). */
+export interface VaultEnvelope {
+  request_id?: string;
+  lease_id?: string;
+  renewable?: boolean;
+  lease_duration?: number;
+  data?: unknown;
+  warnings?: string[] | null;
+  auth?: VaultAuthBlock | null;
+  errors?: string[];
+}
+
+export interface VaultAuthBlock {
+  client_token: string;
+  accessor?: string;
+  policies?: string[];
+  lease_duration: number;
+  renewable: boolean;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export class VaultHttpClient {
+  readonly address: string;
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: VaultHttpOptions) {
+    this.base = new URL(options.address);
+    if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
+      throw new TypeError(`unsupported Vault address scheme ${this.base.protocol}`);
+    }
+    this.address = this.base.origin + this.base.pathname.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.agent =
+      this.base.protocol === "https:"
+        ? new https.Agent({
+            keepAlive: true,
+            ca: options.ca,
+            rejectUnauthorized: !options.skipVerify,
+            maxSockets: 32,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 32 });
+  }
+
+  /** Sends one request and returns its status and parsed body; throws UnavailableError on transport failure. */
+  async request(req: VaultRequest): Promise<VaultResponse> {
+    let url = this.urlFor(req);
+    for (let hop = 0; ; hop++) {
+      const res = await this.send(url, req);
+      // A standby that cannot forward answers 307 with the active node's address.
+      if ((res.status === 307 || res.status === 308) && hop < 2 && typeof res.headers.location === "string") {
+        url = new URL(res.headers.location, url);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Closes idle keep-alive sockets so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private urlFor(req: VaultRequest): URL {
+    const url = new URL(this.base.href);
+    url.pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${req.path.replace(/^\/+/, "")}`;
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    return url;
+  }
+
+  private send(url: URL, req: VaultRequest): Promise<VaultResponse> {
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
+    if (req.token) headers["X-Vault-Token"] = req.token;
+    if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
+    if (payload) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = payload.length;
+    }
+    const what = `${req.method} ${url.pathname}`;
+    const mod = url.protocol === "https:" ? https : http;
+    return new Promise<VaultResponse>((resolve, reject) => {
+      const request = mod.request(url, { method: req.method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            request.destroy();
+            reject(new UnavailableError(`Vault at ${this.address}: response to ${what} is larger than 16 MiB`, { retryable: false }));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("error", (error) => reject(transportError(error, this.address, what)));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          if (text.trim() !== "") {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              // A proxy's HTML error page: keep the status, drop the body (retry decisions use the status).
+              body = undefined;
+              if (res.statusCode! < 300) {
+                reject(new UnavailableError(`Vault at ${this.address} answered ${what} with a body that is not JSON`, { retryable: false }));
+                return;
+              }
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        });
+      });
+      request.setTimeout(this.timeoutMs, () => {
+        request.destroy(Object.assign(new Error(`no answer within ${Math.round(this.timeoutMs / 1000)}s`), { code: "ETIMEDOUT" }));
+      });
+      request.on("error", (error) => reject(transportError(error, this.address, what)));
+      request.end(payload);
+    });
+  }
+}
+
+const TLS_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+]);
+
+/** Maps a socket/TLS error to UnavailableError; certificate failures are not retried (a retry cannot fix them). */
+function transportError(error: Error & { code?: string }, address: string, what: string): UnavailableError {
+  const code = error.code ?? "";
+  if (TLS_CODES.has(code)) {
+    return new UnavailableError(
+      `Vault at ${address}: TLS certificate could not be verified (${code}); give the CA with vault.ca_cert or VAULT_CACERT`,
+      { cause: error, retryable: false },
+    );
+  }
+  const reason = code ? `${code}${error.message && !error.message.includes(code) ? ` ${error.message}` : ""}` : error.message;
+  return new UnavailableError(`Vault at ${address} could not be reached (${what}: ${reason})`, { cause: error, retryable: true });
+}

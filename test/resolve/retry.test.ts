@@ -1,0 +1,66 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { AuthError, UnavailableError } from "../../src/errors.js";
+import { retryUntil } from "../../src/resolve/retry.js";
+
+describe("retryUntil", () => {
+  it("retries retryable failures until the operation succeeds", async () => {
+    let calls = 0;
+    const retries: number[] = [];
+    const result = await retryUntil(
+      async () => {
+        calls++;
+        if (calls < 3) throw new UnavailableError("down", { retryable: true });
+        return "ok";
+      },
+      { deadline: Date.now() + 10_000, initialDelayMs: 1, onRetry: (_e, attempt) => retries.push(attempt) },
+    );
+    assert.equal(result, "ok");
+    assert.equal(calls, 3);
+    assert.deepEqual(retries, [1, 2]);
+  });
+
+  it("does not retry errors that are not retryable", async () => {
+    let calls = 0;
+    await assert.rejects(
+      retryUntil(async () => {
+        calls++;
+        throw new AuthError("denied");
+      }, { deadline: Date.now() + 10_000, initialDelayMs: 1 }),
+      AuthError,
+    );
+    await assert.rejects(
+      retryUntil(async () => {
+        calls++;
+        throw new UnavailableError("bad certificate", { retryable: false });
+      }, { deadline: Date.now() + 10_000, initialDelayMs: 1 }),
+      UnavailableError,
+    );
+    assert.equal(calls, 2);
+  });
+
+  it("gives up at the deadline with a non-retryable UnavailableError that keeps the reason", async () => {
+    let calls = 0;
+    await assert.rejects(
+      retryUntil(async () => {
+        calls++;
+        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (ECONNREFUSED)", { retryable: true });
+      }, { deadline: Date.now() + 150, initialDelayMs: 10, maxDelayMs: 20 }),
+      (e: unknown) => e instanceof UnavailableError && !e.retryable && e.exitCode === 69 && /ECONNREFUSED/.test(e.message) && /start-timeout/.test(e.message),
+    );
+    assert.ok(calls >= 2, `tried ${calls} times`);
+  });
+
+  it("grows the delay exponentially up to the cap", async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    await retryUntil(
+      async () => {
+        if (++calls <= 6) throw new UnavailableError("down");
+        return 1;
+      },
+      { deadline: Date.now() + 60_000, initialDelayMs: 1, maxDelayMs: 8, random: () => 1 - Number.EPSILON, onRetry: (_e, _a, d) => delays.push(Math.round(d)) },
+    );
+    assert.deepEqual(delays, [1, 2, 4, 8, 8, 8]);
+  });
+});
