@@ -1,0 +1,162 @@
+/**
+ * `--env-file` files (PRODUCT.md §2, §4): dotenv syntax, values that may be references or
+ * templates. dotenv.parse() reads the values (never config(): nothing may touch process.env), but
+ * it skips malformed lines without a word and knows no line numbers, so the file is first walked
+ * with dotenv's own line pattern to place every entry and to reject what dotenv would drop.
+ */
+import { readFile } from "node:fs/promises";
+import dotenv from "dotenv";
+import { ConfigError } from "../errors.js";
+import type { SourceLocation } from "../errors.js";
+import type { Binding } from "./model.js";
+import { parseValue } from "./reference.js";
+import type { ParseContext } from "./reference.js";
+import { isValidVariableName } from "./names.js";
+
+/**
+ * dotenv 17's `LINE` pattern (lib/main.js), unchanged except that the separator is captured and
+ * `d` asks for group offsets; adding a capture group does not change what the pattern matches.
+ * Groups: 1 key, 2 separator (`=` or `: `), 3 raw value (quotes included).
+ */
+const DOTENV_LINE =
+  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
+
+/** One `NAME=value` as written: the key and the 1-based line it is on. */
+interface EntryPosition {
+  name: string;
+  line: number;
+}
+
+/** Reads a dotenv file whose values may be references or templates; returns one Binding per
+ *  variable in file order (a later duplicate replaces an earlier one, keeping the later origin).
+ *  Malformed lines and invalid names are ConfigErrors with file:line. `${NAME}` is kept as
+ *  written (no expansion, nothing executed). */
+export async function loadEnvFile(path: string, ctx: ParseContext): Promise<Binding[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(`env file ${why}`, { file: path }, { cause: error });
+  }
+  return parseEnvFile(text, path, ctx);
+}
+
+/** loadEnvFile without the reading: `text` is the file's content, `file` names it in errors. */
+export function parseEnvFile(text: string, file: string, ctx: ParseContext): Binding[] {
+  const positions = locateEntries(text, file);
+  const values = dotenv.parse(text);
+  crossCheck(positions, values, file);
+
+  // A Map keeps the first occurrence's place in the order and takes the later one's value and
+  // line: the same order as dotenv.parse's object, which a later duplicate also overwrites.
+  const byName = new Map<string, Binding>();
+  for (const { name, line } of positions) {
+    const origin: SourceLocation = { file, line, key: name };
+    const value = values[name]!;
+    if (value.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
+    byName.set(name, { name, spec: withLocation(() => parseValue(value, ctx), origin), origin });
+  }
+  return [...byName.values()];
+}
+
+/** Every entry dotenv will read, with its line; throws on lines dotenv would silently skip. */
+function locateEntries(raw: string, file: string): EntryPosition[] {
+  // dotenv normalises line breaks the same way before matching, so offsets agree with its view.
+  const text = raw.replace(/\r\n?/g, "\n");
+  const lineOf = lineIndex(text);
+  const at = (offset: number, key?: string): SourceLocation => ({ file, line: lineOf(offset), key });
+  const entries: EntryPosition[] = [];
+  let covered = 0;
+  DOTENV_LINE.lastIndex = 0;
+  for (let m = DOTENV_LINE.exec(text); m !== null; m = DOTENV_LINE.exec(text)) {
+    rejectUnreadLines(text, covered, m.index, at);
+    const name = m[1]!;
+    const keyOffset = m.indices![1]![0];
+    // dotenv lets `\s` run across line breaks between the key, the separator and the value, so
+    // `FOO:` followed by `BAR=1` would give FOO the value "BAR=1": almost surely a mistake.
+    const separator = m[2]!;
+    const valueLead = m[3]?.match(/^\s*/)?.[0] ?? "";
+    if (separator.includes("\n") || valueLead.includes("\n")) {
+      throw new ConfigError("the value must start on the same line as its name (write NAME= for an empty value)", at(keyOffset, name));
+    }
+    if (!isValidVariableName(name)) {
+      throw new ConfigError("invalid variable name: names are a letter or _ followed by letters, digits and _", at(keyOffset, name));
+    }
+    rejectSurprisingValue(text, m, at(keyOffset, name));
+    // dotenv.parse assigns to a plain object, where this name sets the prototype instead.
+    if (name === "__proto__") throw new ConfigError("the name __proto__ is not supported", at(keyOffset, name));
+    entries.push({ name, line: lineOf(keyOffset) });
+    covered = m.index + m[0].length;
+  }
+  rejectUnreadLines(text, covered, text.length, at);
+  return entries;
+}
+
+/**
+ * Two values dotenv reads without complaint but almost never as meant: a `#` glued to an unquoted
+ * value (`DB=vault://secret/db#password`, `COLOR=#fff`) starts a comment and silently cuts the
+ * value, and an opening quote without its closing one is kept as a character of the value.
+ */
+function rejectSurprisingValue(text: string, m: RegExpExecArray, location: SourceLocation): void {
+  const value = m[3];
+  const quoted = value !== undefined && /^(['"`])[\s\S]*\1$/.test(value.trim());
+  const end = m.indices![3]?.[1] ?? m.indices![2]![1];
+  if (text[end] === "#" && !quoted && !/\s/.test(text[end - 1] ?? "")) {
+    throw new ConfigError('a "#" right after a value starts a comment in a .env file, which would cut the value short; quote the value (NAME="…#…")', location);
+  }
+  if (value !== undefined && !quoted && /^\s*['"`]/.test(value)) {
+    throw new ConfigError("the value opens a quote it does not close (on this line or a later one)", location);
+  }
+}
+
+/** Text between two entries may only hold blank lines and comments; anything else dotenv would drop. */
+function rejectUnreadLines(text: string, from: number, to: number, at: (offset: number) => SourceLocation): void {
+  let offset = from;
+  for (const line of text.slice(from, to).split("\n")) {
+    const content = line.trim();
+    if (content !== "" && !content.startsWith("#")) {
+      // The line itself is not quoted: it may hold a value.
+      throw new ConfigError("not a NAME=value line, a comment or a blank line", at(offset + line.indexOf(content)));
+    }
+    offset += line.length + 1;
+  }
+}
+
+/** Offset → 1-based line number. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
+/** The walk mirrors dotenv's pattern; if a future dotenv reads the file differently, say so rather than guess. */
+function crossCheck(positions: EntryPosition[], values: Record<string, string>, file: string): void {
+  const walked = new Set(positions.map((p) => p.name));
+  const parsed = Object.keys(values);
+  const missing = parsed.filter((k) => !walked.has(k));
+  const extra = [...walked].filter((k) => !Object.hasOwn(values, k));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new ConfigError(`dotenv and envject disagree on the variables of this file (${[...missing, ...extra].join(", ")}); please report this`, { file });
+  }
+}
+
+/** Gives a location-less ConfigError from the reference parser this entry's location. */
+function withLocation<T>(parse: () => T, origin: SourceLocation): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Loading the mapping file (PRODUCT.md §2): `envject.yaml`, or a JSON file, which is read by the
+ * same YAML 1.2 parser so that every error, JSON's included, has a line and a column.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import * as v from "valibot";
+import { LineCounter, parseDocument } from "yaml";
+import { ConfigError } from "../errors.js";
+import type { SourceLocation } from "../errors.js";
+import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthMethod, VaultFileSettings } from "./model.js";
+import { parseReference, parseValue } from "./reference.js";
+import type { ParseContext } from "./reference.js";
+import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
+import type { MappingFileData, PathKey, VariableEntry } from "./schema.js";
+
+export interface LoadMappingOptions {
+  /** envject's own environment, for ${NAME} in vault:/aws: and for VAULT_MOUNT_POINT. */
+  environ: NodeJS.ProcessEnv;
+  /** true when the path was given explicitly (-c/--config): then a missing file is a ConfigError;
+   *  when false (the default `envject.yaml` lookup) a missing file yields an empty mapping. */
+  explicit: boolean;
+}
+
+/** Reads, parses and validates a mapping file (YAML, or JSON by content/extension) into a Mapping;
+ *  every problem is a ConfigError (exit 65) carrying file, line, column and the offending key. */
+export async function loadMapping(path: string, options: LoadMappingOptions): Promise<Mapping> {
+  const text = await readMappingFile(path, options.explicit);
+  if (text === undefined) return emptyMapping(undefined);
+  return parseMapping(text, path, options.environ);
+}
+
+/** The default KV mount for vault_secret_var(): file `vault.mount` → VAULT_MOUNT_POINT → "secret". */
+export function defaultMountFor(mapping: Mapping, environ: NodeJS.ProcessEnv): string {
+  // Same precedence and normalisation as the Vault settings, so both agree on "the configured mount".
+  const fromEnv = environ.VAULT_MOUNT_POINT?.trim() ? environ.VAULT_MOUNT_POINT : undefined;
+  const mount = (mapping.vault.mount?.value || fromEnv || "secret").replace(/^\/+|\/+$/g, "");
+  return mount || "secret";
+}
+
+async function readMappingFile(path: string, explicit: boolean): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit) return undefined;
+    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(`mapping file ${why}`, { file: path }, { cause: error });
+  }
+}
+
+function emptyMapping(file: string | undefined): Mapping {
+  return { file, vault: {}, aws: {}, env: [], expand: [], files: [] };
+}
+
+/** JSON is YAML 1.2, so one parser reads both; the content (not the name) decides which word the
+ *  syntax messages use. */
+function formatOf(text: string): "JSON" | "YAML" {
+  return /^\s*[{[]/.test(text) ? "JSON" : "YAML";
+}
+
+function parseMapping(raw: string, file: string, environ: NodeJS.ProcessEnv): Mapping {
+  // A byte-order mark is invisible to the user; dropping it keeps line 1's columns right.
+  const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: "1.2",
+    schema: "core",
+    // yaml would print a process warning for a collection used as a key; the key is rejected anyway.
+    logLevel: "error",
+  });
+  const source = new SourceMap(file, doc, lineCounter);
+  // Warnings (an unknown `!tag`, say) would silently change a value's meaning: treat them as errors.
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new ConfigError(`${formatOf(text)} syntax error: ${problem.message}`, source.locateOffset(problem.pos[0]));
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses alias bombs here ("Excessive alias count").
+    throw new ConfigError(`${formatOf(text)} cannot be read: ${(error as Error).message}`, { file }, { cause: error });
+  }
+  if (data === null || data === undefined) return emptyMapping(file);
+
+  const result = v.safeParse(mappingFileSchema(environ), data, { message: fallbackMessage });
+  if (!result.success) throw issuesToConfigError(result.issues, source);
+  return buildMapping(result.output, source, environ);
+}
+
+function buildMapping(data: MappingFileData, source: SourceMap, environ: NodeJS.ProcessEnv): Mapping {
+  const mapping = emptyMapping(source.file);
+  mapping.vault = vaultSettings(data.vault ?? undefined, source);
+  mapping.aws = awsSettings(data.aws ?? undefined, source);
+  const ctx: ParseContext = { defaultMount: defaultMountFor(mapping, environ) };
+  mapping.env = bindings("env", data.env ?? [], source, ctx);
+  mapping.files = bindings("files", data.files ?? [], source, ctx);
+  mapping.expand = (data.expand ?? []).map((entry, i) => expandEntry(entry, i, source, ctx));
+
+  // Both sections end up as variables of the child; one name cannot be both.
+  const inEnv = new Set(mapping.env.map((b) => b.name));
+  for (const b of mapping.files) {
+    if (inEnv.has(b.name)) {
+      throw new ConfigError(`${b.name} is in both env and files; a variable can come from only one of them`, source.locate(["files", b.name], "key"));
+    }
+  }
+  return mapping;
+}
+
+type VaultData = NonNullable<MappingFileData["vault"]>;
+
+function vaultSettings(data: VaultData | undefined, source: SourceMap): VaultFileSettings {
+  const settings: VaultFileSettings = {};
+  if (!data) return settings;
+  const at = <T>(key: string, value: T): Located<T> => ({ value, origin: source.locate(["vault", key]) });
+  if (data.address !== undefined) settings.address = at("address", data.address);
+  if (data.namespace !== undefined) settings.namespace = at("namespace", data.namespace);
+  if (data.mount !== undefined) settings.mount = at("mount", data.mount);
+  // Relative to the mapping file, so a checked-in file works from any working directory.
+  if (data.ca_cert !== undefined) settings.caCert = at("ca_cert", resolve(dirname(source.file), data.ca_cert));
+  const auth = data.auth ?? undefined;
+  if (auth) {
+    const a: NonNullable<VaultFileSettings["auth"]> = {};
+    const atAuth = <T>(key: string, value: T): Located<T> => ({ value, origin: source.locate(["vault", "auth", key]) });
+    if (auth.method !== undefined) a.method = atAuth<VaultAuthMethod>("method", auth.method);
+    if (auth.token !== undefined) a.token = atAuth("token", auth.token);
+    if (auth.role_id !== undefined) a.roleId = atAuth("role_id", auth.role_id);
+    if (auth.secret_id !== undefined) a.secretId = atAuth("secret_id", auth.secret_id);
+    if (auth.path !== undefined) a.path = atAuth("path", auth.path);
+    settings.auth = a;
+  }
+  return settings;
+}
+
+function awsSettings(data: NonNullable<MappingFileData["aws"]> | undefined, source: SourceMap): AwsFileSettings {
+  if (data?.region === undefined) return {};
+  return { region: { value: data.region, origin: source.locate(["aws", "region"]) } };
+}
+
+function bindings(section: "env" | "files", entries: VariableEntry[], source: SourceMap, ctx: ParseContext): Binding[] {
+  return entries.map(({ name, value }) => {
+    const path = [section, name];
+    const origin = source.locate(path);
+    // Numbers and booleans keep the spelling the user wrote: `1.10` stays "1.10", not "1.1".
+    const text = typeof value === "string" ? value : (source.scalarSource(path) ?? String(value));
+    if (text.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
+    return { name, spec: located(() => parseValue(text, ctx), origin), origin };
+  });
+}
+
+function expandEntry(entry: { from: string; prefix?: string | undefined }, index: number, source: SourceMap, ctx: ParseContext): ExpandEntry {
+  const origin = source.locate(["expand", index, "from"]);
+  const ref = located(() => parseReference(entry.from, ctx), origin);
+  if (!ref) throw new ConfigError("expand: from must be a reference (vault://…, aws-sm://… or a Secrets Manager ARN)", origin);
+  return { ref, prefix: entry.prefix ?? "", origin };
+}
+
+/** Runs a parser whose ConfigErrors have no location, and gives them this one. */
+function located<T>(parse: () => T, origin: SourceLocation): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Environment variable names (PRODUCT.md §4): what a name may look like, and how an `expand:`
+ * secret key becomes one. POSIX shells accept only these names, and a child started through
+ * `--shell` would silently lose any other.
+ */
+
+/** The name rule of PRODUCT.md §4: a letter or underscore, then letters, digits and underscores. */
+export const VARIABLE_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** True when `name` is a variable name the child may receive. */
+export function isValidVariableName(name: string): boolean {
+  return VARIABLE_NAME.test(name);
+}
+
+/**
+ * `expand:` key → variable name: prefix + key upper-cased with every [^A-Z0-9_] replaced by "_".
+ * One underscore per character (code point), not per UTF-16 unit. The result is not checked:
+ * with an empty prefix a key such as `1st` gives `1ST`, so callers test it with
+ * isValidVariableName and report the key.
+ */
+export function expandedVariableName(prefix: string, key: string): string {
+  return prefix + key.toUpperCase().replace(/[^A-Z0-9_]/gu, "_");
+}

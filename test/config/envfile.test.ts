@@ -1,0 +1,307 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import dotenv from "dotenv";
+import fc from "fast-check";
+import { ConfigError } from "../../src/errors.js";
+import { loadEnvFile, parseEnvFile } from "../../src/config/envfile.js";
+import type { Binding } from "../../src/config/model.js";
+
+const ctx = { defaultMount: "secret" };
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "envject-envfile-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function fixture(content: string): Promise<string> {
+  const path = join(await tempDir(), ".env");
+  await writeFile(path, content);
+  return path;
+}
+
+function literals(bindings: Binding[]): Record<string, string> {
+  return Object.fromEntries(bindings.map((b) => [b.name, b.spec.kind === "literal" ? b.spec.value : `<${b.spec.kind}>`]));
+}
+
+function lines(bindings: Binding[]): Record<string, number | undefined> {
+  return Object.fromEntries(bindings.map((b) => [b.name, b.origin.line]));
+}
+
+async function envFileError(content: string): Promise<ConfigError> {
+  const path = await fixture(content);
+  try {
+    await loadEnvFile(path, ctx);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.exitCode, 65);
+    assert.equal(error.location?.file, path);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("--env-file: dotenv syntax", () => {
+  it("reads every form dotenv 17 reads, with the line each key is on", async () => {
+    const content = [
+      "# a comment",
+      "",
+      "PLAIN=value",
+      "export EXPORTED=yes",
+      "COLON: with colon",
+      "SPACED = around equals  ",
+      "SINGLE='single # not a comment'",
+      'DOUBLE="line\\nbreak"',
+      "BACKTICK=`it's \"quoted\"`",
+      "INLINE=value # trailing comment",
+      "EMPTY=",
+      'MULTI="first',
+      "second",
+      'third"',
+      "  INDENTED=ok",
+      "AFTER=multi",
+      "",
+    ].join("\n");
+    const path = await fixture(content);
+    const bindings = await loadEnvFile(path, ctx);
+    assert.deepEqual(literals(bindings), dotenv.parse(content));
+    assert.deepEqual(literals(bindings), {
+      PLAIN: "value",
+      EXPORTED: "yes",
+      COLON: "with colon",
+      SPACED: "around equals",
+      SINGLE: "single # not a comment",
+      DOUBLE: "line\nbreak",
+      BACKTICK: "it's \"quoted\"",
+      INLINE: "value",
+      EMPTY: "",
+      MULTI: "first\nsecond\nthird",
+      INDENTED: "ok",
+      AFTER: "multi",
+    });
+    assert.deepEqual(lines(bindings), {
+      PLAIN: 3,
+      EXPORTED: 4,
+      COLON: 5,
+      SPACED: 6,
+      SINGLE: 7,
+      DOUBLE: 8,
+      BACKTICK: 9,
+      INLINE: 10,
+      EMPTY: 11,
+      MULTI: 12,
+      INDENTED: 15,
+      AFTER: 16,
+    });
+    assert.deepEqual(bindings[0]!.origin, { file: path, line: 3, key: "PLAIN" });
+  });
+
+  it("CRLF and CR line endings count lines like LF", async () => {
+    const bindings = await loadEnvFile(await fixture("A=1\r\n\r\nB=2\rC=3\r\n"), ctx);
+    assert.deepEqual(literals(bindings), { A: "1", B: "2", C: "3" });
+    assert.deepEqual(lines(bindings), { A: 1, B: 3, C: 4 });
+  });
+
+  it("an empty file or one with only comments has no bindings", async () => {
+    assert.deepEqual(await loadEnvFile(await fixture(""), ctx), []);
+    assert.deepEqual(await loadEnvFile(await fixture("# only\n\n   # comments\n"), ctx), []);
+  });
+
+  it("a later duplicate replaces the earlier one and keeps its own line", async () => {
+    const bindings = await loadEnvFile(await fixture("A=first\nB=b\nA=second\n"), ctx);
+    assert.deepEqual(
+      bindings.map((b) => [b.name, b.spec.kind === "literal" && b.spec.value, b.origin.line]),
+      [
+        ["A", "second", 3],
+        ["B", "b", 2],
+      ],
+    );
+  });
+});
+
+describe("--env-file: values are literals, references or templates", () => {
+  it("parses references and templates, keeps ${NAME} as written", async () => {
+    const content = [
+      'DB_PASSWORD="vault://secret/myapp/db#password"',
+      "ALSO=vault://secret/myapp/db?version=2 # a comment after a space",
+      "STRIPE='aws-sm://prod/stripe#api_key'",
+      "URL=\"postgres://{{ vault('secret/db#user') }}@db/app\"",
+      "HOME_COPY=${HOME}",
+      "SHELLISH=$(whoami)",
+      "KEPT=literal:vault://not/a/ref",
+    ].join("\n");
+    const bindings = await loadEnvFile(await fixture(content), ctx);
+    assert.deepEqual(
+      bindings.map((b) => [b.name, b.spec.kind]),
+      [
+        ["DB_PASSWORD", "ref"],
+        ["ALSO", "ref"],
+        ["STRIPE", "ref"],
+        ["URL", "template"],
+        ["HOME_COPY", "literal"],
+        ["SHELLISH", "literal"],
+        ["KEPT", "literal"],
+      ],
+    );
+    const ref = bindings[0]!.spec;
+    assert.equal(ref.kind === "ref" && ref.ref.raw, "vault://secret/myapp/db#password");
+    assert.deepEqual(literals(bindings).HOME_COPY, "${HOME}");
+    assert.deepEqual(literals(bindings).SHELLISH, "$(whoami)");
+    assert.deepEqual(literals(bindings).KEPT, "vault://not/a/ref");
+  });
+
+  it("a malformed reference is a ConfigError at its line, naming the variable", async () => {
+    const e = await envFileError("OK=1\nDB_PASSWORD=vault://\n");
+    assert.equal(e.location?.line, 2);
+    assert.equal(e.location?.key, "DB_PASSWORD");
+    assert.match(e.message, /:2 \(DB_PASSWORD\)/);
+  });
+
+  it("an unknown template function is a ConfigError at its line", async () => {
+    const e = await envFileError("A=1\n\nB=\"{{ nope('x') }}\"\n");
+    assert.equal(e.location?.line, 3);
+    assert.equal(e.location?.key, "B");
+  });
+
+  it("a NUL in a value is a ConfigError", async () => {
+    const e = await envFileError("A=x\0y\n");
+    assert.equal(e.location?.line, 1);
+  });
+});
+
+describe("--env-file: errors dotenv would swallow", () => {
+  it("a malformed line is a ConfigError with its line, without quoting it", async () => {
+    const e = await envFileError("A=1\nB=2\nthis line hunter2 is not an entry\nC=3\n");
+    assert.equal(e.location?.line, 3);
+    assert.match(e.message, /:3: /);
+    assert.ok(!e.message.includes("hunter2"), e.message);
+  });
+
+  for (const [what, line] of [
+    ["KEY:value without a space", "KEY:value"],
+    ["a bare word", "JUSTAKEY"],
+    ["a shell command", "source ./other.env"],
+    ["two keys on a line", "A B=1"],
+    ["a line starting with =", "=value"],
+  ]) {
+    it(`${what} is rejected`, async () => {
+      const e = await envFileError(`FIRST=1\n${line}\nLAST=1\n`);
+      assert.equal(e.location?.line, 2);
+    });
+  }
+
+  it("dotenv's dots and dashes in names are rejected with the name's line", async () => {
+    for (const name of ["my.var", "MY-VAR", "1ST"]) {
+      const e = await envFileError(`# header\nOK=1\n${name}=x\n`);
+      assert.equal(e.location?.line, 3, name);
+      assert.equal(e.location?.key, name);
+      assert.match(e.message, /invalid variable name/);
+    }
+  });
+
+  it("a value on the line after `KEY:` is rejected rather than read as KEY's value", async () => {
+    const e = await envFileError("A=1\nKEY:\nB=2\n");
+    assert.equal(e.location?.line, 2);
+    assert.equal(e.location?.key, "KEY");
+    const e2 = await envFileError("KEY=\n'quoted on the next line'\n");
+    assert.equal(e2.location?.line, 1);
+  });
+
+  it("a # glued to an unquoted value is rejected: dotenv would cut the value there", async () => {
+    for (const line of ["DB=vault://secret/db#password", "COLOR=#fff", "K: a#b"]) {
+      const e = await envFileError(`A=1\n${line}\n`);
+      assert.equal(e.location?.line, 2, line);
+      assert.match(e.message, /quote the value/);
+    }
+    // Quoted, or after whitespace, the # means what dotenv says.
+    const ok = await loadEnvFile(await fixture('A="x#y"\nB=x #comment\nC="x"#comment\nD= #comment\n'), ctx);
+    assert.deepEqual(literals(ok), { A: "x#y", B: "x", C: "x", D: "" });
+  });
+
+  it("an opening quote without its closing one is rejected", async () => {
+    for (const content of ['A=1\nB="unterminated\n', "A=1\nB='open\nC=2\n", 'A=1\nB="x" trailing\n']) {
+      const e = await envFileError(content);
+      assert.equal(e.location?.line, 2, content);
+      assert.equal(e.location?.key, "B");
+    }
+  });
+
+  it("a missing file is a ConfigError naming it", async () => {
+    const path = join(await tempDir(), "missing.env");
+    await assert.rejects(loadEnvFile(path, ctx), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.location?.file, path);
+      assert.match(e.message, /does not exist/);
+      return true;
+    });
+  });
+
+  it("a directory is a ConfigError naming it", async () => {
+    const dir = join(await tempDir(), "dir.env");
+    await mkdir(dir);
+    await assert.rejects(loadEnvFile(dir, ctx), (e: unknown) => e instanceof ConfigError && e.location?.file === dir);
+  });
+});
+
+describe("--env-file: agreement with dotenv.parse (property)", () => {
+  const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/).filter((n) => n !== "__proto__");
+  const chars = (set: string) => fc.string({ unit: fc.constantFrom(...set.split("")), maxLength: 12 });
+  // Values that cannot turn into a reference or a template, so every binding is a literal.
+  const unquoted = chars("abZ09 -_./@=$:!").filter((v) => !/^\s*['"`]/.test(v));
+  const doubleQuoted = fc.array(fc.constantFrom("a", "Z", " ", "#", "=", "'", "`", ":", "\\n", "\n", "-"), { maxLength: 10 }).map((p) => `"${p.join("")}"`);
+  const singleQuoted = fc.array(fc.constantFrom("a", "Z", " ", "#", "=", '"', "`", ":", "\n", "$"), { maxLength: 10 }).map((p) => `'${p.join("")}'`);
+  const backtick = fc.array(fc.constantFrom("a", "Z", " ", "#", '"', "'", "\n"), { maxLength: 10 }).map((p) => `\`${p.join("")}\``);
+  const entry = fc.record({
+    name,
+    lead: fc.constantFrom("", "  ", "export ", "\t"),
+    sep: fc.constantFrom("=", " = ", ": ", "= "),
+    value: fc.oneof(unquoted, doubleQuoted, singleQuoted, backtick),
+    comment: fc.constantFrom("", " # note", "   #x"),
+  });
+  const filler = fc.constantFrom("", "# comment", "   ", "  # indented comment with 'quote'");
+  const file = fc.array(fc.tuple(fc.array(filler, { maxLength: 2 }), entry), { maxLength: 8 });
+
+  it("names and values equal dotenv.parse's; lines point at each key", () => {
+    fc.assert(
+      fc.property(file, fc.constantFrom("\n", "\r\n"), (items, eol) => {
+        const out: string[] = [];
+        const expectedLine = new Map<string, number>();
+        for (const [fillers, e] of items) {
+          out.push(...fillers);
+          // The key's line: one past the lines written so far (values may span several).
+          expectedLine.set(e.name, out.length === 0 ? 1 : out.join("\n").split("\n").length + 1);
+          out.push(`${e.lead}${e.name}${e.sep}${e.value}${e.comment}`);
+        }
+        const text = out.join(eol) + eol;
+        const bindings = parseEnvFile(text, "gen.env", ctx);
+        const parsed = dotenv.parse(text);
+        assert.deepEqual(bindings.map((b) => b.name), Object.keys(parsed));
+        assert.deepEqual(literals(bindings), parsed);
+        assert.deepEqual(lines(bindings), Object.fromEntries(expectedLine));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("arbitrary text never throws anything but ConfigError", () => {
+    const dotenvish = fc.string({ unit: fc.constantFrom(..."AB_ab1.-=:#'\"` \t\n\r\\{}$/".split("")), maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(dotenvish, fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 })), (text) => {
+        try {
+          const bindings = parseEnvFile(text, "any.env", ctx);
+          for (const b of bindings) assert.ok(b.origin.line !== undefined && b.origin.line >= 1);
+        } catch (error) {
+          assert.ok(error instanceof ConfigError, `${String(error)} for ${JSON.stringify(text)}`);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
