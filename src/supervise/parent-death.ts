@@ -1,0 +1,48 @@
+/**
+ * "No child outlives envject", for the one exit Node cannot observe: SIGKILL (the OOM killer,
+ * `docker kill`, a supervisor's last resort). On Linux the kernel can deliver a signal to a
+ * process when its parent dies (prctl PR_SET_PDEATHSIG); util-linux's `setpriv --pdeathsig`
+ * sets it and then execs the command, so the child keeps the PID envject spawned.
+ *
+ * What remains uncovered, by design of the kernel feature:
+ * - grandchildren: the death signal reaches only the process envject started. An app that forks
+ *   workers must stop them itself; in containers run with `docker run --init` (or tini) so an init
+ *   reaps and signals orphans — Node cannot reap processes it did not spawn.
+ * - set-user-ID/-group or file-capability programs: the kernel clears the death signal when one is
+ *   executed, so such a command is not covered.
+ * - platforms without it (macOS, BSD) or hosts without `setpriv` (old util-linux, minimal images):
+ *   the command is spawned directly and only ordinary exits of envject stop it.
+ */
+import { spawnSync } from "node:child_process";
+import { platform } from "node:process";
+import type { CommandLine } from "./command.js";
+import { findExecutable } from "./command.js";
+
+let cached: { path: string | undefined } | undefined;
+
+/** The path of a `setpriv` that supports `--pdeathsig`, found on envject's own PATH, or undefined (non-Linux, absent, too old). */
+export function findSetpriv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (platform !== "linux") return undefined;
+  if (cached && env === process.env) return cached.path;
+  const path = probe(env);
+  if (env === process.env) cached = { path };
+  return path;
+}
+
+/** Wraps `line` as `setpriv --pdeathsig SIGKILL -- <file> <args>`, so the child is killed if envject dies without cleaning up. */
+export function withParentDeathSignal(line: CommandLine, setpriv: string): CommandLine {
+  return { file: setpriv, args: ["--pdeathsig", "SIGKILL", "--", line.file, ...line.args] };
+}
+
+function probe(env: NodeJS.ProcessEnv): string | undefined {
+  let path: string;
+  try {
+    path = findExecutable("setpriv", env);
+  } catch {
+    return undefined;
+  }
+  // util-linux before 2.33 has setpriv without --pdeathsig: it would fail every start with a usage
+  // error, so check the option is there once per process rather than trusting the file's presence.
+  const help = spawnSync(path, ["--help"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
+  return help.status === 0 && help.stdout.includes("--pdeathsig") ? path : undefined;
+}

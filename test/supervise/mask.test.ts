@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import type { Transform } from "node:stream";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { createMaskStream, MASK, maskText } from "../../src/supervise/mask.js";
+
+/** Writes `chunks` one by one, ends the stream and returns everything it produced. */
+async function through(stream: Transform, chunks: readonly Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  stream.on("data", (d: Buffer) => out.push(d));
+  const ended = new Promise((resolve) => stream.once("end", resolve));
+  for (const chunk of chunks) stream.write(chunk);
+  stream.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
+function mask(chunks: readonly (string | Buffer)[], secrets: readonly string[]): Promise<Buffer> {
+  return through(
+    createMaskStream(() => secrets),
+    chunks.map((c) => (typeof c === "string" ? Buffer.from(c, "utf8") : c)),
+  );
+}
+
+/** Independent reference: scan the bytes left to right, masking the longest secret starting at each position. */
+function reference(bytes: Buffer, secrets: readonly string[]): Buffer {
+  const needles = secrets.filter((s) => s !== "").map((s) => Buffer.from(s, "utf8"));
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let best = 0;
+    for (const n of needles) if (n.length > best && bytes.subarray(i, i + n.length).equals(n)) best = n.length;
+    if (best > 0) {
+      out.push(Buffer.from(MASK));
+      i += best;
+    } else {
+      out.push(bytes.subarray(i, i + 1));
+      i += 1;
+    }
+  }
+  return Buffer.concat(out);
+}
+
+function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(start, p));
+    start = p;
+  }
+  return chunks;
+}
+
+describe("mask stream", () => {
+  it("replaces every occurrence of every secret with *****", async () => {
+    const out = await mask(["user=admin pass=hunter2 again hunter2, token=abc123\n"], ["hunter2", "abc123"]);
+    assert.equal(out.toString("utf8"), `user=admin pass=${MASK} again ${MASK}, token=${MASK}\n`);
+  });
+
+  it("hides a secret that contains another one whole (longest first)", async () => {
+    const out = await mask(["[abcdef] [abc]"], ["abc", "abcdef"]);
+    assert.equal(out.toString("utf8"), `[${MASK}] [${MASK}]`);
+  });
+
+  it("masks a secret split across chunk boundaries, including inside a multi-byte character", async () => {
+    const secret = "pässwörd-€";
+    const bytes = Buffer.from(`before ${secret} after`, "utf8");
+    const start = bytes.indexOf(Buffer.from(secret, "utf8"));
+    // Cut after each byte of the secret, so every boundary (also mid-character) is exercised.
+    for (let cut = start + 1; cut < start + Buffer.byteLength(secret); cut++) {
+      const out = await mask([bytes.subarray(0, cut), bytes.subarray(cut)], [secret]);
+      assert.equal(out.toString("utf8"), `before ${MASK} after`, `cut at ${cut}`);
+    }
+    const oneByteChunks = [...bytes].map((b) => Buffer.from([b]));
+    assert.equal((await mask(oneByteChunks, [secret])).toString("utf8"), `before ${MASK} after`);
+  });
+
+  it("passes binary output through byte for byte", async () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const bytes = Buffer.concat([all, all.reverse(), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]);
+    assert.deepEqual(await mask([bytes.subarray(0, 100), bytes.subarray(100)], ["not-in-there"]), bytes);
+    assert.deepEqual(await mask([bytes], []), bytes);
+  });
+
+  it("passes output on at once, holding back only a tail that may begin a secret", async () => {
+    const stream = createMaskStream(() => ["password"]);
+    const seen: string[] = [];
+    stream.on("data", (d: Buffer) => seen.push(d.toString("latin1")));
+    stream.write(Buffer.from("hello pass"));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen, ["hello "]);
+    stream.write(Buffer.from("port\n"));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen, ["hello ", "passport\n"]);
+    stream.write(Buffer.from("x pa"));
+    const ended = new Promise((r) => stream.once("end", r));
+    stream.end();
+    await ended;
+    assert.deepEqual(seen, ["hello ", "passport\n", "x ", "pa"]);
+  });
+
+  it("reads the secret list at each chunk, so secrets added later are masked from then on", async () => {
+    const secrets: string[] = [];
+    const stream = createMaskStream(() => secrets);
+    const out: Buffer[] = [];
+    stream.on("data", (d: Buffer) => out.push(d));
+    stream.write(Buffer.from("one rotated-1\n"));
+    secrets.push("rotated-1");
+    stream.write(Buffer.from("two rotated-1\n"));
+    const ended = new Promise((r) => stream.once("end", r));
+    stream.end();
+    await ended;
+    assert.equal(Buffer.concat(out).toString(), `one rotated-1\ntwo ${MASK}\n`);
+  });
+
+  it("ignores empty secrets", async () => {
+    assert.equal((await mask(["abc"], ["", "b"])).toString(), `a${MASK}c`);
+  });
+
+  it("gives the same result for any chunking as for the whole output, and no secret survives", async () => {
+    // Secrets never contain "*", so a surviving secret could not be an artefact of the mask itself.
+    const char = fc.constantFrom("a", "b", "é", "€", "𝄞", "\n", "=", "x");
+    const word = (min: number, max: number) => fc.array(char, { minLength: min, maxLength: max }).map((a) => a.join(""));
+    const piece = fc.oneof(
+      fc.record({ secret: fc.nat() }),
+      fc.record({ text: word(0, 6) }),
+      fc.record({ bytes: fc.uint8Array({ maxLength: 6 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(word(1, 7), { minLength: 1, maxLength: 4 }),
+        fc.array(piece, { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (secrets, pieces, cuts) => {
+          const bytes = Buffer.concat(
+            pieces.map((p) =>
+              "secret" in p ? Buffer.from(secrets[p.secret % secrets.length]!, "utf8") : "text" in p ? Buffer.from(p.text, "utf8") : Buffer.from(p.bytes),
+            ),
+          );
+          const whole = reference(bytes, secrets);
+          const streamed = await through(
+            createMaskStream(() => secrets),
+            split(bytes, cuts),
+          );
+          assert.deepEqual(streamed, whole);
+          assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
+          for (const s of secrets) assert.equal(streamed.indexOf(Buffer.from(s, "utf8")), -1, `secret ${JSON.stringify(s)} survived`);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

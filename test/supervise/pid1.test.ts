@@ -1,0 +1,54 @@
+/**
+ * envject as PID 1 of a PID namespace (a container's entrypoint). The kernel drops signals sent
+ * to PID 1 from outside its namespace unless the process has a handler for them, so this shows
+ * the handlers are really installed, that forwarding works, and that the exit code comes out.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { childReady, contentOf, childrenOf, fixture, harnessArgv, killIfAlive, lines, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
+
+const dir = tempDir();
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const UNSHARE = ["--pid", "--fork", "--mount-proc"];
+
+/** Why a PID namespace cannot be created here, or undefined when it can (needs root or CAP_SYS_ADMIN). */
+function unshareUnavailable(): string | undefined {
+  const probe = spawnSync("unshare", [...UNSHARE, "true"], { encoding: "utf8" });
+  if (probe.error) return `unshare is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
+  if (probe.status !== 0) return `unshare ${UNSHARE.join(" ")} is not permitted here (${probe.stderr.trim()}); run as root`;
+  return undefined;
+}
+
+describe("as PID 1", () => {
+  const skip = unshareUnavailable();
+
+  it("receives and forwards signals, and exits with the child's code", { skip }, async () => {
+    const log = join(dir, "signals");
+    const pidFile = join(dir, "harness.pid");
+    const config = { command: process.execPath, args: [fixture("signals.mjs"), log, "--exit-on", "SIGTERM:5"], pidFile, stdinIsTTY: false };
+    const unshare = startProcess("unshare", [...UNSHARE, process.execPath, ...harnessArgv(config)]);
+    let childPid: number | undefined;
+    try {
+      // The pid inside the namespace (what the harness sees of itself) and outside (to signal it).
+      assert.equal(await waitFor("harness pid", () => contentOf(pidFile)), "1");
+      childPid = await childReady(log);
+      const [harness] = await waitFor("harness outside the namespace", () => {
+        const found = childrenOf(unshare.pid);
+        return found.length === 1 ? found : undefined;
+      });
+      process.kill(harness!, "SIGHUP");
+      await recorded(log, "SIGHUP");
+      process.kill(harness!, "SIGTERM");
+      const exit = await within("unshare exit", unshare.exit);
+      assert.deepEqual(lines(log).slice(1), ["SIGHUP", "SIGTERM"]);
+      assert.deepEqual(exit, { code: 5, signal: null }, unshare.stderr());
+    } finally {
+      killIfAlive(unshare.pid);
+      void childPid; // inside the namespace's pid numbering; the namespace dies with its PID 1
+    }
+  });
+});
