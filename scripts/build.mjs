@@ -2,7 +2,9 @@
 // Dependencies are bundled so that start-up reads one file; the AWS SDK stays external and is
 // only imported (dynamically) when a mapping references AWS.
 import { build } from "esbuild";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+
+const pkg = JSON.parse(await readFile("package.json", "utf8"));
 
 await mkdir("dist", { recursive: true });
 const common = {
@@ -13,6 +15,7 @@ const common = {
   external: ["@aws-sdk/*"],
   // CommonJS dependencies (dotenv) call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __envjectCreateRequire } from 'node:module'; const require = __envjectCreateRequire(import.meta.url);" },
+  define: { __ENVJECT_VERSION__: JSON.stringify(pkg.version) },
   legalComments: "none",
   logLevel: "warning",
 };

@@ -1,0 +1,49 @@
+/**
+ * `envject export`: print the variables the mapping and --env-file files produce (not envject's
+ * whole environment). Leases are left alive — revoking them would make the output dead on arrival
+ * — and each is announced with its TTL. `files:` entries are not exported (their files would end
+ * with envject).
+ */
+import { formatDuration } from "../../config/duration.js";
+import type { Logger } from "../../log/logger.js";
+import { finalValues, resolveBindings } from "../../resolve/resolution.js";
+import type { ExportFormat, GlobalArgs } from "../argv.js";
+import { loadContext, releaseStores } from "../context.js";
+import { formatVariables } from "../export-formats.js";
+import { reportFailures } from "../report.js";
+
+export async function exportCommand(
+  global: GlobalArgs,
+  format: ExportFormat,
+  environ: NodeJS.ProcessEnv,
+  logger: Logger,
+  write: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const ctx = await loadContext(global, environ, logger);
+  let keepLeases = false;
+  try {
+    const resolution = await resolveBindings(
+      { envFiles: ctx.envFiles, mapping: { ...ctx.mapping, files: [] } },
+      { reader: ctx.reader, redactor: logger.redactor, environ },
+    );
+    if (resolution.failures.length > 0) return reportFailures(resolution.failures, logger);
+    if (ctx.mapping.files.length > 0) {
+      logger.warn("files: entries are not exported (their temporary files exist only while envject runs)", {
+        variables: ctx.mapping.files.map((b) => b.name),
+      });
+    }
+    const values = new Map([...finalValues(resolution.variables)].map(([name, v]) => [name, v.value]));
+    const output = formatVariables(values, format);
+    keepLeases = true;
+    for (const lease of ctx.reader.leases()) {
+      logger.warn("exported a leased secret; it stops working when its lease ends", {
+        lease_id: lease.id,
+        ttl: formatDuration(lease.durationSeconds * 1000),
+      });
+    }
+    write(output);
+    return 0;
+  } finally {
+    await releaseStores(ctx, { keepLeases });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The `envject` executable: parse the command line, run the command, exit with its code. Every
+ * expected failure is one log line and a documented exit code; only a bug shows more, and only at
+ * debug level.
+ */
+import { Logger } from "../log/logger.js";
+import { parseArgs } from "./argv.js";
+import { checkCommand } from "./commands/check.js";
+import { exportCommand } from "./commands/export.js";
+import { runCommand } from "./commands/run.js";
+import { reportFatal } from "./report.js";
+
+declare const __ENVJECT_VERSION__: string | undefined;
+export const VERSION = typeof __ENVJECT_VERSION__ === "string" ? __ENVJECT_VERSION__ : "0.0.0-dev";
+
+/** Runs envject with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let logger = new Logger("info", "text");
+  try {
+    const parsed = await parseArgs(argv, VERSION, environ);
+    if (parsed.kind === "output") {
+      process.stdout.write(`${parsed.text}\n`);
+      return 0;
+    }
+    logger = new Logger(parsed.global.logLevel, parsed.global.logFormat);
+    switch (parsed.command) {
+      case "run":
+        return await runCommand(parsed.global, parsed.run, environ, logger);
+      case "check":
+        return await checkCommand(parsed.global, environ, logger);
+      case "export":
+        return await exportCommand(parsed.global, parsed.format, environ, logger);
+    }
+  } catch (error) {
+    return reportFatal(error, logger);
+  }
+}
+
+// Node opens its inspector on SIGUSR1 unless someone listens: never let a signal do that to a
+// process that holds secrets. (`run` forwards SIGUSR1 to the child once it has one.)
+process.on("SIGUSR1", () => {});
+const code = await main(process.argv.slice(2));
+process.exit(code);

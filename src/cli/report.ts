@@ -1,0 +1,47 @@
+/**
+ * How failures reach the user: one log line per problem, naming the variables and the reference,
+ * never a value and never a stack trace for a mistake the user can fix.
+ */
+import { EnvjectError, UsageError, mostSeriousExitCode } from "../errors.js";
+import { describeRef } from "../config/reference.js";
+import type { Logger } from "../log/logger.js";
+import type { VariableFailure } from "../resolve/resolution.js";
+
+/** EX_SOFTWARE: a bug in envject, not a user mistake. */
+export const INTERNAL_ERROR_EXIT = 70;
+
+/**
+ * Logs every failed variable — variables failing for the same reason share one line — and
+ * returns the exit code of the most serious failure (65, 77, 69, 78).
+ */
+export function reportFailures(failures: readonly VariableFailure[], logger: Logger): number {
+  const groups = new Map<string, VariableFailure[]>();
+  for (const f of failures) {
+    const key = `${f.error.exitCode}\u0000${f.error.message}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const names = group.map((f) => f.name);
+    const refs = [...new Set(group.flatMap((f) => f.refs.map(describeRef)))];
+    logger.error(`cannot resolve ${names.join(", ")}${refs.length ? ` from ${refs.join(", ")}` : ""}: ${first.error.message}`, {
+      exit_code: first.error.exitCode,
+    });
+  }
+  return mostSeriousExitCode(failures.map((f) => f.error.exitCode));
+}
+
+/** Logs an error that ends envject and returns the exit code to use. */
+export function reportFatal(error: unknown, logger: Logger): number {
+  if (error instanceof EnvjectError) {
+    const hint = error instanceof UsageError ? " (see envject --help)" : "";
+    logger.error(`${error.message}${hint}`, { exit_code: error.exitCode });
+    return error.exitCode;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  logger.error(`internal error: ${e.message} (this is a bug in envject; run with --log-level debug for details)`, {
+    exit_code: INTERNAL_ERROR_EXIT,
+  });
+  logger.debug("stack", { stack: e.stack ?? "" });
+  return INTERNAL_ERROR_EXIT;
+}

@@ -1,0 +1,127 @@
+/**
+ * Resolving every binding of a run: `--env-file` files, then the mapping's `env`, `expand` and
+ * `files`, in that order (later wins). Variables are evaluated concurrently; each distinct
+ * secret is read once. A failing variable does not stop the others, so `check` can report them
+ * all and `run` can name every broken variable at once.
+ */
+import { ConfigError, EnvjectError, type SourceLocation } from "../errors.js";
+import type { Binding, Mapping } from "../config/model.js";
+import { type SecretRef, describeRef, refsOf } from "../config/reference.js";
+import { expandedVariableName, isValidVariableName } from "../config/names.js";
+import { extractObject, stringifySecretValue } from "./field.js";
+import { type EvaluationContext, evaluateValue } from "./evaluate.js";
+
+export type Section = "env-file" | "env" | "expand" | "files";
+
+export interface ResolvedVariable {
+  name: string;
+  value: string;
+  section: Section;
+  origin: SourceLocation;
+  /** The references the value was made from (empty for literals). */
+  refs: SecretRef[];
+}
+
+export interface VariableFailure {
+  /** The variable, or `PREFIX*` for an `expand:` entry. */
+  name: string;
+  section: Section;
+  origin: SourceLocation;
+  refs: SecretRef[];
+  error: EnvjectError;
+}
+
+export interface Resolution {
+  /** In precedence order: a later entry with the same name wins. `files` values are the contents. */
+  variables: ResolvedVariable[];
+  failures: VariableFailure[];
+}
+
+export interface ResolutionInput {
+  envFiles: Binding[][];
+  mapping: Pick<Mapping, "env" | "expand" | "files">;
+}
+
+export interface SectionBinding {
+  binding: Binding;
+  section: Exclude<Section, "expand">;
+}
+
+/**
+ * The bindings whose value can reach the child, in precedence order: a binding replaced by a
+ * later one of the same name (a later --env-file, or the mapping) is dropped, so a dead
+ * reference is neither read nor reported. (`expand:` names are known only after reading.)
+ */
+export function effectiveBindings(input: ResolutionInput): SectionBinding[] {
+  const all: SectionBinding[] = [
+    ...input.envFiles.flatMap((file) => file.map((binding) => ({ binding, section: "env-file" as const }))),
+    ...input.mapping.env.map((binding) => ({ binding, section: "env" as const })),
+    ...input.mapping.files.map((binding) => ({ binding, section: "files" as const })),
+  ];
+  const lastIndex = new Map(all.map((entry, i) => [entry.binding.name, i]));
+  return all.filter((entry, i) => lastIndex.get(entry.binding.name) === i);
+}
+
+/** Resolves every effective binding; failures are collected (typed errors), unexpected errors are rethrown. */
+export async function resolveBindings(input: ResolutionInput, ctx: EvaluationContext): Promise<Resolution> {
+  const bindings = effectiveBindings(input);
+  const tasks: Array<Promise<ResolvedVariable[] | VariableFailure>> = [];
+  const single = ({ binding: b, section }: SectionBinding) =>
+    tasks.push(
+      attempt(
+        async () => [{ name: b.name, value: await evaluateValue(b.spec, ctx), section, origin: b.origin, refs: refsOf(b.spec) }],
+        { name: b.name, section, origin: b.origin, refs: refsOf(b.spec) },
+      ),
+    );
+  for (const entry of bindings) if (entry.section !== "files") single(entry);
+  for (const entry of input.mapping.expand) {
+    const failure = { name: `${entry.prefix}*`, section: "expand" as const, origin: entry.origin, refs: [entry.ref] };
+    tasks.push(
+      attempt(async () => {
+        const doc = await ctx.reader.read(entry.ref);
+        const object = extractObject(doc, entry.ref.field, describeRef(entry.ref));
+        return Object.entries(object).map(([key, raw]) => {
+          const name = expandedVariableName(entry.prefix, key);
+          if (!isValidVariableName(name)) {
+            throw new ConfigError(`key ${JSON.stringify(key)} of ${describeRef(entry.ref)} gives ${JSON.stringify(name)}, which is not a valid variable name; set a prefix`, entry.origin);
+          }
+          const value = stringifySecretValue(raw);
+          ctx.redactor.add(value);
+          return { name, value, section: "expand" as const, origin: entry.origin, refs: [entry.ref] };
+        });
+      }, failure),
+    );
+  }
+  for (const entry of bindings) if (entry.section === "files") single(entry);
+
+  const results = await Promise.all(tasks);
+  const variables: ResolvedVariable[] = [];
+  const failures: VariableFailure[] = [];
+  for (const r of results) {
+    if (Array.isArray(r)) variables.push(...r);
+    else failures.push(r);
+  }
+  return { variables, failures };
+}
+
+async function attempt(
+  work: () => Promise<ResolvedVariable[]>,
+  failure: Omit<VariableFailure, "error">,
+): Promise<ResolvedVariable[] | VariableFailure> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof EnvjectError)) throw error;
+    return { ...failure, error };
+  }
+}
+
+/** The variables as the child will see them from this resolution: the last definition of each name. */
+export function finalValues(variables: readonly ResolvedVariable[]): Map<string, ResolvedVariable> {
+  const out = new Map<string, ResolvedVariable>();
+  for (const v of variables) {
+    out.delete(v.name);
+    out.set(v.name, v);
+  }
+  return out;
+}
