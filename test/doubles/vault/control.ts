@@ -1,0 +1,190 @@
+/**
+ * The control surface under /__double/ (no Vault API has these): seal/unseal, faults, latency,
+ * denials, configuration, namespaces, and read-only views of the request log, leases and tokens.
+ * Bodies are JSON; no authentication. Views never include a token id or a secret value.
+ */
+import type { DoubleState, ForbiddenStyle } from "./state.js";
+import { rfc3339Nano } from "./time/clock.js";
+import { struct } from "./wire/json.js";
+
+export interface ControlAnswer {
+  status: number;
+  body: unknown;
+}
+
+type Body = Record<string, unknown>;
+
+const bad = (message: string): ControlAnswer => ({ status: 400, body: struct({ error: message }) });
+const done = (body: unknown = struct({ ok: true })): ControlAnswer => ({ status: 200, body });
+
+/** Serves one control request; `path` is relative to /__double/. */
+export function handleControl(state: DoubleState, method: string, path: string, raw: Buffer, nowMs: number): ControlAnswer {
+  let body: Body = {};
+  const text = raw.toString("utf8").trim();
+  if (text !== "") {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return bad("body must be a JSON object");
+      body = parsed as Body;
+    } catch (error) {
+      return bad(`body is not JSON: ${(error as Error).message}`);
+    }
+  }
+  const key = `${method} ${path.replace(/\/+$/, "")}`;
+  switch (key) {
+    case "POST seal":
+      state.sealed = true;
+      return done(struct({ sealed: true }));
+    case "POST unseal":
+      state.sealed = false;
+      return done(struct({ sealed: false }));
+    case "GET faults":
+      return done(state.faults.map((f) => struct({ path_prefix: f.pathPrefix, method: f.method, status: f.status, remaining: f.remaining })));
+    case "POST faults":
+      return addFault(state, body);
+    case "DELETE faults":
+      state.faults = [];
+      return done();
+    case "GET latency":
+      return done(state.latencies.map((l) => struct({ path_prefix: l.pathPrefix, ms: l.ms })));
+    case "POST latency":
+      return addLatency(state, body);
+    case "DELETE latency":
+      state.latencies = [];
+      return done();
+    case "GET deny":
+      return done(state.denials.map((d) => struct({ path: d.path, for: d.for })));
+    case "POST deny":
+      return addDenial(state, body);
+    case "DELETE deny":
+      state.denials = typeof body.path === "string" ? state.denials.filter((d) => d.path !== body.path) : [];
+      return done();
+    case "GET requests":
+      return done(state.requests.map((r) => struct({ ...r })));
+    case "DELETE requests":
+      state.requests = [];
+      return done();
+    case "GET config":
+      return done(configView(state));
+    case "POST config":
+      return setConfig(state, body);
+    case "GET namespaces":
+      return done([...state.namespaces.values()].filter((n) => n.path !== "").map((n) => struct({ path: `${n.path}/`, id: n.id })));
+    case "POST namespaces": {
+      if (typeof body.path !== "string" || body.path.replace(/\//g, "") === "") return bad('"path" must be a non-empty string');
+      const ns = state.createNamespace(body.path);
+      return done(struct({ path: `${ns.path}/`, id: ns.id }));
+    }
+    case "GET leases":
+      return done(leasesView(state, nowMs));
+    case "GET tokens":
+      return done(tokensView(state, nowMs));
+    default:
+      return { status: 404, body: struct({ error: `unknown control endpoint: ${method} /__double/${path}` }) };
+  }
+}
+
+function addFault(state: DoubleState, body: Body): ControlAnswer {
+  const status = body.status;
+  if (typeof status !== "number" || !Number.isInteger(status) || (status !== 0 && (status < 100 || status > 599))) {
+    return bad('"status" must be 0 (drop the connection) or an HTTP status code');
+  }
+  const count = body.count ?? 1;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return bad('"count" must be a positive integer');
+  state.faults.push({
+    pathPrefix: typeof body.path_prefix === "string" ? body.path_prefix.replace(/^\/+/, "").replace(/^v1\//, "") : "",
+    method: typeof body.method === "string" ? body.method.toUpperCase() : null,
+    status,
+    remaining: count,
+    body: body.body,
+  });
+  return done();
+}
+
+function addLatency(state: DoubleState, body: Body): ControlAnswer {
+  if (typeof body.ms !== "number" || body.ms < 0) return bad('"ms" must be a non-negative number');
+  const pathPrefix = typeof body.path_prefix === "string" ? body.path_prefix.replace(/^\/+/, "").replace(/^v1\//, "") : "";
+  state.latencies = state.latencies.filter((l) => l.pathPrefix !== pathPrefix);
+  if (body.ms > 0) state.latencies.push({ pathPrefix, ms: body.ms });
+  return done();
+}
+
+function addDenial(state: DoubleState, body: Body): ControlAnswer {
+  if (typeof body.path !== "string") return bad('"path" must be a string');
+  const who = body.for ?? "all";
+  if (typeof who !== "string" || who === "") return bad('"for" must be "all", "non-root" or a token accessor');
+  state.denials.push({ path: body.path.replace(/^\/+/, ""), for: who });
+  return done();
+}
+
+const STYLES: ForbiddenStyle[] = ["plain", "multierror", "invalid-token"];
+
+function setConfig(state: DoubleState, body: Body): ControlAnswer {
+  if (body.forbidden_style !== undefined) {
+    if (!STYLES.includes(body.forbidden_style as ForbiddenStyle)) return bad(`"forbidden_style" must be one of ${STYLES.join(", ")}`);
+    state.config.forbiddenStyle = body.forbidden_style as ForbiddenStyle;
+  }
+  if (body.ui_mounts !== undefined) {
+    if (body.ui_mounts !== "enabled" && body.ui_mounts !== "404") return bad('"ui_mounts" must be "enabled" or "404"');
+    state.config.uiMounts = body.ui_mounts;
+  }
+  for (const [field, key] of [
+    ["max_token_ttl", "maxTokenTtl"],
+    ["default_ttl", "defaultTtl"],
+  ] as const) {
+    if (body[field] === undefined) continue;
+    const value = body[field];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) return bad(`"${field}" must be a positive number of seconds`);
+    state.config[key] = value;
+  }
+  if (body.version !== undefined) {
+    if (typeof body.version !== "string") return bad('"version" must be a string');
+    state.config.version = body.version;
+  }
+  return done(configView(state));
+}
+
+function configView(state: DoubleState): unknown {
+  const c = state.config;
+  return struct({ forbidden_style: c.forbiddenStyle, ui_mounts: c.uiMounts, max_token_ttl: c.maxTokenTtl, default_ttl: c.defaultTtl, version: c.version, sealed: state.sealed });
+}
+
+function leasesView(state: DoubleState, nowMs: number): unknown {
+  return state.leases.all().map((l) => {
+    const status = state.leases.status(l, nowMs, state.tokens);
+    return struct({
+      lease_id: l.id,
+      namespace: l.namespace,
+      mount: l.mountPath,
+      role: l.role,
+      username: l.username,
+      state: status.state,
+      reason: status.reason,
+      token_accessor: l.tokenAccessor,
+      issue_time: rfc3339Nano(l.issueMs),
+      expire_time: rfc3339Nano(l.expireMs),
+      ended_time: status.endedMs === null ? null : rfc3339Nano(status.endedMs),
+      renewals: l.renewals,
+    });
+  });
+}
+
+function tokensView(state: DoubleState, nowMs: number): unknown {
+  return state.tokens.all().map((t) => {
+    const end = state.tokens.endOf(t);
+    const ended = end !== undefined && end.atMs <= nowMs;
+    return struct({
+      accessor: t.accessor,
+      namespace: t.namespace,
+      policies: t.policies,
+      display_name: t.displayName,
+      path: t.path,
+      state: ended ? (end.cause.includes("expired") ? "expired" : "revoked") : "active",
+      reason: ended ? end.cause : null,
+      issue_time: rfc3339Nano(t.issueMs),
+      expire_time: t.expireMs === null ? null : rfc3339Nano(t.expireMs),
+      renewable: t.renewable,
+      num_uses: t.numUses,
+    });
+  });
+}

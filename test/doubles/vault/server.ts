@@ -1,0 +1,136 @@
+/**
+ * HTTP plumbing: one node:http (or node:https) server on 127.0.0.1, reading each request body
+ * (32 MiB cap, as Vault's default max_request_size), sending /__double/ to the control surface
+ * and /v1/ through latency, faults, the Vault pipeline and the request log. Every answer carries
+ * `Content-Type: application/json` and `Cache-Control: no-store`, as Vault's do.
+ */
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { handleControl } from "./control.js";
+import type { DoubleState } from "./state.js";
+import { nowMs } from "./time/clock.js";
+import { handleVaultCall } from "./vault.js";
+import { goEncode, struct } from "./wire/json.js";
+import { errorReply, type Reply } from "./wire/reply.js";
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+export interface TlsMaterial {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts listening on 127.0.0.1 with a kernel-chosen port (or `port`). */
+export async function listen(state: DoubleState, tls?: TlsMaterial, port = 0): Promise<RunningServer> {
+  const timers = new Set<NodeJS.Timeout>();
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    serve(state, req, res, timers).catch((error: unknown) => {
+      if (!res.headersSent) write(res, errorReply(500, `double: ${(error as Error).message}`));
+      else res.destroy();
+    });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, onRequest) : http.createServer(onRequest);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(state: DoubleState, req: http.IncomingMessage, res: http.ServerResponse, timers: Set<NodeJS.Timeout>): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://double.invalid");
+  const body = await readBody(req);
+  if (body === "too-large") return write(res, errorReply(413, "http: request body too large"));
+  const method = req.method ?? "GET";
+
+  if (url.pathname.startsWith("/__double/")) {
+    const { status, body: answer } = handleControl(state, method, url.pathname.slice("/__double/".length), body, nowMs());
+    return write(res, { kind: "raw", status, text: goEncode(answer) });
+  }
+  if (!url.pathname.startsWith("/v1/")) return write(res, errorReply(404));
+
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice("/v1/".length));
+  } catch {
+    return write(res, errorReply(400));
+  }
+  const record = (status: number, namespace: string, tokenAccessor: string | null) =>
+    state.record({
+      time: new Date().toISOString(),
+      method,
+      path,
+      query: Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => {
+        const all = url.searchParams.getAll(k);
+        return [k, all.length === 1 ? all[0]! : all];
+      })),
+      status,
+      namespace,
+      token_accessor: tokenAccessor,
+    });
+  const nsHeader = typeof req.headers["x-vault-namespace"] === "string" ? req.headers["x-vault-namespace"] : "";
+
+  const delay = state.latencyFor(path);
+  if (delay > 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, delay);
+      timers.add(t);
+    });
+  }
+  const fault = state.takeFault(path, method);
+  if (fault) {
+    record(fault.status, nsHeader.replace(/^\/+|\/+$/g, ""), null);
+    if (fault.status === 0) {
+      req.socket.destroy();
+      return;
+    }
+    return write(res, { kind: "raw", status: fault.status, text: goEncode(fault.body ?? struct({ errors: ["internal error"] })) }, nsHeader);
+  }
+
+  const outcome = handleVaultCall(state, { method, path, query: url.searchParams, headers: req.headers, body }, nowMs());
+  record(outcome.reply.status, outcome.namespace, outcome.tokenAccessor);
+  write(res, outcome.reply, nsHeader);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? "too-large" : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function write(res: http.ServerResponse, reply: Reply, nsHeader = ""): void {
+  const text = reply.kind === "json" ? goEncode(reply.body) : reply.kind === "raw" ? reply.text : "";
+  const headers: http.OutgoingHttpHeaders = { "Cache-Control": "no-store", "Content-Type": "application/json" };
+  // Vault echoes the namespace header on every answer.
+  if (nsHeader !== "") headers["X-Vault-Namespace"] = nsHeader;
+  if (reply.status !== 204 && reply.status !== 304) headers["Content-Length"] = Buffer.byteLength(text);
+  res.writeHead(reply.status, headers);
+  res.end(reply.status === 204 ? undefined : text);
+}
