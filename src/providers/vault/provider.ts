@@ -70,6 +70,11 @@ export class VaultProvider implements SecretProvider {
     return doc;
   }
 
+  /**
+   * Revokes each lease with `sys/leases/revoke`. Vault's default policy does not grant that path;
+   * when it is denied and the token is one envject logged in for (AppRole), revoking the token
+   * itself (`revoke-self`, in the default policy) takes its leases with it. Never throws.
+   */
   async revokeLeases(leases: Lease[]): Promise<void> {
     if (leases.length === 0) return;
     let token: string;
@@ -78,17 +83,31 @@ export class VaultProvider implements SecretProvider {
     } catch {
       return;
     }
+    const denied: Lease[] = [];
     await Promise.all(
       leases.map(async (lease) => {
         try {
           const res = await this.client.request({ method: "PUT", path: "sys/leases/revoke", token, body: { lease_id: lease.id } });
-          if (res.status >= 300) throw errorForStatus(res, `revoking lease ${lease.id}`, this.client.address);
-          this.logger.debug("revoked lease", { lease_id: lease.id });
+          if (res.status === 403) denied.push(lease);
+          else if (res.status >= 300) throw errorForStatus(res, `revoking lease ${lease.id}`, this.client.address);
+          else this.logger.debug("revoked lease", { lease_id: lease.id });
         } catch (error) {
-          this.logger.warn("could not revoke lease", { lease_id: lease.id, reason: (error as Error).message });
+          this.logger.warn("could not revoke lease; it ends with its TTL", { lease_id: lease.id, reason: (error as Error).message });
         }
       }),
     );
+    if (denied.length === 0) return;
+    if (this.settings.auth.method === "approle") {
+      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token }).catch((error: Error) => error);
+      if (!(res instanceof Error) && res.status < 300) {
+        this.session.reset();
+        this.logger.debug("revoked envject's own AppRole token, and with it its leases", { leases: denied.length });
+        return;
+      }
+    }
+    this.logger.warn("could not revoke leases: the token may not update sys/leases/revoke; they end with their TTL", {
+      lease_ids: denied.map((l) => l.id),
+    });
   }
 
   async close(): Promise<void> {
