@@ -3,7 +3,7 @@
  * never a value and never a stack trace for a mistake the user can fix.
  */
 import { EnvjectError, UsageError, mostSeriousExitCode } from "../errors.js";
-import { describeRef } from "../config/reference.js";
+import { displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import type { VariableFailure } from "../resolve/resolution.js";
 
@@ -23,7 +23,7 @@ export function reportFailures(failures: readonly VariableFailure[], logger: Log
   for (const group of groups.values()) {
     const first = group[0]!;
     const names = group.map((f) => f.name);
-    const refs = [...new Set(group.flatMap((f) => f.refs.map(describeRef)))];
+    const refs = [...new Set(group.flatMap((f) => f.refs.map(displayRef)))];
     logger.error(`cannot resolve ${names.join(", ")}${refs.length ? ` from ${refs.join(", ")}` : ""}: ${first.error.message}`, {
       exit_code: first.error.exitCode,
     });

@@ -154,6 +154,15 @@ export function describeRef(ref: SecretRef): string {
   return text;
 }
 
+/**
+ * The form users read in messages and `check`: like describeRef, but a Vault reference is shown
+ * by its full logical path (`vault://secret/myapp/db#password` for `vault_secret_var('myapp/db',
+ * 'password')`), since the mount only steers the fallback when discovery is denied.
+ */
+export function displayRef(ref: SecretRef): string {
+  return describeRef(ref.provider === "vault" ? { ...ref, mount: undefined } : ref);
+}
+
 /** `#…` text for a field (without the `#`): a key, or an RFC 6901 pointer, percent-encoded where needed. */
 export function describeField(field: Field): string {
   if (field.kind === "pointer") return field.tokens.map((t) => `/${percentEncode(escapePointerToken(t), "%")}`).join("");
@@ -250,7 +259,8 @@ export function normaliseVaultPath(text: string, what: "path" | "mount", raw: st
   let path = text.startsWith("/") ? text.slice(1) : text;
   if (path.endsWith("/")) path = path.slice(0, -1);
   if (path === "") throw invalid(raw, `the Vault ${what} is empty`);
-  if (UNSAFE.test(path)) throw invalid(raw, `the Vault ${what} contains whitespace or a control character`);
+  // Raw whitespace was refused before decoding; a space written as %20 is deliberate (Vault allows it).
+  if (UNSAFE.test(path.replaceAll(" ", ""))) throw invalid(raw, `the Vault ${what} contains whitespace or a control character`);
   for (const segment of path.split("/")) {
     if (segment === "") throw invalid(raw, `the Vault ${what} ${quote(path)} has an empty segment (//)`);
     if (segment === "." || segment === "..") throw invalid(raw, `the Vault ${what} ${quote(path)} has a ${quote(segment)} segment`);

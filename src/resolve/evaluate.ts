@@ -4,7 +4,7 @@
  * print it.
  */
 import { ConfigError } from "../errors.js";
-import { type SecretRef, type ValueSpec, describeRef } from "../config/reference.js";
+import { type SecretRef, type ValueSpec, displayRef } from "../config/reference.js";
 import type { Redactor } from "../log/redactor.js";
 import { extractField } from "./field.js";
 import type { SecretReader } from "./reader.js";
@@ -42,7 +42,7 @@ export async function evaluateValue(spec: ValueSpec, ctx: EvaluationContext): Pr
 
 async function secretValue(ref: SecretRef, ctx: EvaluationContext): Promise<string> {
   const doc = await ctx.reader.read(ref);
-  const value = extractField(doc, ref.field, describeRef(ref));
+  const value = extractField(doc, ref.field, displayRef(ref));
   ctx.redactor.add(value);
   return value;
 }

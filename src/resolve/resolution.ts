@@ -6,7 +6,7 @@
  */
 import { ConfigError, EnvjectError, type SourceLocation } from "../errors.js";
 import type { Binding, Mapping } from "../config/model.js";
-import { type SecretRef, describeRef, refsOf } from "../config/reference.js";
+import { type SecretRef, displayRef, refsOf } from "../config/reference.js";
 import { expandedVariableName, isValidVariableName } from "../config/names.js";
 import { extractObject, stringifySecretValue } from "./field.js";
 import { type EvaluationContext, evaluateValue } from "./evaluate.js";
@@ -79,11 +79,11 @@ export async function resolveBindings(input: ResolutionInput, ctx: EvaluationCon
     tasks.push(
       attempt(async () => {
         const doc = await ctx.reader.read(entry.ref);
-        const object = extractObject(doc, entry.ref.field, describeRef(entry.ref));
+        const object = extractObject(doc, entry.ref.field, displayRef(entry.ref));
         return Object.entries(object).map(([key, raw]) => {
           const name = expandedVariableName(entry.prefix, key);
           if (!isValidVariableName(name)) {
-            throw new ConfigError(`key ${JSON.stringify(key)} of ${describeRef(entry.ref)} gives ${JSON.stringify(name)}, which is not a valid variable name; set a prefix`, entry.origin);
+            throw new ConfigError(`key ${JSON.stringify(key)} of ${displayRef(entry.ref)} gives ${JSON.stringify(name)}, which is not a valid variable name; set a prefix`, entry.origin);
           }
           const value = stringifySecretValue(raw);
           ctx.redactor.add(value);

@@ -5,7 +5,7 @@
  */
 import { mostSeriousExitCode } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
-import { type SecretRef, describeRef, refsOf, secretIdentity } from "../../config/reference.js";
+import { type SecretRef, displayRef, refsOf, secretIdentity } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import type { SecretReader } from "../../resolve/reader.js";
 import { type Section, effectiveBindings, resolveBindings } from "../../resolve/resolution.js";
@@ -37,7 +37,7 @@ export async function checkCommand(
       rows.push({
         name,
         section,
-        source: [...new Set(refs.map(describeRef))].join(", "),
+        source: [...new Set(refs.map(displayRef))].join(", "),
         version: [...new Set(refs.map((r) => versionOf(r, ctx.reader)))].join(", "),
         status: failure ? `error (${failure.error.exitCode}): ${oneLine(logger.redactor.redact(failure.error.message))}` : "ok",
       });
