@@ -53,6 +53,8 @@ export async function resolveEnv(options: ResolveEnvOptions = {}): Promise<Recor
       const code = mostSeriousExitCode(resolution.failures.map((f) => f.error.exitCode));
       const worst = resolution.failures.find((f) => f.error.exitCode === code)!.error;
       worst.message = `cannot resolve ${resolution.failures.map((f) => f.name).join(", ")}: ${worst.message}`;
+      // The caller gets no values, so no one could ever use (or revoke) the leases taken on the way.
+      for (const provider of await providers.active()) await provider.revokeLeases(reader.leases(provider.name));
       throw worst;
     }
     return Object.fromEntries([...finalValues(resolution.variables)].map(([name, v]) => [name, v.value]));

@@ -149,8 +149,8 @@ function globalArgs(p: Record<string, unknown>): GlobalArgs {
     vaultAddr: (p.vaultAddr as string | undefined) || undefined,
     envFiles: ((p.envFile as string[] | string | undefined) === undefined ? [] : ([] as string[]).concat(p.envFile as string[])).filter(Boolean),
     startTimeoutMs: durationOption("--start-timeout", p.startTimeout, 0),
-    logLevel: p.logLevel as LogLevel,
-    logFormat: p.logFormat as LogFormat,
+    logLevel: choiceOption<LogLevel>("--log-level", p.logLevel, GLOBAL_OPTIONS["log-level"].choices),
+    logFormat: choiceOption<LogFormat>("--log-format", p.logFormat, GLOBAL_OPTIONS["log-format"].choices),
     passCredentials: Boolean(p.passCredentials),
     pristine: Boolean(p.pristine),
   };
@@ -186,6 +186,12 @@ function signalOption(option: string, text: string): NodeJS.Signals {
   } catch {
     throw new UsageError(`${option}: unknown signal ${JSON.stringify(text)} (use a name such as HUP or SIGTERM)`);
   }
+}
+
+/** yargs does not check `choices` of dashed options under `strip-dashed`, so they are checked here. */
+function choiceOption<T extends string>(option: string, value: unknown, choices: readonly string[]): T {
+  if (typeof value === "string" && choices.includes(value)) return value as T;
+  throw new UsageError(`${option} must be one of ${choices.join(", ")}, got ${JSON.stringify(String(value))}`);
 }
 
 function durationOption(option: string, value: unknown, minimumMs: number): number {

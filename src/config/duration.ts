@@ -22,12 +22,14 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(total);
 }
 
-/** Formats milliseconds for messages: 1500 → "1.5s", 90000 → "1m30s". */
+/** Formats milliseconds for messages, as Go and Vault print durations: 1500 → "1.5s", 90000 → "1m30s", 3600000 → "1h0m0s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))}s`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}` || "0s";
+  const seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  // Zero minutes and seconds are kept after a larger unit ("1h0m0s"), as in `vault` output and the README.
+  return `${h ? `${h}h` : ""}${m}m${s}s`;
 }

@@ -201,9 +201,7 @@ function requireNonEmpty(text: string, call: Call, index: number, what: string):
   if (a.value === "") throw syntaxError(text, a.at, `${what} given to ${call.name}() is empty`, false);
 }
 
-/** A ConfigError at `offset`, quoting a little of the value there. */
-function syntaxError(text: string, offset: number, what: string, literalHint = true): ConfigError {
-  const excerpt = text.slice(offset, offset + 24);
-  const near = excerpt === "" ? "" : ` near ${JSON.stringify(excerpt + (offset + 24 < text.length ? "…" : ""))}`;
-  return new ConfigError(`template error at offset ${offset}${near}: ${what}${literalHint ? ` (${LITERAL_HINT})` : ""}`);
+/** A ConfigError at `offset`. It quotes nothing of the value: the text around a call may be a pasted secret. */
+function syntaxError(_text: string, offset: number, what: string, literalHint = true): ConfigError {
+  return new ConfigError(`template error at offset ${offset}: ${what}${literalHint ? ` (${LITERAL_HINT})` : ""}`);
 }

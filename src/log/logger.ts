@@ -45,22 +45,34 @@ export class Logger {
   log(level: Exclude<LogLevel, "silent">, msg: string, fields: LogFields = {}): void {
     if (!this.enabled(level)) return;
     const time = new Date().toISOString();
+    // Values are redacted before they are encoded, never the encoded line: JSON escaping would
+    // hide a secret holding `"` or `\` from the redactor, and masking a secret such as `true` or
+    // `debug` in the line itself would break its keys and literals.
+    const redact = (s: string) => this.redactor.redact(s);
     let line: string;
     if (this.format === "json") {
-      const record: Record<string, unknown> = { time, level, msg };
-      for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = v;
+      const record: Record<string, unknown> = { time, level, msg: redact(msg) };
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = redactField(v, redact);
       line = JSON.stringify(record);
     } else {
-      const parts = [`${time} envject ${level.toUpperCase().padEnd(5)} ${msg}`];
+      const parts = [`${time} envject ${level.toUpperCase().padEnd(5)} ${redact(msg)}`];
       for (const [k, v] of Object.entries(fields)) {
         if (v === undefined) continue;
-        const s = Array.isArray(v) ? v.join(",") : String(v);
+        const s = redact(Array.isArray(v) ? v.join(",") : String(v));
         parts.push(`${k}=${/[\s"=]/.test(s) || s === "" ? JSON.stringify(s) : s}`);
       }
       line = parts.join(" ");
     }
-    this.write(this.redactor.redact(line) + "\n");
+    this.write(line + "\n");
   }
+}
+
+/** A field with every secret masked; a number or boolean that equals a secret becomes the mask (a string). */
+function redactField(value: Exclude<LogFields[string], undefined>, redact: (s: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === null) return null;
+  return redact(String(value)) === String(value) ? value : redact(String(value));
 }
 
 /** A logger that prints nothing (library use without a logger). */

@@ -24,16 +24,23 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   // Until the child exists, a stop request ends envject at once (leases revoked, files removed);
   // the other signals are caught so that none takes Node's default action (SIGUSR1 would open
   // the inspector).
+  let stopping: Promise<void> | undefined;
   let stopEarly: (() => void) | undefined = catchSignals((signal) => {
     if (!isShutdownSignal(signal)) return logger.debug("signal received before the command started; ignored", { signal });
+    if (stopping) return;
     logger.info(`received ${signal} before the command started; exiting`);
-    void releaseStores(ctx).finally(() => {
+    stopping = releaseStores(ctx).finally(() => {
       removeFiles();
       process.exit(128 + (signalNumber(signal) ?? 0));
     });
   });
   try {
     const resolution = await resolveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping }, { reader: ctx.reader, redactor: logger.redactor, environ });
+    // Resolution may end while a stop request is revoking leases: start nothing, the handler exits.
+    if (stopping) {
+      await stopping;
+      return 1;
+    }
     if (resolution.failures.length > 0) return reportFailures(resolution.failures, logger);
 
     const entries: EnvironmentEntry[] = [];

@@ -104,7 +104,9 @@ export class VaultHttpClient {
 
   private urlFor(req: VaultRequest): URL {
     const url = new URL(this.base.href);
-    url.pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${req.path.replace(/^\/+/, "")}`;
+    // Each segment is percent-encoded, so a key containing `%`, `?`, `#` or a space reaches Vault intact.
+    const path = req.path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
+    url.pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${path}`;
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     return url;
   }

@@ -33,6 +33,8 @@ interface UiMountData {
 
 export class MountResolver {
   private readonly mounts = new Map<string, MountInfo>();
+  /** Discovery requests under way, by the first segment of the path asked about. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly client: VaultHttpClient) {}
 
@@ -42,8 +44,26 @@ export class MountResolver {
    * denied.
    */
   async locate(path: string, token: string, explicitMount: string | undefined, defaultMount: string): Promise<Location> {
+    // Every read starts at once: a path whose first segment is already being looked up waits for
+    // that answer, so secrets under one mount cost one discovery request, not one each.
+    const first = path.split("/")[0]!;
+    const earlier = this.inFlight.get(first);
+    if (earlier) await earlier;
     const cached = this.cached(path);
     if (cached) return { state: "known", mount: cached, rest: restOf(path, cached.path) };
+    const lookup = this.discover(path, token, explicitMount, defaultMount);
+    if (!earlier) {
+      const settled = lookup.then(
+        () => {},
+        () => {},
+      );
+      this.inFlight.set(first, settled);
+      void settled.then(() => this.inFlight.delete(first));
+    }
+    return lookup;
+  }
+
+  private async discover(path: string, token: string, explicitMount: string | undefined, defaultMount: string): Promise<Location> {
     const res = await this.client.request({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token });
     if (res.status === 200) {
       const data = (res.body as VaultEnvelope | undefined)?.data as UiMountData | undefined;

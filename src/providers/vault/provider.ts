@@ -147,7 +147,8 @@ export class VaultProvider implements SecretProvider {
     if (v2.status !== 404 && v2.status !== 403) throw errorForStatus(v2, `reading ${mountPath}/data/${rest}`, this.client.address);
     const v1 = await requestPlain(this.client, token, ref.path);
     if (isVersionedMountAnswer(v1)) {
-      this.mounts.remember(mountPath, "kv2");
+      // Some KV v2 mount serves the path, but not necessarily the guessed one (`team/kv` guessed as
+      // `team`): remembering the guess would send a later, correct `?mount=` to the wrong mount.
       return kv2Document(v2, this.client, mountPath, rest, ref.version);
     }
     if (v1.status === 200) {
