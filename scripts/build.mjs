@@ -17,6 +17,9 @@ const common = {
   banner: { js: "import { createRequire as __envjectCreateRequire } from 'node:module'; const require = __envjectCreateRequire(import.meta.url);" },
   define: { __ENVJECT_VERSION__: JSON.stringify(pkg.version) },
   legalComments: "none",
+  minify: true,
+  // Error classes keep their names (err.name === "ConfigError") for library users.
+  keepNames: true,
   logLevel: "warning",
 };
 await Promise.all([

@@ -1,0 +1,82 @@
+// Start-up and resolution benchmarks (npm run bench). Wall-clock numbers belong here, not in
+// tests: they are recorded in BENCHMARKS.md with the machine and the date.
+//
+//   1. bare `node -e 0`                                  (the floor)
+//   2. `envject -- node -e 0`, no mapping file           (envject's own start-up cost)
+//   3. `envject -c <5 Vault refs> -- node -e 0`          (+ login, discovery, reads on loopback)
+//   4. 200 distinct secrets, 20 ms Vault latency         (concurrency: 16 reads in flight)
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startVaultDouble } from "../test/doubles/vault/index.js";
+import { VaultDoubleClient } from "../test/doubles/vault/client.js";
+
+const root = resolve(import.meta.dirname, "..");
+const bin = join(root, "bin/envject.mjs");
+const runs = Number(process.env.BENCH_RUNS ?? 20);
+
+function time(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, cwd, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => {
+      if (code !== 0) fail(new Error(`${args.join(" ")} exited ${code}: ${stderr}`));
+      else done(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+  });
+}
+
+async function measure(label: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, n = runs): Promise<void> {
+  await time(args, env, cwd); // warm the file cache
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await time(args, env, cwd));
+  samples.sort((a, b) => a - b);
+  const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(1);
+  console.log(`| ${label} | ${n} | ${pick(0.5)} | ${pick(0.9)} | ${samples[0]!.toFixed(1)} |`);
+}
+
+const vault = await startVaultDouble();
+const dir = mkdtempSync(join(tmpdir(), "envject-bench-"));
+try {
+  const admin = new VaultDoubleClient(vault.url, vault.rootToken);
+  await admin.writeKv2("secret/app/db", { username: "u", password: "p-bench-1" });
+  await admin.writeKv2("secret/app/api", { key: "k-bench-2" });
+  await admin.writeKv1("kv/legacy", { token: "t-bench-3" });
+  const refs = join(dir, "refs.yaml");
+  writeFileSync(
+    refs,
+    [
+      "env:",
+      "  DB_USER: vault://secret/app/db#username",
+      "  DB_PASSWORD: vault://secret/app/db#password",
+      "  URL: \"postgres://{{ vault('secret/app/db#username') }}:{{ vault('secret/app/db#password') }}@db/app\"",
+      "  API_KEY: vault://secret/app/api#key",
+      "  LEGACY: vault://kv/legacy#token",
+      "",
+    ].join("\n"),
+  );
+  const many = join(dir, "many.yaml");
+  const lines = ["env:"];
+  for (let i = 0; i < 200; i++) {
+    await admin.writeKv2(`secret/many/s${i}`, { v: `value-${i}` });
+    lines.push(`  V${i}: vault://secret/many/s${i}#v`);
+  }
+  writeFileSync(many, `${lines.join("\n")}\n`);
+
+  const env = { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENVJECT_LOG_LEVEL: "warn" };
+  console.log(`envject start-up, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
+  console.log("| case | runs | median ms | p90 ms | min ms |");
+  console.log("| --- | --- | --- | --- | --- |");
+  await measure("bare `node -e 0`", ["-e", "0"], env, dir);
+  await measure("`envject -- node -e 0` (no mapping)", [bin, "--", process.execPath, "-e", "0"], env, dir);
+  await measure("5 Vault refs (3 secrets, KV v1+v2), loopback", [bin, "-c", refs, "--", process.execPath, "-e", "0"], env, dir);
+  await admin.latency({ ms: 20 });
+  await measure("200 distinct secrets, 20 ms Vault latency", [bin, "-c", many, "--", process.execPath, "-e", "0"], env, dir, Math.max(3, Math.floor(runs / 4)));
+  await admin.clearLatency();
+} finally {
+  await vault.close();
+  rmSync(dir, { recursive: true, force: true });
+}
