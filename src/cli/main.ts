@@ -3,8 +3,8 @@
  * expected failure is one log line and a documented exit code; only a bug shows more, and only at
  * debug level.
  */
-import { Logger } from "../log/logger.js";
-import { parseArgs } from "./argv.js";
+import { type LogFormat, Logger } from "../log/logger.js";
+import { parseArgs, splitCommand } from "./argv.js";
 import { checkCommand } from "./commands/check.js";
 import { exportCommand } from "./commands/export.js";
 import { runCommand } from "./commands/run.js";
@@ -15,7 +15,8 @@ export const VERSION = typeof __ENVJECT_VERSION__ === "string" ? __ENVJECT_VERSI
 
 /** Runs envject with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let logger = new Logger("info", "text");
+  // Usage errors are logged before the options are known; honour a requested JSON format anyway.
+  let logger = new Logger("info", requestedLogFormat(argv, environ));
   try {
     const parsed = await parseArgs(argv, VERSION, environ);
     if (parsed.kind === "output") {
@@ -34,6 +35,15 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
   } catch (error) {
     return reportFatal(error, logger);
   }
+}
+
+/** `--log-format json` (or `=json`, or ENVJECT_LOG_FORMAT=json) among envject's own arguments. */
+function requestedLogFormat(argv: readonly string[], environ: NodeJS.ProcessEnv): LogFormat {
+  const own = splitCommand(argv).own;
+  const i = own.lastIndexOf("--log-format");
+  const flag = own.findLast((a) => a.startsWith("--log-format=")) ?? (i >= 0 ? `--log-format=${own[i + 1] ?? ""}` : undefined);
+  const value = flag?.slice("--log-format=".length) ?? environ.ENVJECT_LOG_FORMAT;
+  return value === "json" ? "json" : "text";
 }
 
 // Node opens its inspector on SIGUSR1 unless someone listens: never let a signal do that to a

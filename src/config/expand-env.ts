@@ -46,3 +46,12 @@ function substitute(inner: string, environ: NodeJS.ProcessEnv): string {
   if (value === undefined) throw new ConfigError(`environment variable ${name} is not set (use \${${name}:-default} to give a default)`);
   return value;
 }
+
+/** The names `text` refers to with `${NAME}` or `${NAME:-default}` (not `$${`), in order, without duplicates. */
+export function referencedVariables(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g)) {
+    if (m[1] === "" && !names.includes(m[2]!)) names.push(m[2]!);
+  }
+  return names;
+}

@@ -12,6 +12,7 @@ import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuth
 import { parseReference, parseValue } from "./reference.js";
 import type { ParseContext } from "./reference.js";
 import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
+import { referencedVariables } from "./expand-env.js";
 import type { MappingFileData, PathKey, VariableEntry } from "./schema.js";
 
 export interface LoadMappingOptions {
@@ -131,6 +132,9 @@ function vaultSettings(data: VaultData | undefined, source: SourceMap): VaultFil
     if (auth.secret_id !== undefined) a.secretId = atAuth("secret_id", auth.secret_id);
     if (auth.path !== undefined) a.path = atAuth("path", auth.path);
     settings.auth = a;
+    const written = ["token", "role_id", "secret_id"].map((key) => source.scalarSource(["vault", "auth", key]) ?? "");
+    const names = [...new Set(written.flatMap(referencedVariables))];
+    if (names.length > 0) settings.credentialVariables = names;
   }
   return settings;
 }

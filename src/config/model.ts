@@ -44,6 +44,12 @@ export interface VaultFileSettings {
     /** Mount path of the auth method (`approle` by default), as the Vault CLI's `-path`. */
     path?: Located<string>;
   };
+  /**
+   * Environment variables the credentials (`auth.token`, `auth.role_id`, `auth.secret_id`) were
+   * expanded from with `${NAME}`: they are envject's credentials, so the child does not inherit
+   * them (like VAULT_TOKEN).
+   */
+  credentialVariables?: string[];
 }
 
 /** `aws:` section, after `${NAME}` expansion. */

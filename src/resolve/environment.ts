@@ -23,6 +23,8 @@ export interface EnvironmentOptions {
   parent: NodeJS.ProcessEnv;
   pristine: boolean;
   passCredentials: boolean;
+  /** More of envject's credentials to withhold (variables the mapping's `${NAME}` auth settings read). */
+  credentialVariables?: readonly string[];
 }
 
 export interface EnvironmentEntry {
@@ -33,7 +35,7 @@ export interface EnvironmentEntry {
 /** Builds the complete environment of the child; throws ConfigError for a value containing NUL. */
 export function buildChildEnvironment(entries: readonly EnvironmentEntry[], options: EnvironmentOptions): Record<string, string> {
   const env: Record<string, string> = {};
-  const credentials = new Set<string>(CREDENTIAL_VARIABLES);
+  const credentials = new Set<string>([...CREDENTIAL_VARIABLES, ...(options.credentialVariables ?? [])]);
   const keep = new Set<string>(PRISTINE_VARIABLES);
   for (const [name, value] of Object.entries(options.parent)) {
     if (value === undefined) continue;

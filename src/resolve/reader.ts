@@ -25,6 +25,8 @@ export interface SecretReaderOptions {
 export class SecretReader {
   private readonly reads = new Map<string, Promise<SecretDocument>>();
   private readonly records = new Map<string, ReadRecord>();
+  /** For each identity, the spelling to read with: one that names its mount explicitly, if any. */
+  private readonly preferred = new Map<string, SecretRef>();
   private readonly limit: ConcurrencyLimit;
 
   constructor(
@@ -34,11 +36,25 @@ export class SecretReader {
     this.limit = new ConcurrencyLimit(options.concurrency ?? 16);
   }
 
+  /**
+   * Announces the references about to be read. `vault://team/kv/app` and
+   * `vault://app?mount=team/kv` are one secret, read once; the explicit mount is what a read needs
+   * when Vault denies mount discovery, so the spelling that carries one is the one used.
+   */
+  prefer(refs: readonly SecretRef[]): void {
+    for (const ref of refs) {
+      if (ref.provider !== "vault" || ref.mount === undefined) continue;
+      const id = secretIdentity(ref);
+      if (!this.preferred.has(id)) this.preferred.set(id, ref);
+    }
+  }
+
   /** The document `ref` designates (its field ignored), read at most once per identity. */
-  read(ref: SecretRef): Promise<SecretDocument> {
-    const id = secretIdentity(ref);
+  read(requested: SecretRef): Promise<SecretDocument> {
+    const id = secretIdentity(requested);
     let p = this.reads.get(id);
     if (!p) {
+      const ref = this.preferred.get(id) ?? requested;
       const record: ReadRecord = { ref };
       this.records.set(id, record);
       p = this.limit.run(async () => {

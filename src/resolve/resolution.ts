@@ -65,6 +65,7 @@ export function effectiveBindings(input: ResolutionInput): SectionBinding[] {
 /** Resolves every effective binding; failures are collected (typed errors), unexpected errors are rethrown. */
 export async function resolveBindings(input: ResolutionInput, ctx: EvaluationContext): Promise<Resolution> {
   const bindings = effectiveBindings(input);
+  ctx.reader.prefer([...bindings.flatMap((b) => refsOf(b.binding.spec)), ...input.mapping.expand.map((e) => e.ref)]);
   const tasks: Array<Promise<ResolvedVariable[] | VariableFailure>> = [];
   const single = ({ binding: b, section }: SectionBinding) =>
     tasks.push(

@@ -71,6 +71,14 @@ describe("token auth", () => {
     assertReadsUsed(await vault.admin.requests(), auth.accessor);
   });
 
+  it("withholds from the child the variables the mapping's auth settings read with ${NAME}", async () => {
+    ws.file("named-token.yaml", `vault:\n  auth:\n    token: \${MY_VAULT_TOKEN}\n${MAPPING}`);
+    const run = (extra: string[] = []) =>
+      ws.run(["-c", "named-token.yaml", ...extra, "--", ...printEnv("MY_VAULT_TOKEN", "DB_USER")], { VAULT_TOKEN: undefined, MY_VAULT_TOKEN: vault.rootToken });
+    assert.deepEqual(childJson(await run()), { MY_VAULT_TOKEN: null, DB_USER: SEED.db.username });
+    assert.deepEqual(childJson(await run(["--pass-credentials"])), { MY_VAULT_TOKEN: vault.rootToken, DB_USER: SEED.db.username });
+  });
+
   it("fails with 65 naming the variable when ${NAME} in vault.auth.token is not set", async () => {
     ws.file("token.yaml", `vault:\n  auth:\n    token: \${MY_VAULT_TOKEN}\n${MAPPING}`);
     const result = await ws.run(["-c", "token.yaml", "--", ...printEnv(...NAMES)], NO_TOKEN);
@@ -181,6 +189,18 @@ describe("rejected tokens", () => {
     assert.match(result.stderr, /secret\/myapp\/db/);
     assert.ok(!result.stderr.includes(token), "the token is never printed");
     assertNoStackTrace(result.stderr);
+  });
+
+  it("a bad token is found once at start: one error line for every variable, and no secret read", async () => {
+    const result = await ws.run(["--start-timeout", "1s", "--", ...printEnv(...NAMES)], { VAULT_TOKEN: "hvs.not-a-real-token" });
+    assert.equal(result.code, 77, result.stderr);
+    const lines = errorLines(result.stderr);
+    assert.equal(lines.length, 1, result.stderr);
+    for (const name of NAMES) assert.match(lines[0]!, new RegExp(name));
+    assert.match(lines[0]!, /token from VAULT_TOKEN is invalid, expired or revoked/);
+    const log = await vault.admin.requests();
+    assert.equal(countRequests(log, "GET", "auth/token/lookup-self"), 1);
+    assert.equal(log.filter((r) => r.path !== "auth/token/lookup-self").length, 0, JSON.stringify(log));
   });
 
   it("an expired token is 77 with the same hint", async () => {

@@ -88,6 +88,20 @@ describe("64: usage errors", () => {
       assertNoStackTrace(result.stderr);
     });
   }
+
+  it("a usage error is logged as JSON when --log-format json (or ENVJECT_LOG_FORMAT=json) asked for it", async () => {
+    for (const [args, extra] of [
+      [["--log-format", "json", "--bogus", "--", NODE], {}],
+      [["--bogus", "--", NODE], { ENVJECT_LOG_FORMAT: "json" }],
+    ] as Array<[string[], Record<string, string>]>) {
+      const result = await ws.run(args, extra);
+      assert.equal(result.code, 64, result.stderr);
+      const record = JSON.parse(result.stderr.trim()) as { level: string; msg: string; exit_code: number };
+      assert.equal(record.level, "error");
+      assert.equal(record.exit_code, 64);
+      assert.match(record.msg, /unknown option --bogus/);
+    }
+  });
 });
 
 describe("65: bad mapping file or reference", () => {

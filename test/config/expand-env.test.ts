@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors.js";
-import { expandEnvReferences } from "../../src/config/expand-env.js";
+import { expandEnvReferences, referencedVariables } from "../../src/config/expand-env.js";
 
 function expansionError(text: string, environ: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -80,5 +80,12 @@ describe("${NAME} expansion in vault:/aws: settings", () => {
         assert.equal(expandEnvReferences(text, {}), text);
       }),
     );
+  });
+});
+
+describe("referencedVariables", () => {
+  it("names the variables ${NAME} and ${NAME:-default} read, once each, not $${ escapes", () => {
+    assert.deepEqual(referencedVariables("${A}-${B:-x}-$${C}-${A}"), ["A", "B"]);
+    assert.deepEqual(referencedVariables("plain"), []);
   });
 });

@@ -271,6 +271,16 @@ describe("mapping file: ${NAME} in vault: and aws: settings", () => {
     assert.equal(m.vault.mount?.value, "kv${x}");
     assert.equal(m.vault.auth?.token?.value, "t0k");
     assert.equal(m.aws.region?.value, "eu-west-1");
+    // Only the credentials' variables are envject's secrets to withhold from the child.
+    assert.deepEqual(m.vault.credentialVariables, ["TOKEN_FOR_TEST"]);
+  });
+
+  it("lists the variables role_id and secret_id were expanded from as credential variables", async () => {
+    const content = "vault:\n  auth:\n    role_id: ${MY_ROLE}\n    secret_id: pre-${MY_SECRET:-x}\n";
+    const m = await load(content, "envject.yaml", { MY_ROLE: "r", MY_SECRET: "s" });
+    assert.deepEqual(m.vault.credentialVariables, ["MY_ROLE", "MY_SECRET"]);
+    const none = await load("vault:\n  auth:\n    role_id: literal-role\n", "envject.yaml", {});
+    assert.equal(none.vault.credentialVariables, undefined);
   });
 
   it("an unset ${NAME} without default names the variable and the key's place", async () => {

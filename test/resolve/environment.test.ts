@@ -50,6 +50,13 @@ describe("the child's environment", () => {
     for (const name of CREDENTIAL_VARIABLES) assert.equal(passed[name], parent[name], name);
   });
 
+  it("also withholds the variables the mapping's auth settings were expanded from", () => {
+    const env = buildChildEnvironment([], { parent: { ...parent, MY_TOKEN: "t" }, pristine: false, passCredentials: false, credentialVariables: ["MY_TOKEN"] });
+    assert.equal(env.MY_TOKEN, undefined);
+    const passed = buildChildEnvironment([], { parent: { ...parent, MY_TOKEN: "t" }, pristine: false, passCredentials: true, credentialVariables: ["MY_TOKEN"] });
+    assert.equal(passed.MY_TOKEN, "t");
+  });
+
   it("--pristine keeps only PATH, HOME, USER, LANG, TZ, TERM and the mapped variables", () => {
     const env = buildChildEnvironment([{ name: "DB", value: "x" }], { parent, pristine: true, passCredentials: false });
     assert.deepEqual(Object.keys(env).sort(), ["DB", "HOME", "LANG", "PATH", "TERM", "TZ", "USER"]);

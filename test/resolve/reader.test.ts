@@ -53,6 +53,25 @@ describe("SecretReader with a fake provider", () => {
     assert.equal(secretIdentity(templated!), secretIdentity(ref("vault://secret/db")));
   });
 
+  it("reads a secret spelled with and without ?mount= once, with the spelling that names the mount", async () => {
+    class RecordingProvider extends FakeProvider {
+      readonly seen: SecretRef[] = [];
+      override read(r: SecretRef, options: Parameters<FakeProvider["read"]>[1]) {
+        this.seen.push(r);
+        return super.read(r, options);
+      }
+    }
+    const fake = new RecordingProvider("vault", { "team/kv/app": mapDoc({ token: "t-Reader-Mount" }, "1") });
+    const reader = readerWith(fake);
+    const plain = ref("vault://team/kv/app#token");
+    const explicit = ref("vault://app?mount=team/kv#token");
+    reader.prefer([plain, explicit]);
+    await Promise.all([reader.read(plain), reader.read(explicit)]);
+    assert.equal(fake.total, 1);
+    assert.equal(fake.seen.length, 1);
+    assert.equal(fake.seen[0]!.provider === "vault" && fake.seen[0]!.mount, "team/kv");
+  });
+
   it("reads different versions of one path, and different paths, separately", async () => {
     const fake = new FakeProvider("vault", { "secret/db": mapDoc({ k: "v" }), "secret/other": mapDoc({ k: "w" }) });
     const reader = readerWith(fake);
@@ -194,7 +213,7 @@ describe("SecretReader against the Vault double", () => {
     assert.deepEqual(docs[6]!.data, SEED.dbV1);
     assert.deepEqual(docs[7]!.data, SEED.legacy);
     const log = await sv.admin.requests();
-    const reads = log.filter((e) => !e.path.startsWith("sys/")).map((e) => `${e.path}${e.query.version ? `?version=${String(e.query.version)}` : ""}`);
+    const reads = log.filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => `${e.path}${e.query.version ? `?version=${String(e.query.version)}` : ""}`);
     assert.deepEqual(reads.sort(), ["kv/legacy", "secret/data/db", "secret/data/myapp/db", "secret/data/myapp/db?version=1"]);
   });
 });

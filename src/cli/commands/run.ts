@@ -53,7 +53,12 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       }
     }
     warnAboutOverrides(resolution.variables, logger);
-    const env = buildChildEnvironment(entries, { parent: environ, pristine: global.pristine, passCredentials: global.passCredentials });
+    const env = buildChildEnvironment(entries, {
+      parent: environ,
+      pristine: global.pristine,
+      passCredentials: global.passCredentials,
+      credentialVariables: ctx.mapping.vault.credentialVariables,
+    });
     logger.info("starting command", {
       command: args.command[0],
       variables: resolution.variables.length,

@@ -9,6 +9,7 @@
 import http from "node:http";
 import https from "node:https";
 import { UnavailableError } from "../../errors.js";
+import { formatDuration } from "../../config/duration.js";
 
 export interface VaultHttpOptions {
   /** Base address, e.g. `https://vault.example.com:8200` (a path prefix is kept). */
@@ -28,6 +29,8 @@ export interface VaultRequest {
   query?: Record<string, string>;
   body?: unknown;
   token?: string;
+  /** Epoch ms: the request may not outlast it (so --start-timeout bounds a hung Vault too). */
+  deadline?: number;
 }
 
 export interface VaultResponse {
@@ -111,6 +114,12 @@ export class VaultHttpClient {
     return url;
   }
 
+  /** This request's timeout: the client's, shortened to what is left before `deadline` (at least 250 ms). */
+  private timeoutFor(req: VaultRequest): number {
+    if (req.deadline === undefined) return this.timeoutMs;
+    return Math.min(this.timeoutMs, Math.max(250, req.deadline - Date.now()));
+  }
+
   private send(url: URL, req: VaultRequest): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
@@ -154,8 +163,9 @@ export class VaultHttpClient {
           resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
         });
       });
-      request.setTimeout(this.timeoutMs, () => {
-        request.destroy(Object.assign(new Error(`no answer within ${Math.round(this.timeoutMs / 1000)}s`), { code: "ETIMEDOUT" }));
+      const timeoutMs = this.timeoutFor(req);
+      request.setTimeout(timeoutMs, () => {
+        request.destroy(Object.assign(new Error(`no answer within ${formatDuration(timeoutMs)}`), { code: "ETIMEDOUT" }));
       });
       request.on("error", (error) => reject(transportError(error, this.address, what)));
       request.end(payload);

@@ -17,18 +17,19 @@ interface Kv2Metadata {
 const VERSIONED_PATH_WARNING = "Invalid path for a versioned K/V secrets engine";
 
 /** GET `<mount>/data/<rest>[?version=N]` — the raw answer, for probing. */
-export function requestKv2(client: VaultHttpClient, token: string, mount: string, rest: string, version?: number): Promise<VaultResponse> {
+export function requestKv2(client: VaultHttpClient, token: string, mount: string, rest: string, version: number | undefined, deadline?: number): Promise<VaultResponse> {
   return client.request({
     method: "GET",
     path: `${mount}/data/${rest}`,
     token,
     query: version !== undefined ? { version: String(version) } : undefined,
+    deadline,
   });
 }
 
 /** GET `<path>` — the raw answer, for probing. */
-export function requestPlain(client: VaultHttpClient, token: string, path: string): Promise<VaultResponse> {
-  return client.request({ method: "GET", path, token });
+export function requestPlain(client: VaultHttpClient, token: string, path: string, deadline?: number): Promise<VaultResponse> {
+  return client.request({ method: "GET", path, token, deadline });
 }
 
 /** Interprets a KV v2 data read; throws NotFoundError for missing, deleted or destroyed versions. */

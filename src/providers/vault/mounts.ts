@@ -33,6 +33,8 @@ interface UiMountData {
 
 export class MountResolver {
   private readonly mounts = new Map<string, MountInfo>();
+  /** The server has no discovery endpoint (an old Vault): every path is read as KV v1. */
+  private legacy = false;
   /** Discovery requests under way, by the first segment of the path asked about. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -43,7 +45,8 @@ export class MountResolver {
    * configured mount of vault_secret_var) and `defaultMount` are the fallbacks when discovery is
    * denied.
    */
-  async locate(path: string, token: string, explicitMount: string | undefined, defaultMount: string): Promise<Location> {
+  async locate(path: string, token: string, explicitMount: string | undefined, defaultMount: string, deadline?: number): Promise<Location> {
+    if (this.legacy) return { state: "legacy" };
     // Every read starts at once: a path whose first segment is already being looked up waits for
     // that answer, so secrets under one mount cost one discovery request, not one each.
     const first = path.split("/")[0]!;
@@ -51,7 +54,7 @@ export class MountResolver {
     if (earlier) await earlier;
     const cached = this.cached(path);
     if (cached) return { state: "known", mount: cached, rest: restOf(path, cached.path) };
-    const lookup = this.discover(path, token, explicitMount, defaultMount);
+    const lookup = this.discover(path, token, explicitMount, defaultMount, deadline);
     if (!earlier) {
       const settled = lookup.then(
         () => {},
@@ -63,8 +66,8 @@ export class MountResolver {
     return lookup;
   }
 
-  private async discover(path: string, token: string, explicitMount: string | undefined, defaultMount: string): Promise<Location> {
-    const res = await this.client.request({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token });
+  private async discover(path: string, token: string, explicitMount: string | undefined, defaultMount: string, deadline?: number): Promise<Location> {
+    const res = await this.client.request({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token, deadline });
     if (res.status === 200) {
       const data = (res.body as VaultEnvelope | undefined)?.data as UiMountData | undefined;
       const mountPath = mountPathWithin(path, (data?.path ?? "").replace(/\/+$/, ""));
@@ -73,6 +76,8 @@ export class MountResolver {
         return { state: "known", mount, rest: restOf(path, mount.path) };
       }
     } else if (res.status === 404) {
+      // A Vault without the endpoint answers so for every path: ask once.
+      this.legacy = true;
       return { state: "legacy" };
     } else if (res.status !== 403) {
       throw errorForStatus(res, `looking up the mount of ${path}`, this.client.address);

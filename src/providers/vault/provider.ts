@@ -3,7 +3,7 @@
  * (retrying what can be retried until the caller's deadline) and revokes the leases envject took.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../../errors.js";
+import { ConfigError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import { retryUntil } from "../../resolve/retry.js";
@@ -53,7 +53,7 @@ export class VaultProvider implements SecretProvider {
   /** Reads the secret `ref` designates, retrying unreachable/sealed/5xx answers until `options.deadline`. */
   async read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument> {
     if (ref.provider !== "vault") throw new TypeError("VaultProvider got a non-Vault reference");
-    const doc = await retryUntil(() => this.readOnce(ref), {
+    const doc = await retryUntil(() => this.readOnce(ref, options.deadline), {
       deadline: options.deadline,
       onRetry: (error, attempt, delay) => {
         if (!this.unreachable) {
@@ -114,38 +114,48 @@ export class VaultProvider implements SecretProvider {
     this.client.close();
   }
 
-  private async readOnce(ref: VaultRef): Promise<SecretDocument> {
-    const token = await this.session.token();
-    const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount);
+  private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
+    const token = await this.session.token(deadline);
+    const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");
-      return plainDocument(await requestPlain(this.client, token, ref.path), this.client, ref.path, "kv-v1");
+      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
     }
     if (location.state === "known") {
       const { mount, rest } = location;
       if (rest === "") throw new ConfigError(`${ref.path} names the mount ${mount.path}/ itself, not a secret in it`);
-      if (mount.kind === "kv2") return kv2Document(await requestKv2(this.client, token, mount.path, rest, ref.version), this.client, mount.path, rest, ref.version);
+      if (mount.kind === "kv2") {
+        return kv2Document(await requestKv2(this.client, token, mount.path, rest, ref.version, deadline), this.client, mount.path, rest, ref.version);
+      }
       const engine = mount.kind === "kv1" ? "kv-v1" : mount.type;
-      if (ref.version !== undefined) throw versionNotSupported(ref.path, engine === "kv-v1" ? "a KV v1 mount" : `a ${engine} engine`);
-      return plainDocument(await requestPlain(this.client, token, ref.path), this.client, ref.path, engine);
+      if (ref.version !== undefined) throw versionNotSupported(ref.path, mount.kind === "kv1" ? "a KV v1 mount" : `an engine of type ${engine}`);
+      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, engine);
     }
-    return this.probe(ref, token, location.mountPath, location.rest);
+    try {
+      return await this.probe(ref, token, location.mountPath, location.rest, deadline);
+    } catch (error) {
+      // The mount was a guess: when nothing is found, say so and how to name it.
+      if (error instanceof NotFoundError && ref.mount === undefined) {
+        error.message += ` (mount discovery was denied, so the mount was taken to be ${location.mountPath}/; if it is another, add ?mount=NAME)`;
+      }
+      throw error;
+    }
   }
 
   /**
    * Mount discovery was denied: try KV v2 at the guessed mount, then a plain (KV v1) read, and
    * remember what answered.
    */
-  private async probe(ref: VaultRef, token: string, mountPath: string, rest: string): Promise<SecretDocument> {
+  private async probe(ref: VaultRef, token: string, mountPath: string, rest: string, deadline: number): Promise<SecretDocument> {
     if (rest === "") throw new ConfigError(`${ref.path} names the mount ${mountPath}/ itself, not a secret in it`);
     this.logger.debug("mount discovery denied; probing KV v2 then KV v1", { path: ref.path, mount: mountPath });
-    const v2 = await requestKv2(this.client, token, mountPath, rest, ref.version);
+    const v2 = await requestKv2(this.client, token, mountPath, rest, ref.version, deadline);
     if (v2.status === 200 || (v2.status === 404 && isKv2Envelope(v2))) {
       this.mounts.remember(mountPath, "kv2");
       return kv2Document(v2, this.client, mountPath, rest, ref.version);
     }
     if (v2.status !== 404 && v2.status !== 403) throw errorForStatus(v2, `reading ${mountPath}/data/${rest}`, this.client.address);
-    const v1 = await requestPlain(this.client, token, ref.path);
+    const v1 = await requestPlain(this.client, token, ref.path, deadline);
     if (isVersionedMountAnswer(v1)) {
       // Some KV v2 mount serves the path, but not necessarily the guessed one (`team/kv` guessed as
       // `team`): remembering the guess would send a later, correct `?mount=` to the wrong mount.

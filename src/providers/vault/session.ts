@@ -27,14 +27,14 @@ export class VaultSession {
   ) {}
 
   /** The current token, logging in first when needed. A failed login is not cached, so a retry logs in again. */
-  async token(): Promise<string> {
-    return (await this.current()).token;
+  async token(deadline?: number): Promise<string> {
+    return (await this.current(deadline)).token;
   }
 
   /** The current login (token and what Vault said about it at login). */
-  current(): Promise<VaultLogin> {
+  current(deadline?: number): Promise<VaultLogin> {
     if (!this.login) {
-      this.login = this.authenticate();
+      this.login = this.authenticate(deadline);
       this.login.catch(() => {
         this.login = undefined;
       });
@@ -47,14 +47,10 @@ export class VaultSession {
     this.login = undefined;
   }
 
-  private async authenticate(): Promise<VaultLogin> {
-    if (this.auth.method === "token") {
-      this.logger.debug("using a Vault token", { source: this.auth.source });
-      this.logger.redactor.add(this.auth.token);
-      return { token: this.auth.token, obtainedAt: Date.now() };
-    }
+  private async authenticate(deadline?: number): Promise<VaultLogin> {
+    if (this.auth.method === "token") return this.checkToken(this.auth.token, this.auth.source, deadline);
     const { roleId, secretId, path } = this.auth;
-    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: { role_id: roleId, secret_id: secretId } });
+    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: { role_id: roleId, secret_id: secretId }, deadline });
     if (res.status >= 300) {
       if (res.status === 400 || res.status === 403) {
         const reasons = vaultErrorMessages(res.body);
@@ -69,5 +65,28 @@ export class VaultSession {
     this.logger.redactor.add(auth.client_token);
     this.logger.info("logged in to Vault with AppRole", { path: `auth/${path}`, ttl: auth.lease_duration });
     return { token: auth.client_token, leaseDuration: auth.lease_duration, renewable: auth.renewable, obtainedAt: Date.now() };
+  }
+
+  /**
+   * Looks the given token up once (`auth/token/lookup-self`, in Vault's default policy), so an
+   * invalid or expired token is one clear error instead of a 403 per secret. A token that may not
+   * look itself up is used as it is.
+   */
+  private async checkToken(token: string, source: string, deadline?: number): Promise<VaultLogin> {
+    this.logger.redactor.add(token);
+    const res = await this.client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
+    if (res.status === 200) {
+      const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; renewable?: boolean } | undefined;
+      this.logger.debug("using a Vault token", { source, ttl: data?.ttl });
+      return { token, leaseDuration: data?.ttl, renewable: data?.renewable, obtainedAt: Date.now() };
+    }
+    if (res.status === 403) {
+      if (vaultErrorMessages(res.body).some((m) => m.includes("invalid token"))) {
+        throw new AuthError(`the Vault token from ${source} is invalid, expired or revoked (403 on auth/token/lookup-self)`);
+      }
+      this.logger.debug("the token may not look itself up; using it as it is", { source });
+      return { token, obtainedAt: Date.now() };
+    }
+    throw errorForStatus(res, "looking up the Vault token", this.client.address);
   }
 }

@@ -198,8 +198,9 @@ describe("mount discovery", () => {
     const asked = discoveries(log).map((e) => e.path);
     assert.equal(asked.length, 2, asked.join(" "));
     assert.deepEqual(asked.map((p) => p.split("/")[4]).sort(), ["kv", "secret"]);
-    // Every secret read once, nothing else.
-    assert.equal(log.length, 2 + 6);
+    // The token looked up once, every secret read once, nothing else.
+    assert.equal(log.filter((e) => e.path === "auth/token/lookup-self").length, 1);
+    assert.equal(log.length, 1 + 2 + 6);
   });
 
   it("asks once per mount when many reads under it start at the same time", async () => {
@@ -277,6 +278,16 @@ describe("mount discovery", () => {
     });
   });
 
+  it("when discovery is denied, a secret not found under the guessed mount says so and suggests ?mount=", async () => {
+    await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await assert.rejects(read(harness(), "vault://team/kv/app/nothing#x"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError, String(e));
+      assert.match(e.message, /mount was taken to be team\//);
+      assert.match(e.message, /\?mount=NAME/);
+      return true;
+    });
+  });
+
   describe("when discovery does not exist (an old Vault answers 404)", () => {
     it("reads the path as KV v1", async () => {
       await sv.admin.config({ ui_mounts: "404" });
@@ -288,6 +299,17 @@ describe("mount discovery", () => {
       });
       assert.ok(log.some((e) => e.path === "kv/legacy" && e.status === 200));
       assert.ok(!log.some((e) => e.path.startsWith("kv/data/")), "no KV v2 probe on an old Vault");
+    });
+
+    it("asks for discovery only once: the 404 holds for every path", async () => {
+      await sv.admin.config({ ui_mounts: "404" });
+      const h = harness();
+      const log = await logSince(async () => {
+        await read(h, "vault://kv/legacy");
+        await read(h, "vault://kv/other");
+      });
+      assert.equal(discoveries(log).length, 1);
+      assert.equal(log.filter((e) => e.path === "kv/legacy" || e.path === "kv/other").length, 2);
     });
 
     it("refuses a version pin there (65)", async () => {
@@ -396,7 +418,7 @@ describe("authentication", () => {
     await assert.rejects(read(h, "vault://secret/myapp/db"), (e: unknown) => {
       assert.ok(e instanceof AuthError, String(e));
       assert.match(e.message, /invalid, expired or revoked/);
-      assert.match(e.message, /secret\/(data\/)?myapp\/db/);
+      assert.match(e.message, /the Vault token from test/);
       assert.ok(!e.message.includes(token), "the token is never in a message");
       return true;
     });
@@ -406,6 +428,23 @@ describe("authentication", () => {
     const settings = resolveVaultSettings({ file: {}, environ: { HOME: "/nonexistent", VAULT_ADDR: sv.url, VAULT_TOKEN: "hvs.not-a-real-token" } });
     const h = harness(settings);
     await assert.rejects(read(h, "vault://kv/legacy"), (e: unknown) => e instanceof AuthError && /invalid, expired or revoked/.test(e.message));
+  });
+});
+
+describe("timeouts", () => {
+  it("a Vault that never answers is given up at the deadline, however long the request timeout (69)", async () => {
+    await sv.admin.latency({ ms: 60_000, path_prefix: "auth/token/lookup-self" });
+    try {
+      const h = harness(settingsFor(undefined, { timeoutMs: 120_000 }));
+      await assert.rejects(read(h, "vault://secret/myapp/db", Date.now() + 1_000), (e: unknown) => {
+        assert.ok(e instanceof UnavailableError, String(e));
+        assert.equal(e.exitCode, 69);
+        assert.match(e.message, /no answer within/);
+        return true;
+      });
+    } finally {
+      await sv.admin.clearLatency();
+    }
   });
 });
 
