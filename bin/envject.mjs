@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/envject.mjs";
+import "../dist/envject.js";

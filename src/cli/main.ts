@@ -5,9 +5,6 @@
  */
 import { type LogFormat, Logger } from "../log/logger.js";
 import { parseArgs, splitCommand } from "./argv.js";
-import { checkCommand } from "./commands/check.js";
-import { exportCommand } from "./commands/export.js";
-import { runCommand } from "./commands/run.js";
 import { reportFatal } from "./report.js";
 
 declare const __ENVJECT_VERSION__: string | undefined;
@@ -24,13 +21,14 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
       return 0;
     }
     logger = new Logger(parsed.global.logLevel, parsed.global.logFormat);
+    // Each command is loaded when chosen: --help and check never load what only run needs.
     switch (parsed.command) {
       case "run":
-        return await runCommand(parsed.global, parsed.run, environ, logger);
+        return await (await import("./commands/run.js")).runCommand(parsed.global, parsed.run, environ, logger);
       case "check":
-        return await checkCommand(parsed.global, environ, logger);
+        return await (await import("./commands/check.js")).checkCommand(parsed.global, environ, logger);
       case "export":
-        return await exportCommand(parsed.global, parsed.format, environ, logger);
+        return await (await import("./commands/export.js")).exportCommand(parsed.global, parsed.format, environ, logger);
     }
   } catch (error) {
     return reportFatal(error, logger);

@@ -6,7 +6,7 @@ import type { Logger } from "../../log/logger.js";
 import { type ResolvedVariable, resolveBindings } from "../../resolve/resolution.js";
 import { buildChildEnvironment, type EnvironmentEntry } from "../../resolve/environment.js";
 import { SecretFiles } from "../../resolve/secret-files.js";
-import { Supervisor } from "../../supervise/supervisor.js";
+import type { Supervisor } from "../../supervise/supervisor.js";
 import { catchSignals, isShutdownSignal } from "../../supervise/signals.js";
 import { signalNumber } from "../../supervise/signal-names.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
@@ -14,6 +14,9 @@ import { loadContext, releaseStores } from "../context.js";
 import { reportFailures } from "../report.js";
 
 export async function runCommand(global: GlobalArgs, args: RunArgs, environ: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
+  // The supervisor (and execa under it) loads while the secrets are being read.
+  const supervision = import("../../supervise/supervisor.js");
+  supervision.catch(() => {});
   const ctx = await loadContext(global, environ, logger);
   if (args.watch === true) {
     logger.warn("--watch: this version reads secrets once at start; version polling is not available yet");
@@ -65,7 +68,7 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       secrets: ctx.reader.all().size,
     });
 
-    const supervisor = new Supervisor({
+    const supervisor: Supervisor = new (await supervision).Supervisor({
       killSignal: args.killSignal,
       killTimeoutMs: args.killTimeoutMs,
       mask: args.mask ? () => logger.redactor.secrets() : undefined,
