@@ -88,6 +88,16 @@ export function formatLocation(loc: SourceLocation): string {
   return s;
 }
 
+/** Runs `parse` (a parser whose ConfigErrors carry no location) and gives its ConfigErrors `origin`. */
+export function atLocation<T>(parse: () => T, origin: SourceLocation): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
+    throw error;
+  }
+}
+
 /** Adds context (usually "VAR from REF") in front of an error's message, keeping its class and code. */
 export function withContext<E extends EnvjectError>(error: E, context: string): E {
   error.message = `${context}: ${error.message}`;

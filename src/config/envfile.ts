@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import dotenv from "dotenv";
-import { ConfigError } from "../errors.js";
+import { ConfigError, atLocation } from "../errors.js";
 import type { SourceLocation } from "../errors.js";
 import type { Binding } from "./model.js";
 import { parseValue } from "./reference.js";
@@ -56,7 +56,7 @@ export function parseEnvFile(text: string, file: string, ctx: ParseContext): Bin
     const origin: SourceLocation = { file, line, key: name };
     const value = values[name]!;
     if (value.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
-    byName.set(name, { name, spec: withLocation(() => parseValue(value, ctx), origin), origin });
+    byName.set(name, { name, spec: atLocation(() => parseValue(value, ctx), origin), origin });
   }
   return [...byName.values()];
 }
@@ -151,12 +151,3 @@ function crossCheck(positions: EntryPosition[], values: Record<string, string>, 
   }
 }
 
-/** Gives a location-less ConfigError from the reference parser this entry's location. */
-function withLocation<T>(parse: () => T, origin: SourceLocation): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
-    throw error;
-  }
-}

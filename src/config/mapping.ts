@@ -6,8 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { LineCounter, parseDocument } from "yaml";
-import { ConfigError } from "../errors.js";
-import type { SourceLocation } from "../errors.js";
+import { ConfigError, atLocation } from "../errors.js";
 import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthMethod, VaultFileSettings } from "./model.js";
 import { parseReference, parseValue } from "./reference.js";
 import type { ParseContext } from "./reference.js";
@@ -151,23 +150,14 @@ function bindings(section: "env" | "files", entries: VariableEntry[], source: So
     // Numbers and booleans keep the spelling the user wrote: `1.10` stays "1.10", not "1.1".
     const text = typeof value === "string" ? value : (source.scalarSource(path) ?? String(value));
     if (text.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
-    return { name, spec: located(() => parseValue(text, ctx), origin), origin };
+    return { name, spec: atLocation(() => parseValue(text, ctx), origin), origin };
   });
 }
 
 function expandEntry(entry: { from: string; prefix?: string | undefined }, index: number, source: SourceMap, ctx: ParseContext): ExpandEntry {
   const origin = source.locate(["expand", index, "from"]);
-  const ref = located(() => parseReference(entry.from, ctx), origin);
+  const ref = atLocation(() => parseReference(entry.from, ctx), origin);
   if (!ref) throw new ConfigError("expand: from must be a reference (vault://…, aws-sm://… or a Secrets Manager ARN)", origin);
   return { ref, prefix: entry.prefix ?? "", origin };
 }
 
-/** Runs a parser whose ConfigErrors have no location, and gives them this one. */
-function located<T>(parse: () => T, origin: SourceLocation): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
-    throw error;
-  }
-}

@@ -13,6 +13,7 @@ import { BIN } from "../support/cli.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { type Started, childrenOf, killIfAlive, lines, startProcess, waitFor, within } from "../supervise/fixtures/processes.js";
 import { NODE, Workspace } from "./e2e.js";
+import { UNSHARE_PID1, unshareUnavailable } from "../support/system.js";
 
 let vault: SeededVault;
 let ws: Workspace;
@@ -195,18 +196,9 @@ describe("a stop request while resolving", () => {
 });
 
 describe("as PID 1", () => {
-  const UNSHARE = ["--pid", "--fork", "--mount-proc"];
-
-  function unshareUnavailable(): string | undefined {
-    const probe = spawnSync("unshare", [...UNSHARE, "true"], { encoding: "utf8" });
-    if (probe.error) return `unshare is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
-    if (probe.status !== 0) return `unshare ${UNSHARE.join(" ")} is not permitted here (${probe.stderr.trim()}); run as root`;
-    return undefined;
-  }
-
   it("receives and forwards signals, and exits with the child's code", { skip: unshareUnavailable() }, async () => {
     const log = newLog();
-    const unshare = startProcess("unshare", [...UNSHARE, NODE, BIN, "--", ...recorder(log, ["SIGTERM:9"])], { cwd: ws.dir, env: ws.env() });
+    const unshare = startProcess("unshare", [...UNSHARE_PID1, NODE, BIN, "--", ...recorder(log, ["SIGTERM:9"])], { cwd: ws.dir, env: ws.env() });
     running.push(unshare);
     await childReady(log);
     const [envject] = await waitFor("envject outside the namespace", () => {

@@ -16,6 +16,7 @@ import {
   refsOf,
   secretIdentity,
 } from "../../src/config/reference.js";
+import { assertConfigError } from "../support/assert.js";
 
 const ctx = { defaultMount: "secret" };
 
@@ -36,16 +37,7 @@ function aws(text: string): AwsRef {
 }
 /** Asserts a ConfigError (exit 65) whose message matches every pattern. */
 function rejects(text: string, ...patterns: RegExp[]): void {
-  assert.throws(
-    () => parseReference(text, ctx),
-    (e: unknown) => {
-      assert.ok(e instanceof ConfigError, `${text}: expected ConfigError, got ${String(e)}`);
-      assert.equal(e.exitCode, 65);
-      for (const p of patterns) assert.match(e.message, p);
-      return true;
-    },
-    text,
-  );
+  assertConfigError(() => parseReference(text, ctx), text, ...patterns);
 }
 const withoutRaw = (r: SecretRef) => ({ ...r, raw: "" });
 

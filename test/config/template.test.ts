@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { ConfigError } from "../../src/errors.js";
 import { type TemplatePart, describeRef, parseValue } from "../../src/config/reference.js";
 import { parseTemplate } from "../../src/config/template.js";
+import { assertConfigError } from "../support/assert.js";
 
 const ctx = { defaultMount: "secret" };
 
@@ -11,18 +12,9 @@ const ctx = { defaultMount: "secret" };
 function parts(text: string, context = ctx): Array<TemplatePart | { kind: "ref"; ref: string }> {
   return parseTemplate(text, context).map((p) => (p.kind === "ref" ? { kind: "ref", ref: describeRef(p.ref) } : p));
 }
-/** Asserts a ConfigError whose message matches every pattern. */
+/** Asserts a ConfigError (exit 65) whose message matches every pattern. */
 function rejects(text: string, ...patterns: RegExp[]): void {
-  assert.throws(
-    () => parseTemplate(text, ctx),
-    (e: unknown) => {
-      assert.ok(e instanceof ConfigError, `${text}: expected ConfigError, got ${String(e)}`);
-      assert.equal(e.exitCode, 65);
-      for (const p of patterns) assert.match(e.message, p);
-      return true;
-    },
-    text,
-  );
+  assertConfigError(() => parseTemplate(text, ctx), text, ...patterns);
 }
 
 describe("template functions", () => {

@@ -4,24 +4,15 @@
  * the handlers are really installed, that forwarding works, and that the exit code comes out.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { UNSHARE_PID1 as UNSHARE, unshareUnavailable } from "../support/system.js";
 import { childReady, contentOf, childrenOf, fixture, harnessArgv, killIfAlive, lines, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const UNSHARE = ["--pid", "--fork", "--mount-proc"];
-
-/** Why a PID namespace cannot be created here, or undefined when it can (needs root or CAP_SYS_ADMIN). */
-function unshareUnavailable(): string | undefined {
-  const probe = spawnSync("unshare", [...UNSHARE, "true"], { encoding: "utf8" });
-  if (probe.error) return `unshare is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
-  if (probe.status !== 0) return `unshare ${UNSHARE.join(" ")} is not permitted here (${probe.stderr.trim()}); run as root`;
-  return undefined;
-}
 
 describe("as PID 1", () => {
   const skip = unshareUnavailable();

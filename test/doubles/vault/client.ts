@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import type { RequestRecord } from "./state.js";
 
 export interface VaultDoubleClientOptions {
   /** Sent as X-Vault-Namespace on every Vault API call. */
@@ -89,16 +90,8 @@ export interface DoubleConfigPatch {
   version?: string;
 }
 
-export interface RequestLogEntry {
-  seq: number;
-  time: string;
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  status: number;
-  namespace: string;
-  token_accessor: string | null;
-}
+/** One line of the double's request log, as `GET /__double/requests` answers it. */
+export type RequestLogEntry = RequestRecord;
 
 export interface LeaseView {
   lease_id: string;

@@ -1,0 +1,13 @@
+/** Facts about this machine that decide whether a test can run here (each returns a skip reason, or undefined). */
+import { spawnSync } from "node:child_process";
+
+/** `unshare` options that make a new PID namespace with its own /proc: the process started in it is PID 1. */
+export const UNSHARE_PID1 = ["--pid", "--fork", "--mount-proc"];
+
+/** Why a PID namespace cannot be created here (needs root or CAP_SYS_ADMIN), or undefined when it can. */
+export function unshareUnavailable(): string | undefined {
+  const probe = spawnSync("unshare", [...UNSHARE_PID1, "true"], { encoding: "utf8" });
+  if (probe.error) return `unshare is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
+  if (probe.status !== 0) return `unshare ${UNSHARE_PID1.join(" ")} is not permitted here (${probe.stderr.trim()}); run as root`;
+  return undefined;
+}
