@@ -6,16 +6,8 @@
  * `{"a":{"b":1}}` are common in environment variables.
  */
 import { ConfigError } from "../errors.js";
-import {
-  type ParseContext,
-  type SecretRef,
-  type TemplatePart,
-  isSecretsManagerArn,
-  normaliseVaultPath,
-  parseAwsBody,
-  parseReference,
-  parseVaultBody,
-} from "./reference.js";
+import type { ParseContext, SecretRef, TemplatePart } from "./reference.js";
+import { isSecretsManagerArn, normaliseVaultPath, parseAwsBody, parseReference, parseVaultBody } from "./reference-syntax.js";
 
 /** The functions a template may call. */
 export const TEMPLATE_FUNCTIONS = ["vault_secret_var", "aws_secret_var", "vault", "aws", "env_var"] as const;
