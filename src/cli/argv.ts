@@ -101,7 +101,15 @@ function buildParser(version: string, environ: NodeJS.ProcessEnv): Argv {
         "       envject export [options] --format dotenv|json|shell\n\n" +
         "Start a program with secrets from HashiCorp Vault and AWS Secrets Manager in its environment.",
     )
-    .command(["run", "$0"], "run a command with the secrets in its environment (default)", (y) => y.options(RUN_OPTIONS))
+    .command(["run", "$0"], "run a command with the secrets in its environment (default)", (y) =>
+      y
+        .options(RUN_OPTIONS)
+        .group(["mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
+        .group(
+          ["watch", "interval", "splay", "on-change", "restart-on-failure"],
+          "Watching and restarts (accepted and validated; not active in this release, see README):",
+        ),
+    )
     .command("check", "resolve every reference and print NAME, source, version and status (never values)")
     .command("export", "print the resolved variables", (y) => y.options(EXPORT_OPTIONS))
     .options(GLOBAL_OPTIONS)
