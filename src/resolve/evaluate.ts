@@ -24,8 +24,10 @@ export async function evaluateValue(spec: ValueSpec, ctx: EvaluationContext): Pr
     case "ref":
       return secretValue(spec.ref, ctx);
     case "template": {
+      // Every part is a promise (an env_var() failure included), so Promise.all observes every
+      // read it started, and a failing read is never an unhandled rejection.
       const pieces = await Promise.all(
-        spec.parts.map((part) => {
+        spec.parts.map(async (part) => {
           if (part.kind === "text") return part.text;
           if (part.kind === "ref") return secretValue(part.ref, ctx);
           const value = ctx.environ[part.name];

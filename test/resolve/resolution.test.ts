@@ -216,6 +216,23 @@ describe("resolveBindings with a fake provider", () => {
     assert.equal(fake.total, 0);
   });
 
+  it("a template whose env_var() is missing while its read fails leaves no unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const fake = new FakeProvider("vault", { "secret/missing": new NotFoundError("no secret at secret/missing") }, 5);
+      const { resolution } = await resolveWith(fake, { env: [bind("X", "{{ vault('secret/missing#k') }}{{ env_var('TYPO_NOT_SET') }}")] });
+      assert.equal(resolution.failures.length, 1);
+      assert.equal(resolution.failures[0]!.error.exitCode, 65);
+      // Let the slower, failing read settle.
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.removeListener("unhandledRejection", onUnhandled);
+    }
+  });
+
   it("registers every secret-derived value (and templates made from secrets) in the redactor, and nothing else", async () => {
     const fake = new FakeProvider("vault", {
       "secret/db": mapDoc(DB),
