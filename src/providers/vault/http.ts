@@ -91,9 +91,16 @@ export class VaultHttpClient {
     let url = this.urlFor(req);
     for (let hop = 0; ; hop++) {
       const res = await this.send(url, req);
-      // A standby that cannot forward answers 307 with the active node's address.
+      // A standby that cannot forward answers 307 with the active node's address. The token goes
+      // along, so only a redirect keeping the protocol is followed: never from https to http.
       if ((res.status === 307 || res.status === 308) && hop < 2 && typeof res.headers.location === "string") {
-        url = new URL(res.headers.location, url);
+        const next = new URL(res.headers.location, url);
+        if (next.protocol !== url.protocol) {
+          throw new UnavailableError(`Vault at ${this.address} redirected ${req.method} ${url.pathname} to ${next.protocol}//${next.host}, another protocol; not followed`, {
+            retryable: false,
+          });
+        }
+        url = next;
         continue;
       }
       return res;
@@ -163,35 +170,30 @@ export class VaultHttpClient {
           resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
         });
       });
+      // One absolute deadline for the whole exchange: a socket timeout would start only once
+      // connected, and restart with every byte (a dropped SYN or a trickling server would outlast it).
       const timeoutMs = this.timeoutFor(req);
-      request.setTimeout(timeoutMs, () => {
+      const timer = setTimeout(() => {
         request.destroy(Object.assign(new Error(`no answer within ${formatDuration(timeoutMs)}`), { code: "ETIMEDOUT" }));
-      });
+      }, timeoutMs);
+      request.on("close", () => clearTimeout(timer));
       request.on("error", (error) => reject(transportError(error, this.address, what)));
       request.end(payload);
     });
   }
 }
 
-const TLS_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "CERT_NOT_YET_VALID",
-  "CERT_UNTRUSTED",
-]);
+/** OpenSSL's certificate verification codes, and Node's TLS/SSL error codes; EPROTO is a handshake with a plain-http server. */
+const TLS_FAILURE = /^(EPROTO$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
-/** Maps a socket/TLS error to UnavailableError; certificate failures are not retried (a retry cannot fix them). */
+/** Maps a socket/TLS error to UnavailableError; TLS failures are not retried (a retry cannot fix them). */
 function transportError(error: Error & { code?: string }, address: string, what: string): UnavailableError {
   const code = error.code ?? "";
-  if (TLS_CODES.has(code)) {
-    return new UnavailableError(
-      `Vault at ${address}: TLS certificate could not be verified (${code}); give the CA with vault.ca_cert or VAULT_CACERT`,
-      { cause: error, retryable: false },
-    );
+  if (TLS_FAILURE.test(code)) {
+    const problem = code === "EPROTO" || code.startsWith("ERR_SSL_")
+      ? `TLS handshake failed (${code}); is the address https:// while Vault serves plain http?`
+      : `TLS certificate could not be verified (${code}); give the CA with vault.ca_cert or VAULT_CACERT`;
+    return new UnavailableError(`Vault at ${address}: ${problem}`, { cause: error, retryable: false });
   }
   const reason = code ? `${code}${error.message && !error.message.includes(code) ? ` ${error.message}` : ""}` : error.message;
   return new UnavailableError(`Vault at ${address} could not be reached (${what}: ${reason})`, { cause: error, retryable: true });

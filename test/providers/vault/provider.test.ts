@@ -6,6 +6,8 @@
  * "how many requests", never the clock.
  */
 import { after, afterEach, before, describe, it } from "node:test";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
 import { AuthError, ConfigError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
@@ -444,6 +446,76 @@ describe("timeouts", () => {
       });
     } finally {
       await sv.admin.clearLatency();
+    }
+  });
+});
+
+/** A loopback HTTP server answering every request with `handler`; closed by the returned function. */
+async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+describe("transport edge cases", () => {
+  it("a server that trickles its answer byte by byte is still given up at the deadline (one absolute timer)", { timeout: 20_000 }, async () => {
+    const server = await rawServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const drip = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(drip));
+    });
+    try {
+      const h = harness(settingsFor(undefined, { address: server.url, timeoutMs: 120_000 }));
+      await assert.rejects(read(h, "vault://secret/myapp/db", Date.now() + 800), (e: unknown) => {
+        assert.ok(e instanceof UnavailableError, String(e));
+        assert.match(e.message, /no answer within/);
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an https:// address on a plain-http Vault fails at once (not retried) with a hint", async () => {
+    const h = harness(settingsFor(undefined, { address: sv.url.replace("http://", "https://") }));
+    const log = await logSince(async () => {
+      await assert.rejects(read(h, "vault://secret/myapp/db", Date.now() + 10_000), (e: unknown) => {
+        assert.ok(e instanceof UnavailableError && !e.retryable, String(e));
+        assert.match(e.message, /TLS handshake failed/);
+        assert.match(e.message, /plain http/);
+        return true;
+      });
+    });
+    assert.ok(log.length <= 1, `tried ${log.length} times`);
+  });
+
+  it("follows a standby's 307 to the active node, but never to another protocol", async () => {
+    const toActive = await rawServer((req, res) => {
+      res.writeHead(307, { Location: `${sv.url}${req.url}` });
+      res.end();
+    });
+    const toHttps = await rawServer((req, res) => {
+      res.writeHead(307, { Location: `https://127.0.0.1:1${req.url}` });
+      res.end();
+    });
+    try {
+      const doc = await read(harness(settingsFor(undefined, { address: toActive.url })), "vault://secret/myapp/db");
+      assert.deepEqual(doc.data, SEED.db);
+      await assert.rejects(read(harness(settingsFor(undefined, { address: toHttps.url })), "vault://secret/myapp/db"), (e: unknown) => {
+        assert.ok(e instanceof UnavailableError && !e.retryable, String(e));
+        assert.match(e.message, /another protocol; not followed/);
+        return true;
+      });
+    } finally {
+      await toActive.close();
+      await toHttps.close();
     }
   });
 });
