@@ -13,7 +13,7 @@
  * - platforms without it (macOS, BSD) or hosts without `setpriv` (old util-linux, minimal images):
  *   the command is spawned directly and only ordinary exits of envject stop it.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { platform } from "node:process";
 import type { CommandLine } from "./command.js";
 import { findExecutable } from "./command.js";
@@ -27,6 +27,25 @@ export function findSetpriv(env: NodeJS.ProcessEnv = process.env): string | unde
   const path = probe(env);
   if (env === process.env) cached = { path };
   return path;
+}
+
+/**
+ * Runs the probe without blocking, so it overlaps other start-up work; findSetpriv() then answers
+ * from the cache. Never rejects.
+ */
+export async function probeSetprivInBackground(): Promise<void> {
+  if (platform !== "linux" || cached) return;
+  let path: string;
+  try {
+    path = findExecutable("setpriv", process.env);
+  } catch {
+    cached = { path: undefined };
+    return;
+  }
+  const help = await new Promise<string | undefined>((done) =>
+    execFile(path, ["--help"], { encoding: "utf8", timeout: 5000 }, (error, stdout) => done(error ? undefined : stdout)),
+  );
+  cached ??= { path: help?.includes("--pdeathsig") ? path : undefined };
 }
 
 /** Wraps `line` as `setpriv --pdeathsig SIGKILL -- <file> <args>`, so the child is killed if envject dies without cleaning up. */

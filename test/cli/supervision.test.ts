@@ -195,6 +195,29 @@ describe("a stop request while resolving", () => {
   });
 });
 
+describe("cleanup after the child exits", () => {
+  it("a stop signal during cleanup does not cut it short: files removed, the child's code kept, revocation bounded", { timeout: 60_000 }, async () => {
+    // A slow Vault at exit: revoking the lease takes far longer than envject allows itself.
+    await vault.admin.latency({ ms: 30_000, path_prefix: "sys/leases/revoke" });
+    const marker = join(ws.dir, `cleanup-${++n}.json`);
+    ws.file(
+      "cleanup.yaml",
+      "env:\n  DB_CREDS_USER: vault://database/creds/readonly#username\nfiles:\n  TLS_KEY_FILE: vault://secret/myapp/tls#key\n",
+    );
+    const script = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, JSON.stringify({ file: process.env.TLS_KEY_FILE })); process.exit(7);`;
+    const envject = startEnvject(["--log-level", "debug", "-c", "cleanup.yaml", "--", NODE, "-e", script]);
+    const { file } = await waitFor("the child ran", () => (existsSync(marker) ? (JSON.parse(readFileSync(marker, "utf8")) as { file: string }) : undefined));
+    // "command exited" is logged when the child is gone and cleanup (the slow revocation) begins.
+    await waitFor("the child exited", () => envject.stderr().includes("command exited") || undefined);
+    envject.process.kill("SIGTERM");
+    envject.process.kill("SIGINT");
+    const exit = await within("envject exits despite the slow revocation", envject.exit, 45_000);
+    assert.equal(exit.code, 7, envject.stderr());
+    assert.equal(existsSync(dirname(file)), false, "the secret files' directory is removed");
+    assert.match(envject.stderr(), /signal during cleanup; finishing cleanup first/);
+  });
+});
+
 describe("as PID 1", () => {
   it("receives and forwards signals, and exits with the child's code", { skip: unshareUnavailable() }, async () => {
     const log = newLog();

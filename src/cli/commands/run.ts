@@ -14,9 +14,10 @@ import { loadContext, releaseStores } from "../context.js";
 import { reportFailures } from "../report.js";
 
 export async function runCommand(global: GlobalArgs, args: RunArgs, environ: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
-  // The supervisor (and execa under it) loads while the secrets are being read.
+  // The supervisor (and execa under it) loads, and setpriv is probed, while the secrets are read.
   const supervision = import("../../supervise/supervisor.js");
   supervision.catch(() => {});
+  void import("../../supervise/parent-death.js").then((m) => m.probeSetprivInBackground(), () => {});
   const ctx = await loadContext(global, environ, logger);
   if (args.watch === true) {
     logger.warn("--watch: this version reads secrets once at start; version polling is not available yet");
@@ -24,10 +25,10 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   let files: SecretFiles | undefined;
   const removeFiles = () => files?.remove();
   process.once("exit", removeFiles);
-  // Until the child exists, a stop request ends envject at once (leases revoked, files removed);
-  // the other signals are caught so that none takes Node's default action (SIGUSR1 would open
-  // the inspector).
-  let stopping: Promise<void> | undefined;
+  // Until the child exists, a stop request ends envject at once — resolution may be retrying for
+  // the whole --start-timeout — revoking what it holds so far and removing files; the other
+  // signals are caught so that none takes Node's default action (SIGUSR1 would open the inspector).
+  let stopping: Promise<never> | undefined;
   let stopEarly: (() => void) | undefined = catchSignals((signal) => {
     if (!isShutdownSignal(signal)) return logger.debug("signal received before the command started; ignored", { signal });
     if (stopping) return;
@@ -35,15 +36,11 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     stopping = releaseStores(ctx).finally(() => {
       removeFiles();
       process.exit(128 + (signalNumber(signal) ?? 0));
-    });
+    }) as Promise<never>;
   });
   try {
     const resolution = await resolveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping }, { reader: ctx.reader, redactor: logger.redactor, environ });
-    // Resolution may end while a stop request is revoking leases: start nothing, the handler exits.
-    if (stopping) {
-      await stopping;
-      return 1;
-    }
+    if (stopping) return await stopping;
     if (resolution.failures.length > 0) return reportFailures(resolution.failures, logger);
 
     const entries: EnvironmentEntry[] = [];
@@ -74,6 +71,9 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       mask: args.mask ? () => logger.redactor.secrets() : undefined,
       logger,
     });
+    // The last await is behind us: from the check to the spawn nothing can run in between, so a
+    // stop request either came before (nothing starts) or reaches the supervisor's handlers.
+    if (stopping) return await stopping;
     try {
       stopEarly();
       stopEarly = undefined;
@@ -86,9 +86,14 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     }
   } finally {
     stopEarly?.();
-    await releaseStores(ctx);
+    // The child is gone; the secret files go first, and a signal now must not cut the cleanup
+    // short (Node's default would kill envject with files and leases left): it is only noted.
+    // Revocation is bounded (a few seconds), so this cannot hang.
+    const noted = catchSignals((signal) => logger.debug("signal during cleanup; finishing cleanup first", { signal }));
     removeFiles();
     process.removeListener("exit", removeFiles);
+    await releaseStores(ctx);
+    noted();
   }
 }
 

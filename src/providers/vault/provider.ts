@@ -23,6 +23,9 @@ import { MountResolver } from "./mounts.js";
 import { VaultSession } from "./session.js";
 import type { VaultSettings } from "./settings.js";
 
+/** How long revoking leases may take on the way out. */
+const REVOKE_WITHIN_MS = 5000;
+
 export class VaultProvider implements SecretProvider {
   readonly name = "vault" as const;
   readonly client: VaultHttpClient;
@@ -77,9 +80,11 @@ export class VaultProvider implements SecretProvider {
    */
   async revokeLeases(leases: Lease[]): Promise<void> {
     if (leases.length === 0) return;
+    // Revocation happens on the way out: it may not hold envject (and a `docker stop`) for long.
+    const deadline = Date.now() + REVOKE_WITHIN_MS;
     let token: string;
     try {
-      token = await this.session.token();
+      token = await this.session.token(deadline);
     } catch {
       return;
     }
@@ -87,7 +92,7 @@ export class VaultProvider implements SecretProvider {
     await Promise.all(
       leases.map(async (lease) => {
         try {
-          const res = await this.client.request({ method: "PUT", path: "sys/leases/revoke", token, body: { lease_id: lease.id } });
+          const res = await this.client.request({ method: "PUT", path: "sys/leases/revoke", token, body: { lease_id: lease.id }, deadline });
           if (res.status === 403) denied.push(lease);
           else if (res.status >= 300) throw errorForStatus(res, `revoking lease ${lease.id}`, this.client.address);
           else this.logger.debug("revoked lease", { lease_id: lease.id });
@@ -98,7 +103,7 @@ export class VaultProvider implements SecretProvider {
     );
     if (denied.length === 0) return;
     if (this.settings.auth.method === "approle") {
-      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token }).catch((error: Error) => error);
+      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline }).catch((error: Error) => error);
       if (!(res instanceof Error) && res.status < 300) {
         this.session.reset();
         this.logger.debug("revoked envject's own AppRole token, and with it its leases", { leases: denied.length });
