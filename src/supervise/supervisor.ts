@@ -26,6 +26,8 @@ export interface SupervisorOptions {
   stdinIsTTY?: boolean;
   /** Wrap the child with `setpriv --pdeathsig SIGKILL` when available (default true). */
   parentDeathSignal?: boolean;
+  /** With a terminal, a second Ctrl-C within this many ms kills the child (default 2000). */
+  terminalDoublePressMs?: number;
 }
 
 export class Supervisor {
@@ -44,6 +46,8 @@ export class Supervisor {
   private finished = false;
   private stopping = false;
   private shutdownSignals = 0;
+  /** When the terminal last delivered SIGINT/SIGTERM to the child (ms since epoch). */
+  private lastTerminalStop = Number.NEGATIVE_INFINITY;
   /** restart() calls run one after another through this chain. */
   private queue: Promise<unknown> = Promise.resolve();
   private removeSignalHandlers: (() => void) | undefined;
@@ -183,6 +187,22 @@ export class Supervisor {
       if (forward) child?.signal(signal);
       return;
     }
+    if (!forward) {
+      // The terminal delivered it to the child too. An interactive program (a REPL, psql) may
+      // rightly survive Ctrl-C, so it neither ends supervision nor starts a kill deadline; the
+      // child's exit, if it comes, ends envject as always. Pressed twice in quick succession, it
+      // kills the child: the usual "press Ctrl-C again to force".
+      const now = Date.now();
+      const window = this.options.terminalDoublePressMs ?? 2000;
+      if (now - this.lastTerminalStop <= window && child?.running) {
+        this.logger.warn(`${signal} twice within ${window} ms, killing the child`, { pid: child.pid });
+        child.kill();
+      } else {
+        this.logger.debug("signal already delivered by the terminal; again within the window kills the child", { signal, window_ms: window });
+      }
+      this.lastTerminalStop = now;
+      return;
+    }
     this.shutdownSignals += 1;
     this.stopping = true;
     if (this.shutdownSignals > 1) {
@@ -190,11 +210,10 @@ export class Supervisor {
       child?.kill();
       return;
     }
-    this.logger.info(`received ${signal}, stopping the child`, { pid: child?.pid, forwarded: forward, kill_timeout_ms: this.options.killTimeoutMs });
+    this.logger.info(`received ${signal}, stopping the child`, { pid: child?.pid, kill_timeout_ms: this.options.killTimeoutMs });
     // The signal itself is what the child gets, not killSignal: whoever sent it to envject meant
-    // it for the program. A Ctrl-C the terminal already delivered starts no kill deadline: an
-    // interactive program (a REPL) may rightly survive it; a second one still escalates.
-    if (forward) void child?.stop(signal);
+    // it for the program.
+    void child?.stop(signal);
   }
 
   private isEnding(): boolean {

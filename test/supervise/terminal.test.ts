@@ -53,8 +53,36 @@ describe("signals with a terminal", () => {
       // The terminal was detected and the policy, not luck, kept the count at one. (A contrast run
       // forwarding Ctrl-C is not a reliable test: the kernel merges a forwarded SIGINT with the
       // terminal's when the child has not yet taken the first one.)
-      assert.match(script.stdout().toString(), /received SIGINT, stopping the child .*forwarded=false/);
+      assert.match(script.stdout().toString(), /signal already delivered by the terminal.* signal=SIGINT/);
       assert.match(script.stdout().toString(), /signal already delivered by the terminal signal=SIGQUIT/);
+    } finally {
+      script.process.stdin?.end();
+      killIfAlive(childPid);
+      killIfAlive(script.pid);
+    }
+  });
+
+  it("a program that survives Ctrl-C keeps running; Ctrl-C twice in quick succession kills it", async () => {
+    const { script, log } = startOnTerminal({ terminalDoublePressMs: 800 });
+    let childPid: number | undefined;
+    try {
+      childPid = await childReady(log);
+      // Two presses far apart: a REPL's Ctrl-C, twice. The child takes both and keeps running.
+      script.process.stdin?.write(CTRL_C);
+      await recorded(log, "SIGINT");
+      await new Promise((r) => setTimeout(r, 2400));
+      script.process.stdin?.write(CTRL_C);
+      await recorded(log, "SIGINT", 2);
+      assert.doesNotThrow(() => process.kill(childPid!, 0), "the child survived two separate Ctrl-C");
+      // Two presses in quick succession: "press Ctrl-C again to force". (Not in one write: the
+      // kernel would merge two SIGINTs that arrive before the first is handled.)
+      await new Promise((r) => setTimeout(r, 2400));
+      script.process.stdin?.write(CTRL_C);
+      await recorded(log, "SIGINT", 3);
+      script.process.stdin?.write(CTRL_C);
+      const exit = await within("script exit", script.exit);
+      assert.equal(exit.code, 128 + 9, script.stdout().toString());
+      assert.match(script.stdout().toString(), /SIGINT twice within 800 ms, killing the child/);
     } finally {
       script.process.stdin?.end();
       killIfAlive(childPid);
