@@ -13,6 +13,8 @@ export const ExitCode = {
   tempFail: 75,
   auth: 77,
   notFound: 78,
+  /** EX_SOFTWARE: a bug in envject, not a user mistake. */
+  internal: 70,
   notExecutable: 126,
   commandNotFound: 127,
 } as const;
@@ -96,12 +98,6 @@ export function atLocation<T>(parse: () => T, origin: SourceLocation): T {
     if (error instanceof ConfigError && !error.location) throw new ConfigError(error.message, origin, { cause: error });
     throw error;
   }
-}
-
-/** Adds context (usually "VAR from REF") in front of an error's message, keeping its class and code. */
-export function withContext<E extends EnvjectError>(error: E, context: string): E {
-  error.message = `${context}: ${error.message}`;
-  return error;
 }
 
 /**

@@ -2,13 +2,12 @@
  * How failures reach the user: one log line per problem, naming the variables and the reference,
  * never a value and never a stack trace for a mistake the user can fix.
  */
-import { EnvjectError, UsageError, mostSeriousExitCode } from "../errors.js";
+import { EnvjectError, ExitCode, UsageError, mostSeriousExitCode } from "../errors.js";
 import { displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import type { VariableFailure } from "../resolve/resolution.js";
 
-/** EX_SOFTWARE: a bug in envject, not a user mistake. */
-export const INTERNAL_ERROR_EXIT = 70;
+export const INTERNAL_ERROR_EXIT = ExitCode.internal;
 
 /**
  * Logs every failed variable — variables failing for the same reason share one line — and

@@ -11,7 +11,7 @@ import type { SourceLocation } from "../errors.js";
 import type { Binding } from "./model.js";
 import { parseValue } from "./reference.js";
 import type { ParseContext } from "./reference.js";
-import { isValidVariableName } from "./names.js";
+import { assertNoNul, isValidVariableName } from "./names.js";
 
 /**
  * dotenv 17's `LINE` pattern (lib/main.js), unchanged except that the separator is captured and
@@ -55,7 +55,7 @@ export function parseEnvFile(text: string, file: string, ctx: ParseContext): Bin
   for (const { name, line } of positions) {
     const origin: SourceLocation = { file, line, key: name };
     const value = values[name]!;
-    if (value.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
+    assertNoNul(value, name, origin);
     byName.set(name, { name, spec: atLocation(() => parseValue(value, ctx), origin), origin });
   }
   return [...byName.values()];

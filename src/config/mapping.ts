@@ -12,6 +12,7 @@ import { parseReference, parseValue } from "./reference.js";
 import type { ParseContext } from "./reference.js";
 import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
 import { referencedVariables } from "./expand-env.js";
+import { assertNoNul } from "./names.js";
 import type { MappingFileData, PathKey, VariableEntry } from "./schema.js";
 
 export interface LoadMappingOptions {
@@ -31,7 +32,7 @@ export async function loadMapping(path: string, options: LoadMappingOptions): Pr
 }
 
 /** The default KV mount for vault_secret_var(): file `vault.mount` → VAULT_MOUNT_POINT → "secret". */
-export function defaultMountFor(mapping: Mapping, environ: NodeJS.ProcessEnv): string {
+export function defaultMountFor(mapping: Pick<Mapping, "vault">, environ: NodeJS.ProcessEnv): string {
   // Same precedence and normalisation as the Vault settings, so both agree on "the configured mount".
   const fromEnv = environ.VAULT_MOUNT_POINT?.trim() ? environ.VAULT_MOUNT_POINT : undefined;
   const mount = (mapping.vault.mount?.value || fromEnv || "secret").replace(/^\/+|\/+$/g, "");
@@ -149,7 +150,7 @@ function bindings(section: "env" | "files", entries: VariableEntry[], source: So
     const origin = source.locate(path);
     // Numbers and booleans keep the spelling the user wrote: `1.10` stays "1.10", not "1.1".
     const text = typeof value === "string" ? value : (source.scalarSource(path) ?? String(value));
-    if (text.includes("\0")) throw new ConfigError("value contains a NUL character, which no environment variable can hold", origin);
+    assertNoNul(text, name, origin);
     return { name, spec: atLocation(() => parseValue(text, ctx), origin), origin };
   });
 }

@@ -3,6 +3,7 @@
  * secret key becomes one. POSIX shells accept only these names, and a child started through
  * `--shell` would silently lose any other.
  */
+import { ConfigError, type SourceLocation } from "../errors.js";
 
 /** The name rule of PRODUCT.md §4: a letter or underscore, then letters, digits and underscores. */
 export const VARIABLE_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -20,4 +21,12 @@ export function isValidVariableName(name: string): boolean {
  */
 export function expandedVariableName(prefix: string, key: string): string {
   return prefix + key.toUpperCase().replace(/[^A-Z0-9_]/gu, "_");
+}
+
+/**
+ * Throws ConfigError when `value` holds a NUL, which no environment variable can carry (execve
+ * would silently cut the value there). `name` is named in the message, never the value.
+ */
+export function assertNoNul(value: string, name: string, origin?: SourceLocation): void {
+  if (value.includes("\0")) throw new ConfigError(`the value of ${name} contains a NUL character, which no environment variable can hold`, origin);
 }

@@ -6,13 +6,13 @@
  * `{"a":{"b":1}}` are common in environment variables.
  */
 import { ConfigError } from "../errors.js";
+import { isValidVariableName } from "./names.js";
 import type { ParseContext, SecretRef, TemplatePart } from "./reference.js";
 import { isSecretsManagerArn, normaliseVaultPath, parseAwsBody, parseReference, parseVaultBody } from "./reference-syntax.js";
 
 /** The functions a template may call. */
 export const TEMPLATE_FUNCTIONS = ["vault_secret_var", "aws_secret_var", "vault", "aws", "env_var"] as const;
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LITERAL_HINT = "to keep {{ as plain text, write the value as literal:…";
 
 /** Parses a value containing `{{ … }}` into parts, adjacent text merged; ConfigError (with the
@@ -178,7 +178,7 @@ function callToPart(call: Call, text: string, ctx: ParseContext): TemplatePart {
     case "env_var": {
       arity(1, 1, "env_var('NAME')");
       const name = arg(0);
-      if (!VARIABLE_NAME.test(name)) {
+      if (!isValidVariableName(name)) {
         throw syntaxError(text, call.args[0]!.at, `env_var() needs a variable name matching [A-Za-z_][A-Za-z0-9_]*, got ${JSON.stringify(name)}`, false);
       }
       return { kind: "env", name };

@@ -6,7 +6,6 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /**
  * envject's own logger: one line per event on stderr, as text or JSON. Every line passes through

@@ -3,7 +3,7 @@
  * each --env-file, then the mapping file — later wins. envject's credentials never reach the child
  * unless set explicitly by a mapping/.env or allowed with --pass-credentials.
  */
-import { ConfigError } from "../errors.js";
+import { assertNoNul } from "../config/names.js";
 
 /** Credentials envject itself uses; removed from what the child inherits. */
 export const CREDENTIAL_VARIABLES = [
@@ -34,7 +34,8 @@ export interface EnvironmentEntry {
 
 /** Builds the complete environment of the child; throws ConfigError for a value containing NUL. */
 export function buildChildEnvironment(entries: readonly EnvironmentEntry[], options: EnvironmentOptions): Record<string, string> {
-  const env: Record<string, string> = {};
+  // No prototype: a variable named __proto__ is a variable like any other, not a prototype.
+  const env = Object.create(null) as Record<string, string>;
   const credentials = new Set<string>([...CREDENTIAL_VARIABLES, ...(options.credentialVariables ?? [])]);
   const keep = new Set<string>(PRISTINE_VARIABLES);
   for (const [name, value] of Object.entries(options.parent)) {
@@ -44,8 +45,7 @@ export function buildChildEnvironment(entries: readonly EnvironmentEntry[], opti
     env[name] = value;
   }
   for (const { name, value } of entries) {
-    // execve cannot carry a NUL inside a value: it would silently truncate the secret.
-    if (value.includes("\0")) throw new ConfigError(`the value of ${name} contains a NUL character, which an environment variable cannot hold`);
+    assertNoNul(value, name);
     env[name] = value;
   }
   return env;

@@ -9,13 +9,16 @@ export class ConcurrencyLimit {
 
   /** Runs `operation` when a slot is free; the slot is released however it ends. */
   async run<T>(operation: () => Promise<T>): Promise<T> {
+    // A waiter is handed the finishing operation's slot directly (`active` does not drop), so a
+    // newcomer can never slip in between and exceed the limit.
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await operation();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -105,16 +105,22 @@ function escapeRegExp(text: string): string {
 /** Rebuilds the matcher (a compiled regex) only when the secret list changed. */
 class MatcherCache {
   private key = "";
+  private last: readonly string[] | undefined;
+  private lastLength = 0;
   private matcher: Matcher = buildMatcher([]);
 
   for(values: readonly string[]): Matcher {
-    // Compared by content, not identity: a caller may well hand back the same array mutated.
+    // The redactor hands back the same array until a secret is added: then nothing to compare.
+    if (values === this.last && values.length === this.lastLength) return this.matcher;
+    // Otherwise compared by content: a caller may well hand back the same array mutated.
     // Values never contain NUL (PRODUCT.md §4), so it is a safe separator.
     const key = values.join("\u0000");
     if (key !== this.key) {
       this.matcher = buildMatcher(values);
       this.key = key;
     }
+    this.last = values;
+    this.lastLength = values.length;
     return this.matcher;
   }
 }

@@ -57,6 +57,12 @@ describe("the child's environment", () => {
     assert.equal(passed.MY_TOKEN, "t");
   });
 
+  it("a variable named __proto__ is a variable like any other (not the object's prototype)", () => {
+    const env = buildChildEnvironment([{ name: "__proto__", value: "x" }], { parent: {}, pristine: false, passCredentials: false });
+    assert.deepEqual(Object.keys(env), ["__proto__"]);
+    assert.equal(Object.getOwnPropertyDescriptor(env, "__proto__")?.value, "x");
+  });
+
   it("--pristine keeps only PATH, HOME, USER, LANG, TZ, TERM and the mapped variables", () => {
     const env = buildChildEnvironment([{ name: "DB", value: "x" }], { parent, pristine: true, passCredentials: false });
     assert.deepEqual(Object.keys(env).sort(), ["DB", "HOME", "LANG", "PATH", "TERM", "TZ", "USER"]);

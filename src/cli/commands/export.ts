@@ -5,7 +5,7 @@
  * with envject).
  */
 import { formatDuration } from "../../config/duration.js";
-import { ConfigError } from "../../errors.js";
+import { assertNoNul } from "../../config/names.js";
 import type { Logger } from "../../log/logger.js";
 import { finalValues, resolveBindings } from "../../resolve/resolution.js";
 import type { ExportFormat, GlobalArgs } from "../argv.js";
@@ -35,8 +35,7 @@ export async function exportCommand(
     }
     const values = new Map([...finalValues(resolution.variables)].map(([name, v]) => [name, v.value]));
     // As for `run` (PRODUCT.md §4): no variable can hold a NUL, and `eval` would silently drop it.
-    const withNul = [...values].find(([, value]) => value.includes("\0"));
-    if (withNul) throw new ConfigError(`the value of ${withNul[0]} contains a NUL character, which an environment variable cannot hold`);
+    for (const [name, value] of values) assertNoNul(value, name);
     const output = formatVariables(values, format);
     keepLeases = true;
     for (const lease of ctx.reader.leases()) {

@@ -122,13 +122,16 @@ export class VaultProvider implements SecretProvider {
   private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
     const token = await this.session.token(deadline);
     const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
+    if (location.state !== "legacy" && location.rest === "") {
+      const mount = location.state === "known" ? location.mount.path : location.mountPath;
+      throw new ConfigError(`${ref.path} names the mount ${mount}/ itself, not a secret in it`);
+    }
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");
       return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
     }
     if (location.state === "known") {
       const { mount, rest } = location;
-      if (rest === "") throw new ConfigError(`${ref.path} names the mount ${mount.path}/ itself, not a secret in it`);
       if (mount.kind === "kv2") {
         return kv2Document(await requestKv2(this.client, token, mount.path, rest, ref.version, deadline), this.client, mount.path, rest, ref.version);
       }
@@ -152,7 +155,6 @@ export class VaultProvider implements SecretProvider {
    * remember what answered.
    */
   private async probe(ref: VaultRef, token: string, mountPath: string, rest: string, deadline: number): Promise<SecretDocument> {
-    if (rest === "") throw new ConfigError(`${ref.path} names the mount ${mountPath}/ itself, not a secret in it`);
     this.logger.debug("mount discovery denied; probing KV v2 then KV v1", { path: ref.path, mount: mountPath });
     const v2 = await requestKv2(this.client, token, mountPath, rest, ref.version, deadline);
     if (v2.status === 200 || (v2.status === 404 && isKv2Envelope(v2))) {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { AuthError, ConfigError, formatLocation } from "../../errors.js";
 import { parseDuration } from "../../config/duration.js";
 import type { Located, VaultFileSettings } from "../../config/model.js";
+import { defaultMountFor } from "../../config/mapping.js";
 
 export type VaultAuthSettings =
   | { method: "token"; token: string; source: string }
@@ -48,7 +49,7 @@ export function resolveVaultSettings(input: VaultSettingsInput): VaultSettings {
     throw new ConfigError(`Vault address from ${addressSource} is not an http(s) URL: ${address}`);
   }
   const namespace = file.namespace?.value || nonEmpty(environ.VAULT_NAMESPACE);
-  const mount = trimSlashes(file.mount?.value || nonEmpty(environ.VAULT_MOUNT_POINT) || "secret");
+  const mount = defaultMountFor({ vault: file }, environ);
   const caCertPath = file.caCert?.value || nonEmpty(environ.VAULT_CACERT);
   const caCertSource = file.caCert ? describe(file.caCert) : caCertPath ? "VAULT_CACERT" : undefined;
   const timeoutText = nonEmpty(environ.VAULT_CLIENT_TIMEOUT);
