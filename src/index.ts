@@ -12,9 +12,7 @@ import { type Configuration, loadConfiguration } from "./config/load.js";
 import { parseValue } from "./config/reference.js";
 import { parseDuration } from "./config/duration.js";
 import { type Logger, silentLogger } from "./log/logger.js";
-import { providerFactories } from "./providers/registry.js";
-import { ProviderSet } from "./resolve/providers.js";
-import { SecretReader } from "./resolve/reader.js";
+import { type Stores, openStores, releaseStores } from "./resolve/stores.js";
 import { evaluateValue } from "./resolve/evaluate.js";
 import { finalValues, resolveBindings } from "./resolve/resolution.js";
 
@@ -46,20 +44,21 @@ export async function resolveEnv(options: ResolveEnvOptions = {}): Promise<Recor
   const environ = options.environ ?? process.env;
   const logger = options.logger ?? silentLogger();
   const config = await loadConfiguration({ config: options.config, envFiles: options.envFiles, environ });
-  const { providers, reader } = stores(config, options, environ, logger);
+  const opened = stores(config, options, environ, logger);
+  let keepLeases = true;
   try {
-    const resolution = await resolveBindings({ envFiles: config.envFiles, mapping: { ...config.mapping, files: [] } }, { reader, redactor: logger.redactor, environ });
+    const resolution = await resolveBindings({ envFiles: config.envFiles, mapping: { ...config.mapping, files: [] } }, { reader: opened.reader, redactor: logger.redactor, environ });
     if (resolution.failures.length > 0) {
       const code = mostSeriousExitCode(resolution.failures.map((f) => f.error.exitCode));
       const worst = resolution.failures.find((f) => f.error.exitCode === code)!.error;
       worst.message = `cannot resolve ${resolution.failures.map((f) => f.name).join(", ")}: ${worst.message}`;
       // The caller gets no values, so no one could ever use (or revoke) the leases taken on the way.
-      for (const provider of await providers.active()) await provider.revokeLeases(reader.leases(provider.name));
+      keepLeases = false;
       throw worst;
     }
     return Object.fromEntries([...finalValues(resolution.variables)].map(([name, v]) => [name, v.value]));
   } finally {
-    await providers.close();
+    await releaseStores(opened, { keepLeases });
   }
 }
 
@@ -72,17 +71,20 @@ export async function getSecret(reference: string, options: GetSecretOptions = {
   const config = await loadConfiguration({ config: options.config, environ });
   const spec = parseValue(reference, config.parseContext);
   if (spec.kind === "literal") throw new ConfigError("not a reference: expected vault://…, aws-sm://…, an ARN or a {{ }} template");
-  const { providers, reader } = stores(config, options, environ, logger);
+  const opened = stores(config, options, environ, logger);
+  let keepLeases = true;
   try {
-    return await evaluateValue(spec, { reader, redactor: logger.redactor, environ });
+    return await evaluateValue(spec, { reader: opened.reader, redactor: logger.redactor, environ });
+  } catch (error) {
+    keepLeases = false; // no value reaches the caller: nothing may keep a lease alive
+    throw error;
   } finally {
-    await providers.close();
+    await releaseStores(opened, { keepLeases });
   }
 }
 
-function stores(config: Configuration, options: ResolveEnvOptions, environ: NodeJS.ProcessEnv, logger: Logger) {
+function stores(config: Configuration, options: ResolveEnvOptions, environ: NodeJS.ProcessEnv, logger: Logger): Stores {
   const timeout = typeof options.startTimeout === "string" ? parseDuration(options.startTimeout) : options.startTimeout;
   if (timeout === undefined && options.startTimeout !== undefined) throw new ConfigError(`startTimeout is not a duration: ${String(options.startTimeout)}`);
-  const providers = new ProviderSet(providerFactories({ mapping: config.mapping, vaultAddr: options.vaultAddr, environ, logger }));
-  return { providers, reader: new SecretReader(providers, { deadline: Date.now() + (timeout ?? 60_000) }) };
+  return openStores({ mapping: config.mapping, vaultAddr: options.vaultAddr, environ, logger, startTimeoutMs: timeout ?? 60_000 });
 }
