@@ -1,0 +1,27 @@
+/**
+ * The README's first set-up command ends in `npm run demo`: it must keep working, and it must not
+ * print the sample secrets it injects (its app shows lengths; --mask hides the one it prints).
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { it } from "node:test";
+import { ROOT } from "./support/cli.js";
+
+it("npm run demo's script runs every step as documented and prints no sample secret", { timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "scripts/demo.ts")], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((done) => child.on("close", done));
+  assert.equal(code, 0, output);
+  assert.match(output, /every step behaved as documented/);
+  assert.match(output, /connecting with password \*\*\*\*\* /, "--mask hid the password the app printed");
+  for (const secret of ["demo-Db-Passw0rd", "demo-session-signing-key", "demo-legacy-api-token"]) {
+    assert.ok(!output.includes(secret), `the demo printed ${secret}`);
+  }
+});
