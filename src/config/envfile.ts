@@ -4,7 +4,7 @@
  * it skips malformed lines without a word and knows no line numbers, so the file is first walked
  * with dotenv's own line pattern to place every entry and to reject what dotenv would drop.
  */
-import { readFile } from "node:fs/promises";
+import { readConfigText } from "./read-file.js";
 import dotenv from "dotenv";
 import { ConfigError, atLocation } from "../errors.js";
 import type { SourceLocation } from "../errors.js";
@@ -32,14 +32,7 @@ interface EntryPosition {
  *  Malformed lines and invalid names are ConfigErrors with file:line. `${NAME}` is kept as
  *  written (no expansion, nothing executed). */
 export async function loadEnvFile(path: string, ctx: ParseContext): Promise<Binding[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(error)})`;
-    throw new ConfigError(`env file ${why}`, { file: path }, { cause: error });
-  }
+  const text = (await readConfigText(path, "env file"))!;
   return parseEnvFile(text, path, ctx);
 }
 

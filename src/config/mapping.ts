@@ -2,7 +2,7 @@
  * Loading the mapping file (PRODUCT.md §2): `envject.yaml`, or a JSON file, which is read by the
  * same YAML 1.2 parser so that every error, JSON's included, has a line and a column.
  */
-import { readFile } from "node:fs/promises";
+import { readConfigText } from "./read-file.js";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { LineCounter, parseDocument } from "yaml";
@@ -26,7 +26,7 @@ export interface LoadMappingOptions {
 /** Reads, parses and validates a mapping file (YAML, or JSON by content/extension) into a Mapping;
  *  every problem is a ConfigError (exit 65) carrying file, line, column and the offending key. */
 export async function loadMapping(path: string, options: LoadMappingOptions): Promise<Mapping> {
-  const text = await readMappingFile(path, options.explicit);
+  const text = await readConfigText(path, "mapping file", !options.explicit);
   if (text === undefined) return emptyMapping(undefined);
   return parseMapping(text, path, options.environ);
 }
@@ -39,16 +39,6 @@ export function defaultMountFor(mapping: Pick<Mapping, "vault">, environ: NodeJS
   return mount || "secret";
 }
 
-async function readMappingFile(path: string, explicit: boolean): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !explicit) return undefined;
-    const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(error)})`;
-    throw new ConfigError(`mapping file ${why}`, { file: path }, { cause: error });
-  }
-}
 
 function emptyMapping(file: string | undefined): Mapping {
   return { file, vault: {}, aws: {}, env: [], expand: [], files: [] };

@@ -35,6 +35,8 @@ export interface Resolution {
   /** In precedence order: a later entry with the same name wins. `files` values are the contents. */
   variables: ResolvedVariable[];
   failures: VariableFailure[];
+  /** The bindings that were resolved (effectiveBindings of the input), for reports such as `check`. */
+  bindings: SectionBinding[];
 }
 
 export interface ResolutionInput {
@@ -102,7 +104,7 @@ export async function resolveBindings(input: ResolutionInput, ctx: EvaluationCon
     if (Array.isArray(r)) variables.push(...r);
     else failures.push(r);
   }
-  return { variables, failures };
+  return { variables, failures, bindings };
 }
 
 async function attempt(

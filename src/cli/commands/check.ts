@@ -8,7 +8,7 @@ import { formatDuration } from "../../config/duration.js";
 import { type SecretRef, displayRef, refsOf, secretIdentity } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import type { SecretReader } from "../../resolve/reader.js";
-import { type Section, effectiveBindings, resolveBindings } from "../../resolve/resolution.js";
+import { type Section, resolveBindings } from "../../resolve/resolution.js";
 import type { GlobalArgs } from "../argv.js";
 import { loadContext, releaseStores } from "../context.js";
 
@@ -42,7 +42,7 @@ export async function checkCommand(
         status: failure ? `error (${failure.error.exitCode}): ${oneLine(logger.redactor.redact(failure.error.message))}` : "ok",
       });
     };
-    const bindings = effectiveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping });
+    const { bindings } = resolution;
     for (const { binding, section } of bindings) if (section !== "files") row(binding.name, section, refsOf(binding.spec));
     for (const e of ctx.mapping.expand) row(`${e.prefix}*`, "expand", [e.ref]);
     for (const { binding, section } of bindings) if (section === "files") row(binding.name, section, refsOf(binding.spec));
