@@ -7,6 +7,7 @@ import { isatty } from "node:tty";
 import { SpawnError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { ChildProcess, type ChildSpec } from "./child.js";
+import { type CrashDecision, CrashPolicy } from "./crash-policy.js";
 import type { ChildExit } from "./exit-code.js";
 import { catchSignals, type ForwardedSignal, isShutdownSignal, shouldForward } from "./signals.js";
 
@@ -28,6 +29,23 @@ export interface SupervisorOptions {
   parentDeathSignal?: boolean;
   /** With a terminal, a second Ctrl-C within this many ms kills the child (default 2000). */
   terminalDoublePressMs?: number;
+  /** Restart a child that exits on its own with a non-zero code or by a signal, up to `limit` times. */
+  restartOnFailure?: {
+    limit: number; // 0 = never (exit with the child, as today)
+    spec: () => ChildSpec; // the spec for the next start: the newest environment
+    /** A child that ran this long resets the count (default 60000). */
+    healthyAfterMs?: number;
+    /** Backoff: initial (default 1000), doubling, capped at max (default 60000). */
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+  };
+}
+
+/** The wait between a crash and the restart it leads to. */
+interface CrashBackoff {
+  timer: NodeJS.Timeout;
+  /** The crashed child's exit: what supervision ends with if it is told to stop meanwhile. */
+  exit: ChildExit;
 }
 
 export class Supervisor {
@@ -52,6 +70,13 @@ export class Supervisor {
   private queue: Promise<unknown> = Promise.resolve();
   private removeSignalHandlers: (() => void) | undefined;
   private readonly exitListeners: ((exit: ChildExit) => void)[] = [];
+  private readonly crashPolicy: CrashPolicy | undefined;
+  /** When the current child was started (performance.now(), a clock that never jumps). */
+  private currentStartedAt = 0;
+  /** The current child received a terminal's SIGINT/SIGTERM: its exit is the user's wish, not a crash. */
+  private terminalStopped = false;
+  /** Set while waiting to restart a crashed child; no child runs meanwhile. */
+  private backoff: CrashBackoff | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger;
@@ -60,6 +85,8 @@ export class Supervisor {
     this.done = new Promise<number>((resolve) => {
       this.resolveDone = resolve;
     });
+    const crash = options.restartOnFailure;
+    if (crash && crash.limit > 0) this.crashPolicy = new CrashPolicy(crash);
   }
 
   /** The current child's process id, if one has been started. */
@@ -97,9 +124,14 @@ export class Supervisor {
     if (!child?.signal(signal)) this.logger.debug("no running child to signal", { signal });
   }
 
-  /** Stops the child gracefully and resolves with its exit once it has exited; `done` resolves with it too. */
+  /**
+   * Stops the child gracefully and resolves with its exit once it has exited; `done` resolves with
+   * it too. While waiting to restart a crashed child, the wait is cancelled and the crashed child's
+   * exit is the answer.
+   */
   async stop(): Promise<ChildExit> {
     this.stopping = true;
+    this.cancelBackoff();
     const child = this.current;
     const exit = child ? await child.stop() : (this.lastExit ?? { code: null, signal: null, exitCode: 0 });
     // A restart in flight sees `stopping` and starts nothing; wait for it so nothing runs after.
@@ -126,6 +158,9 @@ export class Supervisor {
     }
     this.started = true; // restart() without start() simply starts
     this.installSignalHandlers();
+    // A new spec (a secret changed) does not wait out a crash backoff: it starts now, as an
+    // ordinary restart. The crash count is kept; only a healthy run resets it.
+    if (this.cancelBackoff()) this.logger.debug("restart requested while waiting after a crash; starting now");
     const old = this.current;
     if (old) {
       this.replacing = old;
@@ -148,6 +183,8 @@ export class Supervisor {
     try {
       const child = ChildProcess.start(spec, this.options);
       this.current = child;
+      this.currentStartedAt = performance.now();
+      this.terminalStopped = false;
       void child.exited.then((exit) => this.onChildExit(child, exit));
       await child.spawned;
     } catch (error) {
@@ -172,7 +209,73 @@ export class Supervisor {
       }
     }
     if (child === this.replacing) return; // restart() goes on with the next child
+    const decision = this.crashDecision(exit);
+    if (decision?.restart) {
+      this.waitThenRestart(exit, decision);
+      return;
+    }
+    if (decision) {
+      this.logger.error(`${describeExit(exit)}; not restarting: the limit of ${decision.limit} restart${decision.limit === 1 ? "" : "s"} in a row was reached`, {
+        exit_code: exit.exitCode,
+        signal: exit.signal ?? undefined,
+        limit: decision.limit,
+      });
+    }
     this.finish(exit.exitCode);
+  }
+
+  /**
+   * Consults the crash policy when the current child's exit is a crash: non-zero or a signal, and
+   * not caused by envject (a stop, a shutdown signal, the terminal's Ctrl-C). Undefined otherwise.
+   */
+  private crashDecision(exit: ChildExit): CrashDecision | undefined {
+    if (!this.crashPolicy || this.isEnding() || this.terminalStopped || exit.exitCode === 0) return undefined;
+    return this.crashPolicy.onCrash(performance.now() - this.currentStartedAt);
+  }
+
+  private waitThenRestart(exit: ChildExit, decision: CrashDecision & { restart: true }): void {
+    const { attempt, limit, delayMs } = decision;
+    this.logger.warn(`${describeExit(exit)}; restarting in ${seconds(delayMs)} (restart ${attempt} of ${limit})`, {
+      exit_code: exit.exitCode,
+      signal: exit.signal ?? undefined,
+      delay_ms: delayMs,
+      attempt,
+      limit,
+    });
+    // Not unref'd: during the wait nothing else may keep envject's event loop alive.
+    const timer = setTimeout(() => {
+      if (this.backoff?.timer !== timer) return;
+      this.backoff = undefined;
+      // Through the restart queue, so a restart() made meanwhile and this one never overlap.
+      const run = this.queue.then(() => this.restartAfterCrash(exit));
+      this.queue = run.catch(() => {});
+    }, delayMs);
+    this.backoff = { timer, exit };
+  }
+
+  private async restartAfterCrash(crashed: ChildExit): Promise<void> {
+    if (this.isEnding()) {
+      this.finish(crashed.exitCode);
+      return;
+    }
+    try {
+      const spec = this.options.restartOnFailure!.spec();
+      this.logger.info("restarting the command after a crash", { restart: this.crashPolicy?.count });
+      await this.launch(spec);
+    } catch (error) {
+      // No caller awaits a crash restart: the reason is logged here, and supervision ends.
+      this.logger.error(error instanceof Error ? error.message : String(error));
+      this.finish(error instanceof SpawnError ? error.exitCode : crashed.exitCode);
+    }
+  }
+
+  /** Cancels a pending crash restart; true if there was one. A stop then ends with the crashed exit. */
+  private cancelBackoff(): boolean {
+    const backoff = this.backoff;
+    if (!backoff) return false;
+    clearTimeout(backoff.timer);
+    this.backoff = undefined;
+    return true;
   }
 
   private isCurrentOrReplaced(child: ChildProcess): boolean {
@@ -184,16 +287,23 @@ export class Supervisor {
     const forward = shouldForward(signal, this.stdinIsTTY);
     if (!isShutdownSignal(signal)) {
       this.logger.debug(forward ? "forwarding signal" : "signal already delivered by the terminal", { signal });
+      // Ctrl-\ quits the program on the user's behalf, like Ctrl-C below.
+      if (!forward && signal === "SIGQUIT" && child?.running) this.terminalStopped = true;
       if (forward) child?.signal(signal);
       return;
     }
     if (!forward) {
+      // Ctrl-C while waiting to restart a crashed program: the user wants it to stay down.
+      if (this.endDuringBackoff(signal)) return;
       // The terminal delivered it to the child too. An interactive program (a REPL, psql) may
       // rightly survive Ctrl-C, so it neither ends supervision nor starts a kill deadline; the
       // child's exit, if it comes, ends envject as always. Pressed twice in quick succession, it
       // kills the child: the usual "press Ctrl-C again to force".
       const now = Date.now();
       const window = this.options.terminalDoublePressMs ?? 2000;
+      // If the child does end now, that is what the user asked for: not a crash to restart.
+      // (A program that survives Ctrl-C and crashes much later is then not restarted either.)
+      if (child?.running) this.terminalStopped = true;
       if (now - this.lastTerminalStop <= window && child?.running) {
         this.logger.warn(`${signal} twice within ${window} ms, killing the child`, { pid: child.pid });
         child.kill();
@@ -204,6 +314,7 @@ export class Supervisor {
       return;
     }
     this.shutdownSignals += 1;
+    if (this.endDuringBackoff(signal)) return;
     this.stopping = true;
     if (this.shutdownSignals > 1) {
       this.logger.warn(`received ${signal} again, killing the child`, { pid: child?.pid });
@@ -216,6 +327,17 @@ export class Supervisor {
     void child?.stop(signal);
   }
 
+  /** A shutdown signal while waiting to restart a crashed child ends supervision now, with the crashed child's code. */
+  private endDuringBackoff(signal: NodeJS.Signals): boolean {
+    const backoff = this.backoff;
+    if (!backoff) return false;
+    this.stopping = true;
+    this.cancelBackoff();
+    this.logger.info(`received ${signal} while waiting to restart the command; exiting`, { exit_code: backoff.exit.exitCode });
+    this.finish(backoff.exit.exitCode);
+    return true;
+  }
+
   private isEnding(): boolean {
     return this.stopping || this.finished;
   }
@@ -223,6 +345,17 @@ export class Supervisor {
   private finish(code: number): void {
     if (this.finished) return;
     this.finished = true;
+    this.cancelBackoff(); // nothing starts after the end, and no timer holds envject back
     this.resolveDone(code);
   }
+}
+
+/** "command exited with code 3" or "command was killed by SIGSEGV", for log lines. */
+function describeExit(exit: ChildExit): string {
+  return exit.signal ? `command was killed by ${exit.signal}` : `command exited with code ${exit.exitCode}`;
+}
+
+/** A delay as seconds for people: 1000 → "1s", 1850 → "1.9s". */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))}s`;
 }
