@@ -4,6 +4,7 @@
  * backend is a new folder under `src/providers/` plus one line in the registry.
  */
 import type { SecretRef } from "../config/reference.js";
+import type { EnvjectError } from "../errors.js";
 
 /** A lease on a dynamic secret (Vault): renewable until its max TTL, revoked when envject ends. */
 export interface Lease {
@@ -29,12 +30,36 @@ export interface SecretDocument {
   /** Short description of where it was read, for logs and `check`: "kv-v2 secret/data/myapp/db". */
   source: string;
   lease?: Lease;
+  /**
+   * What the watcher compares to notice a change, in the same form `stamp()` returns: KV v2
+   * `v<version>`, KV v1 `sha256:<hex>` of the data, AWS the VersionId holding the wanted stage.
+   * Undefined when there is nothing to poll: a pinned version (`?version=`, `version_id`) or a
+   * leased dynamic secret (leases are renewed instead).
+   */
+  stamp?: string;
 }
 
 /** Options for one read. */
 export interface ReadOptions {
   /** Epoch ms after which retryable failures are given up (→ UnavailableError, exit 69). */
   deadline: number;
+  /**
+   * One attempt only (the watcher keeps its own backoff and logs outages itself): a retryable
+   * failure is thrown as it is (UnavailableError with `retryable` true), and the provider logs no
+   * "unavailable, retrying" line. `deadline` still bounds the request.
+   */
+  once?: boolean;
+}
+
+/** What a provider tells the watcher about its own login while envject runs. */
+export interface KeepAliveEvents {
+  /**
+   * A new login replaced the token that read the leased secrets (AppRole re-login): Vault revokes
+   * a token's leases when it expires, so every leased secret must be read again with the new token.
+   */
+  onNewLogin(): void;
+  /** The login can no longer be kept (a given token expired or was revoked): envject ends with this error (77). */
+  onFatal(error: EnvjectError): void;
 }
 
 export interface SecretProvider {
@@ -45,6 +70,22 @@ export interface SecretProvider {
    * ConfigError (65). Messages name the path, never a value.
    */
   read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument>;
+  /**
+   * The secret's current stamp (see SecretDocument.stamp), with as little as the store allows:
+   * KV v2 `metadata/` current_version (reading the data when metadata is denied), KV v1 a read
+   * of the data, AWS DescribeSecret (GetSecretValue when that is denied). Throws like read().
+   */
+  stamp(ref: SecretRef, options: ReadOptions): Promise<string>;
+  /**
+   * Extends a lease (Vault `sys/leases/renew` with `increment` seconds, the watcher asks for the
+   * duration first granted) and returns it as granted (new `durationSeconds`, `obtainedAt` now):
+   * a shorter duration than asked means the lease's max TTL is near. Throws
+   * NotFoundError/AuthError when it cannot be renewed any more, UnavailableError when the store
+   * is down. Absent for stores without leases.
+   */
+  renewLease?(lease: Lease, incrementSeconds: number, options: ReadOptions): Promise<Lease>;
+  /** Starts keeping the provider's own login alive (Vault: renew-self at 2/3 of the TTL, AppRole re-login) until close(). */
+  keepAlive?(events: KeepAliveEvents): void;
   /** Revokes what envject holds (leases), best effort; never throws. */
   revokeLeases(leases: Lease[]): Promise<void>;
   /** Releases sockets and timers. */

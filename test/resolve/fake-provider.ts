@@ -57,6 +57,13 @@ export class FakeProvider implements SecretProvider {
     }
   }
 
+  /** The stamp a read would carry now (or its version), without counting a read. */
+  async stamp(ref: SecretRef): Promise<string> {
+    const entry = this.secrets[ref.provider === "vault" ? ref.path : ref.secretId];
+    if (entry === undefined || entry instanceof Error) throw entry ?? new TypeError("FakeProvider has no such secret");
+    return entry.stamp ?? entry.version ?? "";
+  }
+
   async revokeLeases(leases: Lease[]): Promise<void> {
     this.revoked.push(...leases);
   }

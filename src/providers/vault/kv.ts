@@ -7,6 +7,7 @@ import { ConfigError, NotFoundError } from "../../errors.js";
 import type { Lease, SecretDocument } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
+import { dataStamp, versionStamp } from "./stamp.js";
 
 interface Kv2Metadata {
   version?: number;
@@ -32,18 +33,23 @@ export function requestPlain(client: VaultHttpClient, token: string, path: strin
   return client.request({ method: "GET", path, token, deadline });
 }
 
-/** Interprets a KV v2 data read; throws NotFoundError for missing, deleted or destroyed versions. */
+/**
+ * Interprets a KV v2 data read; throws NotFoundError for missing, deleted or destroyed versions.
+ * The stamp is the version read, none when `version` pins one (a pinned version never changes).
+ */
 export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: string, rest: string, version?: number): SecretDocument {
   const apiPath = `${mount}/data/${rest}`;
   const logical = `${mount}/${rest}`;
   const envelope = res.body as VaultEnvelope | undefined;
   const inner = envelope?.data as { data?: unknown; metadata?: Kv2Metadata } | undefined | null;
   if (res.status === 200 && inner && isObject(inner.data)) {
+    const read = inner.metadata?.version;
     return {
       kind: "map",
       data: inner.data,
-      version: inner.metadata?.version !== undefined ? String(inner.metadata.version) : undefined,
+      version: read !== undefined ? String(read) : undefined,
       source: `kv-v2 ${apiPath}`,
+      stamp: version === undefined && read !== undefined ? versionStamp(read) : undefined,
     };
   }
   const which = version !== undefined ? `version ${version} of ${logical}` : `the current version of ${logical}`;
@@ -61,7 +67,11 @@ export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: 
   throw errorForStatus(res, `reading ${apiPath}`, client.address);
 }
 
-/** Interprets a plain read (KV v1, dynamic secrets); a non-empty lease_id becomes a Lease. */
+/**
+ * Interprets a plain read (KV v1, dynamic secrets); a non-empty lease_id becomes a Lease. Only
+ * KV v1 data gets a stamp (its hash): a leased secret is renewed, not polled, and another
+ * engine's read may mint new values each time.
+ */
 export function plainDocument(res: VaultResponse, client: VaultHttpClient, path: string, engine: string): SecretDocument {
   const envelope = res.body as VaultEnvelope | undefined;
   if (res.status === 200 && envelope && isObject(envelope.data)) {
@@ -73,7 +83,8 @@ export function plainDocument(res: VaultResponse, client: VaultHttpClient, path:
           obtainedAt: Date.now(),
         }
       : undefined;
-    return { kind: "map", data: envelope.data, source: `${engine} ${path}`, lease };
+    const stamp = engine === "kv-v1" && !lease ? dataStamp(envelope.data) : undefined;
+    return { kind: "map", data: envelope.data, source: `${engine} ${path}`, lease, stamp };
   }
   if (res.status === 404 || res.status === 200 || res.status === 204) throw new NotFoundError(`no secret at ${path}`);
   throw errorForStatus(res, `reading ${path}`, client.address);

@@ -1,13 +1,14 @@
 /**
  * The Vault backend of envject: logs in once, finds each path's mount and engine, reads secrets
- * (retrying what can be retried until the caller's deadline) and revokes the leases envject took.
+ * (retrying what can be retried until the caller's deadline, or once for the watcher), gives each
+ * a stamp to poll, renews leases and its own token, and revokes the leases envject took.
  */
 import { readFileSync } from "node:fs";
 import { ConfigError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import { retryUntil } from "../../resolve/retry.js";
-import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
+import type { KeepAliveEvents, Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
 import {
@@ -19,9 +20,12 @@ import {
   requestPlain,
   versionNotSupported,
 } from "./kv.js";
-import { MountResolver } from "./mounts.js";
+import { TokenKeeper } from "./keep-alive.js";
+import { renewLeaseOnce } from "./leases.js";
+import { type Location, MountResolver } from "./mounts.js";
 import { VaultSession } from "./session.js";
 import type { VaultSettings } from "./settings.js";
+import { metadataStamp, requestKv2Metadata, versionStamp } from "./stamp.js";
 
 /** How long revoking leases may take on the way out. */
 const REVOKE_WITHIN_MS = 5000;
@@ -32,6 +36,9 @@ export class VaultProvider implements SecretProvider {
   readonly session: VaultSession;
   private readonly mounts: MountResolver;
   private unreachable = false;
+  /** KV v2 mounts whose `metadata/` the token may not read: their stamps come from data reads. */
+  private readonly metadataDenied = new Set<string>();
+  private keeper: TokenKeeper | undefined;
 
   constructor(
     readonly settings: VaultSettings,
@@ -53,10 +60,45 @@ export class VaultProvider implements SecretProvider {
     this.mounts = new MountResolver(this.client);
   }
 
-  /** Reads the secret `ref` designates, retrying unreachable/sealed/5xx answers until `options.deadline`. */
+  /**
+   * Reads the secret `ref` designates, retrying unreachable/sealed/5xx answers until
+   * `options.deadline` (one attempt, thrown as it fails, with `options.once`).
+   */
   async read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument> {
-    if (ref.provider !== "vault") throw new TypeError("VaultProvider got a non-Vault reference");
-    const doc = await retryUntil(() => this.readOnce(ref, options.deadline), {
+    const vaultRef = asVaultRef(ref);
+    return this.attempt((deadline) => this.readOnce(vaultRef, deadline), options);
+  }
+
+  /**
+   * The secret's current stamp: a pinned ref its pinned `v<N>` (no request); KV v2 the
+   * `current_version` of `metadata/` (one request), or the version of a data read where metadata
+   * is denied (remembered per mount, so later calls make that one request); KV v1 the hash of a
+   * data read. Throws like read(); ConfigError for an engine with nothing to poll (leases).
+   */
+  async stamp(ref: SecretRef, options: ReadOptions): Promise<string> {
+    const vaultRef = asVaultRef(ref);
+    if (vaultRef.version !== undefined) return versionStamp(vaultRef.version);
+    return this.attempt((deadline) => this.stampOnce(vaultRef, deadline), options);
+  }
+
+  /**
+   * Extends a dynamic secret's lease by `incrementSeconds` (`sys/leases/renew`) and returns it as
+   * granted; a shorter `durationSeconds` than asked means its max TTL is near. NotFoundError or
+   * AuthError when it can no longer be renewed (read the secret again), UnavailableError when
+   * Vault is down (thrown at once with `options.once`, else retried until `options.deadline`).
+   */
+  async renewLease(lease: Lease, incrementSeconds: number, options: ReadOptions): Promise<Lease> {
+    // No log line here: the watcher logs the renewal, naming the secret it belongs to.
+    return this.attempt(async (deadline) => renewLeaseOnce(this.client, await this.session.token(deadline), lease, incrementSeconds, deadline), options);
+  }
+
+  /**
+   * Runs `operation` once (`options.once`: the caller keeps its own backoff and outage log), or
+   * retries its retryable failures until `options.deadline`, logging the outage once and the recovery.
+   */
+  private async attempt<T>(operation: (deadline: number) => Promise<T>, options: ReadOptions): Promise<T> {
+    if (options.once) return operation(options.deadline);
+    const result = await retryUntil(() => operation(options.deadline), {
       deadline: options.deadline,
       onRetry: (error, attempt, delay) => {
         if (!this.unreachable) {
@@ -70,7 +112,7 @@ export class VaultProvider implements SecretProvider {
       this.unreachable = false;
       this.logger.info("Vault is reachable again", { address: this.client.address });
     }
-    return doc;
+    return result;
   }
 
   /**
@@ -105,6 +147,8 @@ export class VaultProvider implements SecretProvider {
     if (this.settings.auth.method === "approle") {
       const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline }).catch((error: Error) => error);
       if (!(res instanceof Error) && res.status < 300) {
+        // The token is gone on purpose: keeping it alive (or logging in again) would be wrong now.
+        this.keeper?.close();
         this.session.reset();
         this.logger.debug("revoked envject's own AppRole token, and with it its leases", { leases: denied.length });
         return;
@@ -115,17 +159,35 @@ export class VaultProvider implements SecretProvider {
     });
   }
 
+  /**
+   * Keeps envject's own token alive until close() (see keep-alive.ts): renew-self at 2/3 of its
+   * TTL, AppRole re-login near the max TTL (then `events.onNewLogin()`), and for a given token a
+   * warning before it expires and `events.onFatal(AuthError)` after. A second call replaces the first.
+   */
+  keepAlive(events: KeepAliveEvents): void {
+    this.keeper?.close();
+    this.keeper = new TokenKeeper(this.client, this.session, this.logger, events);
+    this.keeper.start();
+  }
+
   async close(): Promise<void> {
+    this.keeper?.close();
     this.client.close();
   }
 
-  private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
-    const token = await this.session.token(deadline);
+  /** Where `ref` lives; refuses a path that names a mount itself. */
+  private async locate(ref: VaultRef, token: string, deadline: number): Promise<Location> {
     const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
     if (location.state !== "legacy" && location.rest === "") {
       const mount = location.state === "known" ? location.mount.path : location.mountPath;
       throw new ConfigError(`${ref.path} names the mount ${mount}/ itself, not a secret in it`);
     }
+    return location;
+  }
+
+  private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
+    const token = await this.session.token(deadline);
+    const location = await this.locate(ref, token, deadline);
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");
       return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
@@ -148,6 +210,29 @@ export class VaultProvider implements SecretProvider {
       }
       throw error;
     }
+  }
+
+  /** One attempt at the stamp of an unpinned ref (see stamp()). */
+  private async stampOnce(ref: VaultRef, deadline: number): Promise<string> {
+    const token = await this.session.token(deadline);
+    const location = await this.locate(ref, token, deadline);
+    if (location.state === "known") {
+      const { mount, rest } = location;
+      if (mount.kind === "other") {
+        // Reading it again would mint new credentials (and a new lease) just to look at them.
+        throw new ConfigError(`${ref.path} is served by an engine of type ${mount.type}, which has no version to poll (its lease is renewed instead)`);
+      }
+      if (mount.kind === "kv2" && !this.metadataDenied.has(mount.path)) {
+        const res = await requestKv2Metadata(this.client, token, mount.path, rest, deadline);
+        if (res.status !== 403) return metadataStamp(res, this.client, mount.path, rest);
+        const doc = await this.readOnce(ref, deadline);
+        // Remembered only once the data read worked: a 403 for an expired token is not a policy.
+        this.metadataDenied.add(mount.path);
+        this.logger.debug("KV v2 metadata is denied; polling by reading the data", { mount: mount.path });
+        return stampOf(doc, ref);
+      }
+    }
+    return stampOf(await this.readOnce(ref, deadline), ref);
   }
 
   /**
@@ -177,6 +262,17 @@ export class VaultProvider implements SecretProvider {
     }
     return plainDocument(v1, this.client, ref.path, "kv-v1");
   }
+}
+
+function asVaultRef(ref: SecretRef): VaultRef {
+  if (ref.provider !== "vault") throw new TypeError("VaultProvider got a non-Vault reference");
+  return ref;
+}
+
+/** The stamp of a document read for stamp(); a secret without one (a lease) cannot be polled. */
+function stampOf(doc: SecretDocument, ref: VaultRef): string {
+  if (doc.stamp !== undefined) return doc.stamp;
+  throw new ConfigError(`${ref.path} has no version to poll (${doc.source}${doc.lease ? ", leased: its lease is renewed instead" : ""})`);
 }
 
 function readCa(settings: VaultSettings): Buffer {

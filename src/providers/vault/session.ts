@@ -1,7 +1,7 @@
 /**
  * The Vault login of one envject process: a token given by the user, or one obtained by AppRole
- * login on first use. Concurrent callers share one login. (Renewal and re-login are layered on
- * top of this by the watch code.)
+ * login on first use. Concurrent callers share one login. Renewal is layered on top of this
+ * (keep-alive.ts), which re-logs in through relogin() and learns of every login through onLogin.
  */
 import { AuthError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
@@ -11,14 +11,21 @@ import type { VaultAuthSettings } from "./settings.js";
 
 export interface VaultLogin {
   token: string;
-  /** Seconds the token was granted for at login (AppRole), undefined for a given token. */
+  /**
+   * Seconds the token was valid for at `obtainedAt`: AppRole's `lease_duration`, lookup-self's
+   * `ttl` for a given token (0 for a token that never expires); undefined when lookup-self was denied.
+   */
   leaseDuration?: number;
+  /** The TTL the token was created with (lookup-self `creation_ttl`; AppRole's `lease_duration`): what a renewal asks for. */
+  creationTtl?: number;
   renewable?: boolean;
   obtainedAt: number;
 }
 
 export class VaultSession {
   private login: Promise<VaultLogin> | undefined;
+  /** Told of every login that becomes current (the first, and each re-login). */
+  onLogin: ((login: VaultLogin) => void) | undefined;
 
   constructor(
     private readonly client: VaultHttpClient,
@@ -34,12 +41,31 @@ export class VaultSession {
   /** The current login (token and what Vault said about it at login). */
   current(deadline?: number): Promise<VaultLogin> {
     if (!this.login) {
-      this.login = this.authenticate(deadline);
-      this.login.catch(() => {
-        this.login = undefined;
-      });
+      const pending = this.authenticate(deadline);
+      this.login = pending;
+      pending.then(
+        (login) => {
+          if (this.login === pending) this.onLogin?.(login);
+        },
+        () => {
+          if (this.login === pending) this.login = undefined;
+        },
+      );
     }
     return this.login;
+  }
+
+  /**
+   * Logs in again with AppRole and makes the new token the current one for every later request
+   * (requests under way finish with the old one, which stays valid until it expires). A failure
+   * leaves the current token in place.
+   */
+  async relogin(deadline?: number): Promise<VaultLogin> {
+    if (this.auth.method !== "approle") throw new TypeError("only an AppRole session can log in again");
+    const login = await this.authenticate(deadline, true);
+    this.login = Promise.resolve(login);
+    this.onLogin?.(login);
+    return login;
   }
 
   /** Forgets the token so the next call logs in again (AppRole). */
@@ -47,7 +73,7 @@ export class VaultSession {
     this.login = undefined;
   }
 
-  private async authenticate(deadline?: number): Promise<VaultLogin> {
+  private async authenticate(deadline?: number, again = false): Promise<VaultLogin> {
     if (this.auth.method === "token") return this.checkToken(this.auth.token, this.auth.source, deadline);
     const { roleId, secretId, path } = this.auth;
     const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: { role_id: roleId, secret_id: secretId }, deadline });
@@ -63,8 +89,8 @@ export class VaultSession {
       throw new AuthError(`AppRole login at auth/${path} returned no token`);
     }
     this.logger.redactor.add(auth.client_token);
-    this.logger.info("logged in to Vault with AppRole", { path: `auth/${path}`, ttl: auth.lease_duration });
-    return { token: auth.client_token, leaseDuration: auth.lease_duration, renewable: auth.renewable, obtainedAt: Date.now() };
+    this.logger.info(again ? "logged in to Vault again with AppRole" : "logged in to Vault with AppRole", { path: `auth/${path}`, ttl: auth.lease_duration });
+    return { token: auth.client_token, leaseDuration: auth.lease_duration, creationTtl: auth.lease_duration, renewable: auth.renewable, obtainedAt: Date.now() };
   }
 
   /**
@@ -76,9 +102,9 @@ export class VaultSession {
     this.logger.redactor.add(token);
     const res = await this.client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
     if (res.status === 200) {
-      const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; renewable?: boolean } | undefined;
+      const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; creation_ttl?: number; renewable?: boolean } | undefined;
       this.logger.debug("using a Vault token", { source, ttl: data?.ttl });
-      return { token, leaseDuration: data?.ttl, renewable: data?.renewable, obtainedAt: Date.now() };
+      return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: Date.now() };
     }
     if (res.status === 403) {
       if (vaultErrorMessages(res.body).some((m) => m.includes("invalid token"))) {

@@ -1,0 +1,261 @@
+/**
+ * Keeping envject's own Vault token alive while it runs, on Vault Agent's lifetime-watcher rules:
+ * renew (`renew-self`) once 2/3 of the TTL has passed, asking for the TTL the token was created
+ * with; when Vault grants less than asked (the max TTL is near) or refuses, AppRole logs in again
+ * (at 2/3 of what is left, or at once when refused) and the watcher is told, so leased secrets are
+ * read again under the new token before the old one, and its leases, expire; a given token is
+ * warned about once and, when it has expired, ends envject (77). Failures are retried with backoff
+ * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good.
+ */
+import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js";
+import type { Logger } from "../../log/logger.js";
+import type { KeepAliveEvents } from "../provider.js";
+import { backoffDelay } from "./backoff.js";
+import type { VaultHttpClient } from "./http.js";
+import type { VaultLogin, VaultSession } from "./session.js";
+import { type RenewOutcome, remainingTtl, renewSelf } from "./token-renewal.js";
+
+/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface Tracked {
+  login: VaultLogin;
+  /** Epoch ms when the token expires, by Vault's last word on it. */
+  expiresAt: number;
+  /** Seconds each renewal asks for: the TTL first granted. */
+  increment: number;
+}
+
+export class TokenKeeper {
+  private tracked: Tracked | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Bumped by every new login and by close(): an answer that arrives for an older one is dropped. */
+  private generation = 0;
+  /** Consecutive failed attempts (renewal, re-login, first login); 0 when the last one worked. */
+  private failures = 0;
+  private warnedExpiry = false;
+  private readonly listener = (login: VaultLogin) => this.adopt(login);
+
+  constructor(
+    private readonly client: VaultHttpClient,
+    private readonly session: VaultSession,
+    private readonly logger: Logger,
+    private readonly events: KeepAliveEvents,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Starts following the session's login (the current one, and every later one) until close(). */
+  start(): void {
+    this.session.onLogin = this.listener;
+    void this.bootstrap();
+  }
+
+  /** Stops every timer; answers still on their way are ignored, and no request is made afterwards. */
+  close(): void {
+    this.closed = true;
+    this.generation++;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.session.onLogin === this.listener) this.session.onLogin = undefined;
+  }
+
+  private get isAppRole(): boolean {
+    return this.session.auth.method === "approle";
+  }
+
+  /** Where the token came from, for messages (never the token itself). */
+  private get tokenSource(): string {
+    const auth = this.session.auth;
+    return auth.method === "token" ? auth.source : `AppRole login at auth/${auth.path}`;
+  }
+
+  private async bootstrap(): Promise<void> {
+    try {
+      const login = await this.session.current();
+      // A login made just now was adopted through onLogin already.
+      if (!this.closed && this.tracked?.login !== login) this.adopt(login);
+    } catch (error) {
+      if (this.closed || this.tracked) return;
+      if (error instanceof AuthError) return this.fatal(error);
+      this.failed("log in to Vault", error);
+      this.schedule(Date.now() + backoffDelay(this.failures, this.random), () => this.bootstrap());
+    }
+  }
+
+  /** Follows `login` from now on: schedules its renewal (or nothing, for a token that never expires). */
+  private adopt(login: VaultLogin): void {
+    if (this.closed) return;
+    const replaced = this.tracked !== undefined && this.tracked.login.token !== login.token;
+    this.generation++;
+    clearTimeout(this.timer);
+    if (this.failures > 0) this.logger.info("Vault login works again", { after_failures: this.failures });
+    this.failures = 0;
+    this.warnedExpiry = false;
+    const ttl = login.leaseDuration;
+    if (ttl === undefined || ttl <= 0) {
+      this.tracked = { login, expiresAt: Infinity, increment: 0 };
+      this.logger.debug(ttl === 0 ? "the Vault token never expires; nothing to renew" : "the Vault token's TTL is unknown (lookup-self denied); not renewing it", {
+        source: this.tokenSource,
+      });
+    } else {
+      const increment = login.creationTtl !== undefined && login.creationTtl > 0 ? login.creationTtl : ttl;
+      this.tracked = { login, expiresAt: login.obtainedAt + ttl * 1000, increment };
+      const at = login.obtainedAt + (ttl * 1000 * 2) / 3;
+      if (login.renewable === false) this.schedule(at, () => this.endOfLife("the token is not renewable", true));
+      else this.schedule(at, () => this.renew());
+    }
+    if (replaced) this.notifyNewLogin();
+  }
+
+  /** The watcher's handler must not turn a successful login into a failed one (and another login). */
+  private notifyNewLogin(): void {
+    try {
+      this.events.onNewLogin();
+    } catch (error) {
+      this.logger.error("re-reading the leased secrets after a new Vault login failed", { reason: messageOf(error) });
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const t = this.tracked!;
+    const gen = this.generation;
+    let outcome: RenewOutcome;
+    try {
+      outcome = await renewSelf(this.client, t.login.token, t.increment, t.expiresAt);
+    } catch (error) {
+      if (gen !== this.generation) return;
+      this.failed("renew the Vault token", error, t);
+      if (Date.now() >= t.expiresAt) return this.expired(`Vault could not be reached to renew it: ${messageOf(error)}`);
+      this.schedule(Math.min(Date.now() + backoffDelay(this.failures, this.random), t.expiresAt), () => this.renew());
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.recovered();
+    if (outcome.kind === "invalid") return this.expired(`Vault says it is invalid (${outcome.reason})`);
+    if (outcome.kind === "refused") return this.endOfLife(`Vault refused to renew it (${outcome.reason})`, true);
+    t.expiresAt = Date.now() + outcome.granted * 1000;
+    this.logger.debug("renewed Vault token", { ttl: outcome.granted, asked: t.increment });
+    if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, false);
+    this.schedule(Date.now() + (outcome.granted * 1000 * 2) / 3, () => this.renew());
+  }
+
+  /**
+   * The token will not be renewed any further: AppRole logs in again (at once, or at 2/3 of what
+   * is left); a given token is warned about, then checked when it should expire.
+   */
+  private endOfLife(reason: string, atOnce: boolean): void {
+    const t = this.tracked!;
+    if (this.isAppRole) {
+      const at = atOnce ? Date.now() : Date.now() + ((t.expiresAt - Date.now()) * 2) / 3;
+      this.logger.info("the Vault token can no longer be renewed; logging in again with AppRole", {
+        reason,
+        login_at: new Date(at).toISOString(),
+        expires_at: new Date(t.expiresAt).toISOString(),
+      });
+      this.schedule(at, () => this.relogin());
+      return;
+    }
+    if (!this.warnedExpiry) {
+      this.warnedExpiry = true;
+      this.logger.warn("the Vault token can no longer be renewed; envject will stop the command and exit (77) when it expires", {
+        source: this.tokenSource,
+        reason,
+        expires_at: new Date(t.expiresAt).toISOString(),
+      });
+    }
+    this.schedule(t.expiresAt, () => this.checkExpired());
+  }
+
+  private async relogin(): Promise<void> {
+    const t = this.tracked!;
+    const gen = this.generation;
+    try {
+      // On success the session calls onLogin: adopt() takes the new token from there.
+      await this.session.relogin();
+    } catch (error) {
+      if (gen !== this.generation) return;
+      const retryable = error instanceof UnavailableError && error.retryable;
+      if (!retryable && Date.now() >= t.expiresAt) {
+        return this.fatal(
+          new AuthError(`could not log in to Vault again with AppRole (${messageOf(error)}), and envject's token expired at ${new Date(t.expiresAt).toISOString()}`, { cause: error }),
+        );
+      }
+      this.failed("log in to Vault again with AppRole", error, t);
+      const next = Date.now() + backoffDelay(this.failures, this.random);
+      // Never sleep past the expiry: a login refused for good must end envject then, not later.
+      this.schedule(Date.now() < t.expiresAt ? Math.min(next, t.expiresAt) : next, () => this.relogin());
+    }
+  }
+
+  /** The token is gone (or past its expiry with Vault out of reach): AppRole logs in again, a given token is fatal. */
+  private expired(reason: string): void {
+    const t = this.tracked!;
+    t.expiresAt = Math.min(t.expiresAt, Date.now());
+    if (this.isAppRole) {
+      this.logger.warn("the Vault token has expired or was revoked; logging in again with AppRole", { reason });
+      void this.relogin();
+      return;
+    }
+    this.fatal(new AuthError(`the Vault token from ${this.tokenSource} has expired or was revoked (${reason}); give envject a new token`));
+  }
+
+  /** A given token's expected expiry has come: lookup-self decides (it may have been renewed elsewhere). */
+  private async checkExpired(): Promise<void> {
+    const t = this.tracked!;
+    const gen = this.generation;
+    let left: number | undefined;
+    try {
+      left = await remainingTtl(this.client, t.login.token);
+    } catch (error) {
+      if (gen !== this.generation) return;
+      return this.expired(`it expired at ${new Date(t.expiresAt).toISOString()}, and Vault could not be reached to look it up: ${messageOf(error)}`);
+    }
+    if (gen !== this.generation) return;
+    if (left === undefined) return this.expired(`it expired at ${new Date(t.expiresAt).toISOString()}`);
+    // Still valid: our clock ran a little ahead of Vault's, or it was renewed elsewhere.
+    t.expiresAt = Date.now() + left * 1000;
+    this.schedule(Date.now() + Math.max(1, left) * 1000, () => this.checkExpired());
+  }
+
+  /** One line when failures start (warn), one per later attempt at debug. */
+  private failed(what: string, error: unknown, t?: Tracked): void {
+    this.failures++;
+    const fields = {
+      reason: messageOf(error),
+      expires_at: t && Number.isFinite(t.expiresAt) ? new Date(t.expiresAt).toISOString() : undefined,
+    };
+    if (this.failures === 1) this.logger.warn(`could not ${what}; retrying with backoff`, fields);
+    else this.logger.debug(`could not ${what}; retrying`, { attempt: this.failures, ...fields });
+  }
+
+  private recovered(): void {
+    if (this.failures === 0) return;
+    this.logger.info("Vault answers again; keeping the token alive", { after_failures: this.failures });
+    this.failures = 0;
+  }
+
+  private fatal(error: EnvjectError): void {
+    if (this.closed) return;
+    this.close();
+    this.events.onFatal(error);
+  }
+
+  /** Runs `step` at epoch ms `at` (unref'd: it never keeps envject alive), unless a newer login or close() came first. */
+  private schedule(at: number, step: () => unknown): void {
+    clearTimeout(this.timer);
+    if (this.closed) return;
+    const gen = this.generation;
+    const fire = () => {
+      if (gen !== this.generation || this.closed) return;
+      if (Date.now() < at - 1) return this.schedule(at, step);
+      void step();
+    };
+    this.timer = setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+    this.timer.unref();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,67 @@
+/**
+ * Version stamps of Vault secrets, what the watcher compares to notice a change: KV v2 `v<N>`
+ * (from a data read or from `metadata/` `current_version`), KV v1 `sha256:<hex>` of the data.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { NotFoundError } from "../../errors.js";
+import { errorForStatus } from "./errors.js";
+import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
+
+/**
+ * The hash is keyed with a random per-process key: stamps are only ever compared within one
+ * envject process, and a plain SHA-256 of a short secret, should a stamp reach a log line, could
+ * be reversed by guessing. The form stays `sha256:<hex>`.
+ */
+const STAMP_KEY = randomBytes(32);
+
+/** The stamp of a KV v2 version number. */
+export function versionStamp(version: number | string): string {
+  return `v${version}`;
+}
+
+/** The stamp of KV v1 data: a (keyed) SHA-256 of its canonical JSON, so key order does not matter. */
+export function dataStamp(data: unknown): string {
+  return `sha256:${createHmac("sha256", STAMP_KEY).update(canonicalJson(data)).digest("hex")}`;
+}
+
+/** JSON with every object's keys sorted, at every depth: equal data gives equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** GET `<mount>/metadata/<rest>` — the raw answer (a 403 means the caller reads the data instead). */
+export function requestKv2Metadata(client: VaultHttpClient, token: string, mount: string, rest: string, deadline?: number): Promise<VaultResponse> {
+  return client.request({ method: "GET", path: `${mount}/metadata/${rest}`, token, deadline });
+}
+
+interface Kv2VersionMetadata {
+  deletion_time?: string;
+  destroyed?: boolean;
+}
+
+/**
+ * The stamp a 200 metadata answer gives (`current_version`). Throws NotFoundError when the
+ * current version is deleted or destroyed (as a data read would), or the secret is gone (404).
+ */
+export function metadataStamp(res: VaultResponse, client: VaultHttpClient, mount: string, rest: string, now = Date.now()): string {
+  const logical = `${mount}/${rest}`;
+  if (res.status === 404) throw new NotFoundError(`no secret at ${logical} (KV v2 mount ${mount})`);
+  if (res.status !== 200) throw errorForStatus(res, `reading ${mount}/metadata/${rest}`, client.address);
+  const data = (res.body as VaultEnvelope | undefined)?.data as { current_version?: unknown; versions?: Record<string, Kv2VersionMetadata> } | null | undefined;
+  const current = data?.current_version;
+  if (typeof current !== "number" || current < 1) throw new NotFoundError(`no secret at ${logical} (KV v2 mount ${mount}: no current version)`);
+  const entry = data?.versions?.[String(current)];
+  if (entry?.destroyed) throw new NotFoundError(`the current version of ${logical} (version ${current}) was destroyed`);
+  // A deletion time in the future (delete_version_after) is not a deletion yet: Vault still serves it.
+  if (entry?.deletion_time && Date.parse(entry.deletion_time) <= now) {
+    throw new NotFoundError(`the current version of ${logical} (version ${current}) was deleted at ${entry.deletion_time}; undelete it or write a new version`);
+  }
+  return versionStamp(current);
+}

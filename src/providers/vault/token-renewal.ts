@@ -1,0 +1,50 @@
+/**
+ * The two token self-management calls keep-alive needs, each made once: `auth/token/renew-self`
+ * (and what its answer means for the token's future) and `auth/token/lookup-self` (is the token
+ * still alive). Outages are thrown as retryable UnavailableErrors; Vault's refusals are results.
+ */
+import { errorForStatus, isRetryableStatus, vaultErrorMessages } from "./errors.js";
+import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
+
+export type RenewOutcome =
+  /** Renewed for `granted` seconds (fewer than asked: the max TTL is near). */
+  | { kind: "renewed"; granted: number }
+  /** Vault will not renew it (not renewable, past its max TTL, denied); it lives until it expires. */
+  | { kind: "refused"; reason: string }
+  /** The token is no longer valid (expired or revoked). */
+  | { kind: "invalid"; reason: string };
+
+/** Renews `token` by `incrementSeconds` (once); throws UnavailableError when Vault cannot answer. */
+export async function renewSelf(client: VaultHttpClient, token: string, incrementSeconds: number, deadline?: number): Promise<RenewOutcome> {
+  const res = await client.request({
+    method: "PUT",
+    path: "auth/token/renew-self",
+    token,
+    body: { increment: Math.max(1, Math.round(incrementSeconds)) },
+    deadline,
+  });
+  if (res.status < 300) {
+    const auth = (res.body as VaultEnvelope | undefined)?.auth as VaultAuthBlock | null | undefined;
+    return { kind: "renewed", granted: typeof auth?.lease_duration === "number" ? auth.lease_duration : 0 };
+  }
+  if (isRetryableStatus(res.status, res.body)) throw errorForStatus(res, "renewing the Vault token", client.address);
+  const messages = vaultErrorMessages(res.body);
+  const reason = `${res.status}${messages.length > 0 ? `: ${messages.join("; ")}` : ""}`;
+  if (res.status === 403 && messages.some((m) => m.includes("invalid token"))) return { kind: "invalid", reason };
+  if (res.status === 400 || res.status === 403) return { kind: "refused", reason };
+  throw errorForStatus(res, "renewing the Vault token", client.address);
+}
+
+/**
+ * Seconds `token` has left by `auth/token/lookup-self` (once), or undefined when Vault says it is
+ * invalid (403); throws UnavailableError when Vault cannot answer.
+ */
+export async function remainingTtl(client: VaultHttpClient, token: string, deadline?: number): Promise<number | undefined> {
+  const res = await client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
+  if (res.status === 200) {
+    const ttl = ((res.body as VaultEnvelope | undefined)?.data as { ttl?: unknown } | undefined)?.ttl;
+    return typeof ttl === "number" ? ttl : 0;
+  }
+  if (res.status === 403) return undefined;
+  throw errorForStatus(res, "looking up the Vault token", client.address);
+}

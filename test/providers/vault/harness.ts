@@ -1,0 +1,64 @@
+/**
+ * Shared set-up for the VaultProvider tests that watch (once, stamps, leases, keep-alive): a
+ * provider on the seeded Vault double whose log lines are collected, and the double's request
+ * log as the witness for "how many requests".
+ */
+import assert from "node:assert/strict";
+import { type VaultRef, parseReference } from "../../../src/config/reference.js";
+import { Logger } from "../../../src/log/logger.js";
+import { VaultProvider } from "../../../src/providers/vault/provider.js";
+import type { VaultAuthSettings, VaultSettings } from "../../../src/providers/vault/settings.js";
+import type { RequestLogEntry } from "../../doubles/vault/client.js";
+import type { SeededVault } from "../../support/vault-fixture.js";
+
+export interface Harness {
+  provider: VaultProvider;
+  lines: string[];
+}
+
+/** Settings for the double at `sv`, with root token auth unless `auth` is given. */
+export function settingsFor(sv: SeededVault, auth?: VaultAuthSettings, extra: Partial<VaultSettings> = {}): VaultSettings {
+  return {
+    address: sv.url,
+    addressSource: "test",
+    mount: "secret",
+    skipVerify: false,
+    timeoutMs: 5000,
+    auth: auth ?? { method: "token", token: sv.rootToken, source: "test" },
+    ...extra,
+  };
+}
+
+/** A fresh provider (its own caches and login), debug logs collected in `lines`; `open` gets it for closing. */
+export function harness(settings: VaultSettings, open: VaultProvider[]): Harness {
+  const lines: string[] = [];
+  const provider = new VaultProvider(settings, new Logger("debug", "text", { write: (l) => lines.push(l) }));
+  open.push(provider);
+  return { provider, lines };
+}
+
+export function ref(text: string): VaultRef {
+  const r = parseReference(text, { defaultMount: "secret" });
+  assert.ok(r && r.provider === "vault", `${text} is a Vault reference`);
+  return r;
+}
+
+export const soon = () => Date.now() + 10_000;
+
+/** The request log of what `action` sent (cleared first). */
+export async function logSince(sv: SeededVault, action: () => Promise<unknown>): Promise<RequestLogEntry[]> {
+  await sv.admin.clearRequests();
+  await action();
+  return sv.admin.requests();
+}
+
+/** Resolves once `check` is true, polling every 50 ms; fails after `withinMs` (generous: no timing claims). */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, withinMs = 20_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > until) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
