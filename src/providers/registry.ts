@@ -2,7 +2,6 @@
  * The list of secret stores: how each provider is created from the mapping file's settings.
  * Adding a backend is a folder under src/providers/ plus one entry here.
  */
-import { ConfigError } from "../errors.js";
 import type { Mapping } from "../config/model.js";
 import type { Logger } from "../log/logger.js";
 import type { SecretProvider } from "./provider.js";
@@ -22,8 +21,7 @@ export function providerFactories(settings: ProviderSettings): Record<"vault" | 
   return {
     vault: async () =>
       new VaultProvider(resolveVaultSettings({ file: settings.mapping.vault, addressFlag: settings.vaultAddr, environ: settings.environ }), settings.logger),
-    aws: async () => {
-      throw new ConfigError("AWS Secrets Manager references are parsed, but the AWS provider is not part of this build yet");
-    },
+    // Imported on first use: a run without AWS references never loads the provider or the AWS SDK.
+    aws: async () => (await import("./aws/provider.js")).createAwsProvider({ file: settings.mapping.aws, environ: settings.environ }, settings.logger),
   };
 }
