@@ -10,7 +10,9 @@ import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
 import { COMMANDS, type CommandName, EXPORT_OPTIONS, GLOBAL_OPTIONS, RUN_OPTIONS, optionsTakingValues } from "./options.js";
 
-export type OnChange = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals } | { kind: "exit" } | { kind: "none" };
+import type { OnChange } from "../watch/policy.js";
+
+export type { OnChange };
 export type ExportFormat = "dotenv" | "json" | "shell";
 
 export interface GlobalArgs {
@@ -105,10 +107,7 @@ function buildParser(version: string, environ: NodeJS.ProcessEnv): Argv {
       y
         .options(RUN_OPTIONS)
         .group(["mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
-        .group(
-          ["watch", "interval", "splay", "on-change", "restart-on-failure"],
-          "Watching and restarts (accepted and validated; not active in this release, see README):",
-        ),
+        .group(["watch", "interval", "splay", "on-change", "restart-on-failure"], "Watching and restarts:"),
     )
     .command("check", "resolve every reference and print NAME, source, version and status (never values)")
     .command("export", "print the resolved variables", (y) => y.options(EXPORT_OPTIONS))

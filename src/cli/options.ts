@@ -16,10 +16,10 @@ export const GLOBAL_OPTIONS = {
 } as const satisfies Record<string, Options>;
 
 export const RUN_OPTIONS = {
-  watch: { type: "boolean", describe: "poll secret versions (default: on when any reference is watchable)" },
+  watch: { type: "boolean", describe: "poll secret versions (default: on when any reference is watchable); --no-watch still renews leases and the login" },
   interval: { type: "string", requiresArg: true, default: "30s", describe: "version poll interval (minimum 1s)" },
   splay: { type: "string", requiresArg: true, default: "0s", describe: "random delay before each restart/signal" },
-  "on-change": { type: "string", requiresArg: true, default: "restart", describe: "restart | signal:SIG | exit | none" },
+  "on-change": { type: "string", requiresArg: true, default: "restart", describe: "when a secret changes: restart | signal:SIG | exit (code 75) | none" },
   "kill-signal": { type: "string", requiresArg: true, default: "SIGTERM", describe: "graceful stop signal for the child" },
   "kill-timeout": { type: "string", requiresArg: true, default: "30s", describe: "then SIGKILL" },
   "restart-on-failure": { type: "number", requiresArg: true, default: 0, describe: "restart a crashed child up to N times (backoff 1s..60s)" },

@@ -5,7 +5,7 @@
  */
 import { EnvjectError } from "../errors.js";
 import { type SecretRef, secretIdentity } from "../config/reference.js";
-import type { Lease, SecretDocument } from "../providers/provider.js";
+import type { Lease, ReadOptions, SecretDocument } from "../providers/provider.js";
 import { ConcurrencyLimit } from "./limit.js";
 import type { ProviderSet } from "./providers.js";
 
@@ -28,6 +28,8 @@ export class SecretReader {
   /** For each identity, the spelling to read with: one that names its mount explicitly, if any. */
   private readonly preferred = new Map<string, SecretRef>();
   private readonly limit: ConcurrencyLimit;
+  /** Leases of documents replaced by commit(): still valid until they expire. */
+  private readonly superseded: Array<{ provider: SecretRef["provider"]; lease: Lease }> = [];
 
   constructor(
     private readonly providers: ProviderSet,
@@ -75,9 +77,49 @@ export class SecretReader {
     return this.records;
   }
 
-  /** The leases of every dynamic secret read so far (from one provider, when named). */
+  /**
+   * Reads the secret with identity `id` again, fresh and once (`options.once`), without changing
+   * what read() answers: the caller decides with commit() whether the new document replaces it.
+   */
+  async reread(id: string, options: ReadOptions): Promise<SecretDocument> {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`reread of a secret never read: ${id}`);
+    const provider = await this.providers.get(record.ref.provider);
+    return this.limit.run(() => provider.read(record.ref, options));
+  }
+
+  /**
+   * Makes `doc` the document of identity `id` from now on (read() answers it). The lease of the
+   * document it replaces is kept until it expires, so the leases revoked at exit include it: the
+   * child that used it may still be running (`--on-change none` or `signal`).
+   */
+  commit(id: string, doc: SecretDocument): void {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`commit of a secret never read: ${id}`);
+    const old = record.doc?.lease;
+    if (old && old.id !== doc.lease?.id) this.superseded.push({ provider: record.ref.provider, lease: old });
+    record.doc = doc;
+    record.error = undefined;
+    this.reads.set(id, Promise.resolve(doc));
+  }
+
+  /** Records a renewal: the lease of identity `id`, as granted now. */
+  renewed(id: string, lease: Lease): void {
+    const record = this.records.get(id);
+    if (record?.doc?.lease?.id === lease.id) record.doc = { ...record.doc, lease };
+  }
+
+  /**
+   * The leases envject holds now (from one provider, when named): those of the current documents,
+   * and those of replaced documents that have not expired yet.
+   */
   leases(provider?: SecretRef["provider"]): Lease[] {
-    return [...this.records.values()].flatMap((r) => (r.doc?.lease && (!provider || r.ref.provider === provider) ? [r.doc.lease] : []));
+    const now = Date.now();
+    const current = [...this.records.values()].flatMap((r) => (r.doc?.lease && (!provider || r.ref.provider === provider) ? [r.doc.lease] : []));
+    const older = this.superseded.flatMap((s) =>
+      (!provider || s.provider === provider) && s.lease.obtainedAt + s.lease.durationSeconds * 1000 > now ? [s.lease] : [],
+    );
+    return [...current, ...older];
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ConfigError, EnvjectError, type SourceLocation } from "../errors.js";
 import type { Binding, Mapping } from "../config/model.js";
-import { type SecretRef, displayRef, refsOf } from "../config/reference.js";
+import { type SecretRef, displayRef, refsOf, secretIdentity } from "../config/reference.js";
 import { expandedVariableName, isValidVariableName } from "../config/names.js";
 import { extractObject, stringifySecretValue } from "./field.js";
 import { type EvaluationContext, evaluateValue } from "./evaluate.js";
@@ -37,6 +37,8 @@ export interface Resolution {
   failures: VariableFailure[];
   /** The bindings that were resolved (effectiveBindings of the input), for reports such as `check`. */
   bindings: SectionBinding[];
+  /** The result of each binding or `expand:` entry, in evaluation order (what updateResolution() reuses). */
+  parts: Array<ResolvedVariable[] | VariableFailure>;
 }
 
 export interface ResolutionInput {
@@ -68,19 +70,62 @@ export function effectiveBindings(input: ResolutionInput): SectionBinding[] {
 export async function resolveBindings(input: ResolutionInput, ctx: EvaluationContext): Promise<Resolution> {
   const bindings = effectiveBindings(input);
   ctx.reader.prefer([...bindings.flatMap((b) => refsOf(b.binding.spec)), ...input.mapping.expand.map((e) => e.ref)]);
-  const tasks: Array<Promise<ResolvedVariable[] | VariableFailure>> = [];
+  const parts = await Promise.all(resolutionTasks(input, bindings, ctx).map((task) => attempt(task.run, task.failure)));
+  return assemble(parts, bindings);
+}
+
+/** What re-resolving after a change gives: the new resolution, and the variables that failed (they keep their previous values). */
+export interface ResolutionUpdate {
+  resolution: Resolution;
+  failures: VariableFailure[];
+}
+
+/**
+ * Re-evaluates only the bindings (and `expand:` entries) that use a secret whose identity is in
+ * `changed`; every other part of `previous` is kept as it is, so no other secret is read. A part
+ * that fails now keeps its previous variables, and its failure is returned for the caller to log.
+ * `input` must be the input `previous` was resolved from.
+ */
+export async function updateResolution(
+  previous: Resolution,
+  input: ResolutionInput,
+  ctx: EvaluationContext,
+  changed: ReadonlySet<string>,
+): Promise<ResolutionUpdate> {
+  const bindings = effectiveBindings(input);
+  const tasks = resolutionTasks(input, bindings, ctx);
+  const failures: VariableFailure[] = [];
+  const parts = await Promise.all(
+    tasks.map(async (task, i) => {
+      const before = previous.parts[i];
+      if (before !== undefined && !task.failure.refs.some((ref) => changed.has(secretIdentity(ref)))) return before;
+      const now = await attempt(task.run, task.failure);
+      if (Array.isArray(now) || before === undefined) return now;
+      failures.push(now);
+      return before;
+    }),
+  );
+  return { resolution: assemble(parts, bindings), failures };
+}
+
+interface ResolutionTask {
+  run: () => Promise<ResolvedVariable[]>;
+  failure: Omit<VariableFailure, "error">;
+}
+
+/** One task per single binding or `expand:` entry, in precedence order: env files and env, expand, files. */
+function resolutionTasks(input: ResolutionInput, bindings: readonly SectionBinding[], ctx: EvaluationContext): ResolutionTask[] {
+  const tasks: ResolutionTask[] = [];
   const single = ({ binding: b, section }: SectionBinding) =>
-    tasks.push(
-      attempt(
-        async () => [{ name: b.name, value: await evaluateValue(b.spec, ctx), section, origin: b.origin, refs: refsOf(b.spec) }],
-        { name: b.name, section, origin: b.origin, refs: refsOf(b.spec) },
-      ),
-    );
+    tasks.push({
+      run: async () => [{ name: b.name, value: await evaluateValue(b.spec, ctx), section, origin: b.origin, refs: refsOf(b.spec) }],
+      failure: { name: b.name, section, origin: b.origin, refs: refsOf(b.spec) },
+    });
   for (const entry of bindings) if (entry.section !== "files") single(entry);
   for (const entry of input.mapping.expand) {
-    const failure = { name: `${entry.prefix}*`, section: "expand" as const, origin: entry.origin, refs: [entry.ref] };
-    tasks.push(
-      attempt(async () => {
+    tasks.push({
+      failure: { name: `${entry.prefix}*`, section: "expand", origin: entry.origin, refs: [entry.ref] },
+      run: async () => {
         const doc = await ctx.reader.read(entry.ref);
         const object = extractObject(doc, entry.ref.field, displayRef(entry.ref));
         return Object.entries(object).map(([key, raw]) => {
@@ -92,19 +137,21 @@ export async function resolveBindings(input: ResolutionInput, ctx: EvaluationCon
           ctx.redactor.add(value);
           return { name, value, section: "expand" as const, origin: entry.origin, refs: [entry.ref] };
         });
-      }, failure),
-    );
+      },
+    });
   }
   for (const entry of bindings) if (entry.section === "files") single(entry);
+  return tasks;
+}
 
-  const results = await Promise.all(tasks);
+function assemble(parts: Array<ResolvedVariable[] | VariableFailure>, bindings: SectionBinding[]): Resolution {
   const variables: ResolvedVariable[] = [];
   const failures: VariableFailure[] = [];
-  for (const r of results) {
+  for (const r of parts) {
     if (Array.isArray(r)) variables.push(...r);
     else failures.push(r);
   }
-  return { variables, failures, bindings };
+  return { variables, failures, bindings, parts };
 }
 
 async function attempt(

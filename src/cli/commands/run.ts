@@ -1,16 +1,19 @@
 /**
  * `envject run`: resolve every variable, write the `files:` secrets, start the child with the
- * assembled environment, supervise it, and on the way out revoke leases and delete secret files.
+ * assembled environment, supervise it while the watch engine keeps its secrets fresh (versions
+ * polled, leases renewed, the login kept alive), and on the way out revoke leases and delete
+ * secret files.
  */
 import type { Logger } from "../../log/logger.js";
 import { type ResolvedVariable, resolveBindings } from "../../resolve/resolution.js";
-import { buildChildEnvironment, type EnvironmentEntry } from "../../resolve/environment.js";
-import { SecretFiles } from "../../resolve/secret-files.js";
 import type { Supervisor } from "../../supervise/supervisor.js";
 import { catchSignals, isShutdownSignal } from "../../supervise/signals.js";
 import { signalNumber } from "../../supervise/signal-names.js";
+import { ChangeApplier } from "../../watch/apply.js";
+import { ChildEnvironment } from "../../watch/child-environment.js";
+import { WatchController } from "../../watch/controller.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
-import { loadContext, releaseStores } from "../context.js";
+import { type CommandContext, loadContext, releaseStores } from "../context.js";
 import { reportFailures } from "../report.js";
 
 export async function runCommand(global: GlobalArgs, args: RunArgs, environ: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
@@ -19,11 +22,8 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   supervision.catch(() => {});
   void import("../../supervise/parent-death.js").then((m) => m.probeSetprivInBackground(), () => {});
   const ctx = await loadContext(global, environ, logger);
-  if (args.watch === true) {
-    logger.warn("--watch: this version reads secrets once at start; version polling is not available yet");
-  }
-  let files: SecretFiles | undefined;
-  const removeFiles = () => files?.remove();
+  let environment: ChildEnvironment | undefined;
+  const removeFiles = () => environment?.removeFiles();
   process.once("exit", removeFiles);
   // Until the child exists, a stop request ends envject at once — resolution may be retrying for
   // the whole --start-timeout — revoking what it holds so far and removing files; the other
@@ -39,26 +39,24 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     }) as Promise<never>;
   });
   try {
-    const resolution = await resolveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping }, { reader: ctx.reader, redactor: logger.redactor, environ });
+    const input = { envFiles: ctx.envFiles, mapping: ctx.mapping };
+    const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ };
+    const resolution = await resolveBindings(input, evaluation);
     if (stopping) return await stopping;
     if (resolution.failures.length > 0) return reportFailures(resolution.failures, logger);
 
-    const entries: EnvironmentEntry[] = [];
-    for (const v of resolution.variables) {
-      if (v.section === "files") {
-        files ??= SecretFiles.create(environ);
-        entries.push({ name: v.name, value: files.write(v.name, v.value) });
-      } else {
-        entries.push(v);
-      }
-    }
     warnAboutOverrides(resolution.variables, logger);
-    const env = buildChildEnvironment(entries, {
-      parent: environ,
-      pristine: global.pristine,
-      passCredentials: global.passCredentials,
-      credentialVariables: ctx.mapping.vault.credentialVariables,
+    const current = new ChildEnvironment(resolution, {
+      command: { command: args.command[0]!, args: args.command.slice(1), shell: args.shell },
+      environment: {
+        parent: environ,
+        pristine: global.pristine,
+        passCredentials: global.passCredentials,
+        credentialVariables: ctx.mapping.vault.credentialVariables,
+      },
+      environ,
     });
+    environment = current;
     logger.info("starting command", {
       command: args.command[0],
       variables: resolution.variables.length,
@@ -70,6 +68,29 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       killTimeoutMs: args.killTimeoutMs,
       mask: args.mask ? () => logger.redactor.secrets() : undefined,
       logger,
+      // A crashed child starts again with the newest values (after `--on-change none`, too).
+      restartOnFailure: { limit: args.restartOnFailure, spec: () => current.spec() },
+    });
+    // Set when envject itself decides how it ends (--on-change exit, a login lost for good).
+    let ownExitCode: number | undefined;
+    const end = async (code: number) => {
+      ownExitCode ??= code;
+      await supervisor.stop();
+    };
+    const applier = new ChangeApplier({
+      input,
+      ctx: evaluation,
+      policy: args.onChange,
+      splayMs: args.splayMs,
+      target: { environment: current, supervisor, exit: end, logger },
+    });
+    const watcher = new WatchController({
+      reader: ctx.reader,
+      providers: ctx.providers,
+      logger,
+      intervalMs: args.intervalMs,
+      poll: shouldPoll(args, ctx, logger),
+      apply: (changes) => applier.apply(changes),
     });
     // The last await is behind us: from the check to the spawn nothing can run in between, so a
     // stop request either came before (nothing starts) or reaches the supervisor's handlers.
@@ -77,11 +98,15 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     try {
       stopEarly();
       stopEarly = undefined;
-      await supervisor.start({ command: args.command[0]!, args: args.command.slice(1), shell: args.shell, env });
+      await supervisor.start(current.spec());
+      watcher.start();
+      await keepLoginsAlive(ctx, watcher, logger, end);
       const code = await supervisor.done;
       logger.debug("command exited", { exit_code: code });
-      return code;
+      return ownExitCode ?? code;
     } finally {
+      watcher.close();
+      applier.close();
       supervisor.dispose();
     }
   } finally {
@@ -94,6 +119,41 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     process.removeListener("exit", removeFiles);
     await releaseStores(ctx);
     noted();
+  }
+}
+
+/**
+ * Whether versions are polled: unless `--no-watch`, when some secret has a version to compare
+ * (pinned versions and leased secrets have none). Leases are renewed either way.
+ */
+function shouldPoll(args: RunArgs, ctx: CommandContext, logger: Logger): boolean {
+  const stamped = [...ctx.reader.all().values()].filter((r) => r.doc?.stamp !== undefined).length;
+  if (args.watch === false) {
+    logger.debug("--no-watch: secret versions are not polled (leases and the login are still renewed)");
+    return false;
+  }
+  if (stamped === 0) {
+    if (args.watch === true) logger.info("--watch: no secret has a version to poll (pinned versions and dynamic secrets are renewed, not polled)");
+    return false;
+  }
+  logger.info(`watching ${stamped} ${stamped === 1 ? "secret" : "secrets"} for changes every ${args.intervalMs / 1000}s`, { on_change: args.onChange.kind });
+  return true;
+}
+
+/**
+ * Starts every store's own login keep-alive (Vault: token renewal and AppRole re-login), also
+ * under `--no-watch`: the child's dynamic credentials must stay valid. A new login re-reads the
+ * leased secrets; a login lost for good stops the child and ends envject with its code (77).
+ */
+async function keepLoginsAlive(ctx: CommandContext, watcher: WatchController, logger: Logger, end: (code: number) => Promise<void>): Promise<void> {
+  for (const provider of await ctx.providers.active()) {
+    provider.keepAlive?.({
+      onNewLogin: () => watcher.rereadLeased(provider.name),
+      onFatal: (error) => {
+        logger.error(`${error.message}; stopping the command`);
+        void end(error.exitCode);
+      },
+    });
   }
 }
 

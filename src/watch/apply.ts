@@ -1,0 +1,84 @@
+/**
+ * From re-read secrets to an action (PRODUCT.md §6): only the variables that use them are
+ * evaluated again, the environment is compared with the current one, and when it differs — and
+ * only then — `--on-change` runs after a random `--splay` delay.
+ */
+import { EnvjectError } from "../errors.js";
+import type { EvaluationContext } from "../resolve/evaluate.js";
+import { type ResolutionInput, updateResolution } from "../resolve/resolution.js";
+import { type Clock, TimerGroup, systemClock } from "./clock.js";
+import type { SecretChange } from "./controller.js";
+import { type OnChange, type PolicyTarget, applyPolicy } from "./policy.js";
+import { splayDelay } from "./schedule.js";
+
+export interface ChangeApplierOptions {
+  /** What the current resolution was made from. */
+  input: ResolutionInput;
+  ctx: EvaluationContext;
+  policy: OnChange;
+  splayMs: number;
+  target: PolicyTarget;
+  clock?: Clock;
+}
+
+export class ChangeApplier {
+  private readonly timers: TimerGroup;
+
+  constructor(private readonly options: ChangeApplierOptions) {
+    this.timers = new TimerGroup(options.clock ?? systemClock);
+  }
+
+  /** Applies one batch of re-read secrets (see the file comment). Never throws for a typed error: it is logged. */
+  async apply(changes: SecretChange[]): Promise<void> {
+    const { target, ctx, input } = this.options;
+    const { environment, logger } = target;
+    const changed = new Set(changes.map((c) => c.id));
+    const update = await updateResolution(environment.resolution, input, ctx, changed);
+    for (const failure of update.failures) {
+      logger.warn(`${failure.name} cannot be evaluated with the new secret; it keeps its current value`, { variable: failure.name, reason: failure.error.message });
+    }
+    const change = environment.diff(update.resolution);
+    const secrets = changes.map(describeChange);
+    if (change.variables.length === 0) {
+      logger.debug("a secret changed, but no variable of the command did", { secrets });
+      environment.adopt(change, { writeFiles: false });
+      return;
+    }
+    logger.info(`${secrets.join("; ")}: ${change.variables.length === 1 ? "variable" : "variables"} ${change.variables.join(", ")} changed`, {
+      secrets,
+      variables: change.variables,
+      on_change: this.options.policy.kind,
+    });
+    if (this.options.splayMs > 0) {
+      const delay = splayDelay(this.options.splayMs, this.timers.clock.random());
+      logger.debug("waiting before acting (--splay)", { delay_ms: Math.round(delay) });
+      if (!(await this.timers.sleep(delay))) return;
+    }
+    if (this.timers.isClosed) return;
+    try {
+      await applyPolicy(this.options.policy, change, target);
+    } catch (error) {
+      if (!(error instanceof EnvjectError)) throw error;
+      logger.error(`could not apply the change: ${error.message}`);
+    }
+  }
+
+  /** Cancels a splay wait in progress: nothing is done after it. */
+  close(): void {
+    this.timers.close();
+  }
+}
+
+/** `vault://secret/myapp/db changed (version 2 → 3)`: the secret and its versions, never a value. */
+export function describeChange(change: SecretChange): string {
+  switch (change.reason) {
+    case "lease":
+      return `${change.display}: new credentials (the lease could not be extended)`;
+    case "login":
+      return `${change.display}: new credentials (read under the new Vault login)`;
+    case "version": {
+      const versions = change.before !== undefined && change.after !== undefined && change.before !== change.after ? ` (version ${change.before} → ${change.after})` : "";
+      return `${change.display} changed${versions}`;
+    }
+  }
+}

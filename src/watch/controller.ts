@@ -1,0 +1,366 @@
+/**
+ * The watch engine of `envject run` (PRODUCT.md §6): one poller per distinct secret that has a
+ * stamp, a renewal schedule per lease, one outage tracker per store, and one batcher through which
+ * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
+ * re-read of just the secrets concerned, handed to `apply` one batch at a time.
+ */
+import { EnvjectError } from "../errors.js";
+import { type SecretRef, displayRef } from "../config/reference.js";
+import type { Logger } from "../log/logger.js";
+import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../providers/provider.js";
+import type { ProviderName, ProviderSet } from "../resolve/providers.js";
+import type { SecretReader } from "../resolve/reader.js";
+import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
+import { ChangeBatcher } from "./coalesce.js";
+import { nextLeaseStep } from "./leases.js";
+import { StoreOutage, isOutage } from "./outage.js";
+import { Poller } from "./poller.js";
+import { backoffDelay, settleWindow } from "./schedule.js";
+
+/** Why a secret was read again. */
+export type ChangeReason = "version" | "lease" | "login";
+
+/** One secret read again and committed to the reader. */
+export interface SecretChange {
+  id: string;
+  ref: SecretRef;
+  /** The secret without its field, as users write it: `vault://secret/myapp/db`. */
+  display: string;
+  reason: ChangeReason;
+  /** The version before and after (KV v2 number, AWS VersionId), when the store has versions. */
+  before?: string;
+  after?: string;
+}
+
+export interface WatchControllerOptions {
+  reader: SecretReader;
+  providers: ProviderSet;
+  logger: Logger;
+  intervalMs: number;
+  /** Poll versions; false under `--no-watch` (leases are renewed and logins kept all the same). */
+  poll: boolean;
+  /** Applies one batch of re-read secrets (already committed to the reader); batches never overlap. */
+  apply: (changes: SecretChange[]) => Promise<void>;
+  clock?: Clock;
+}
+
+/** Labels of the stores in messages. */
+const STORE_LABELS: Record<ProviderName, string> = { vault: "Vault", aws: "AWS Secrets Manager" };
+
+/** A single store request made by the watcher may take this long, at least. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+interface Watched {
+  id: string;
+  ref: SecretRef;
+  store: ProviderName;
+  display: string;
+  /** The baseline: the stamp of the document in use. */
+  stamp?: string;
+  /** A stamp that already marked this secret dirty (so the next poll does not mark it again). */
+  seen?: string;
+  lease?: Lease;
+  /** What each renewal asks for: the duration first granted. */
+  requestedSeconds?: number;
+  leaseTimer?: TimerHandle;
+  /** A lease step that came due while the store was down. */
+  leaseOverdue?: "renew" | "reread";
+  poller?: Poller;
+  /** The kind of failure reading this secret now (warned once per change of state). */
+  problem?: string;
+  failures: number;
+  /** A re-read that could not be made while the store was down: done again on recovery. */
+  pendingReread: boolean;
+  reason?: ChangeReason;
+}
+
+/** Whether a document can be watched: it has a stamp to poll, or a lease to renew. */
+export function isWatchable(doc: SecretDocument | undefined): boolean {
+  return doc?.stamp !== undefined || doc?.lease !== undefined;
+}
+
+export class WatchController {
+  private readonly timers: TimerGroup;
+  private readonly watched = new Map<string, Watched>();
+  private readonly outages = new Map<ProviderName, StoreOutage>();
+  private readonly batcher: ChangeBatcher;
+  private readonly rereading = new Set<string>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: WatchControllerOptions) {
+    this.timers = new TimerGroup(options.clock ?? systemClock);
+    this.logger = options.logger;
+    this.batcher = new ChangeBatcher({
+      settleMs: settleWindow(options.intervalMs),
+      timers: this.timers,
+      flush: (ids) => this.reread(ids),
+      onError: (error) => this.logger.error("applying a secret change failed", { reason: error instanceof Error ? error.message : String(error) }),
+    });
+  }
+
+  /** Secrets polled for versions. */
+  get polled(): number {
+    return [...this.watched.values()].filter((w) => w.poller).length;
+  }
+
+  /** Secrets whose lease is renewed. */
+  get leased(): number {
+    return [...this.watched.values()].filter((w) => w.lease).length;
+  }
+
+  /** Starts polling every stamped secret (unless `poll` is off) and the renewal of every lease. */
+  start(): void {
+    for (const [id, record] of this.options.reader.all()) {
+      const doc = record.doc;
+      if (!doc || !isWatchable(doc)) continue;
+      if (!doc.lease && !this.options.poll) continue;
+      const w: Watched = {
+        id,
+        ref: record.ref,
+        store: record.ref.provider,
+        display: displayRef({ ...record.ref, field: undefined }),
+        stamp: doc.stamp,
+        failures: 0,
+        pendingReread: false,
+      };
+      this.watched.set(id, w);
+      if (doc.lease) {
+        w.lease = doc.lease;
+        w.requestedSeconds = doc.lease.durationSeconds;
+        this.scheduleLease(w);
+      } else {
+        w.poller = new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(w) });
+        w.poller.start();
+      }
+    }
+    this.logger.debug("watching secrets", { polled: this.polled, leased: this.leased, interval_ms: this.options.intervalMs });
+  }
+
+  /** A new login replaced the token that holds the leases of `store`: read every leased secret of it again. */
+  rereadLeased(store: ProviderName): void {
+    for (const w of this.watched.values()) if (w.store === store && w.lease) this.mark(w, "login");
+  }
+
+  /** Stops every poll and timer; a batch in flight finishes its requests but applies nothing new after a close. */
+  close(): void {
+    for (const w of this.watched.values()) w.poller?.stop();
+    this.timers.close();
+  }
+
+  private mark(w: Watched, reason: ChangeReason): void {
+    w.reason = reason;
+    this.batcher.mark(w.id);
+  }
+
+  private requestOptions(): ReadOptions {
+    return { once: true, deadline: this.timers.clock.now() + Math.max(REQUEST_TIMEOUT_MS, this.options.intervalMs) };
+  }
+
+  private outage(store: ProviderName): StoreOutage {
+    let outage = this.outages.get(store);
+    if (!outage) {
+      outage = new StoreOutage({
+        label: STORE_LABELS[store],
+        timers: this.timers,
+        logger: this.logger,
+        probe: () => this.probe(store),
+        onRecovered: () => this.recheck(store),
+      });
+      this.outages.set(store, outage);
+    }
+    return outage;
+  }
+
+  /** One poll: compare the secret's stamp with the baseline. Resolves with a backoff delay when it cannot be read. */
+  private async check(w: Watched): Promise<number | undefined> {
+    if (this.outage(w.store).down || this.timers.isClosed) return undefined;
+    // A re-read is coming anyway: polling now would only repeat what it will learn.
+    if (this.batcher.has(w.id) || this.rereading.has(w.id)) return undefined;
+    try {
+      const provider = await this.options.providers.get(w.store);
+      const stamp = await provider.stamp(w.ref, this.requestOptions());
+      this.readable(w, "poll");
+      if (stamp !== w.stamp && stamp !== w.seen) {
+        w.seen = stamp;
+        this.logger.debug("secret version changed", { secret: w.display });
+        this.mark(w, "version");
+      }
+      return undefined;
+    } catch (error) {
+      return this.failed(w, error, "poll");
+    }
+  }
+
+  /**
+   * A failed request about `w`: an outage marks the store down (its own loop takes over); any
+   * other failure (denied, deleted) is warned once per change of state, and answered with a
+   * backoff delay for the next attempt. The child keeps its values either way.
+   */
+  private failed(w: Watched, error: unknown, operation: "poll" | "read"): number | undefined {
+    if (isOutage(error)) {
+      this.outage(w.store).failed(error);
+      return undefined;
+    }
+    const kind = `${operation}:${error instanceof EnvjectError ? error.name : "Error"}`;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (w.problem !== kind) {
+      w.problem = kind;
+      this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { secret: w.display, reason });
+    } else {
+      this.logger.debug("secret still cannot be read", { secret: w.display, reason });
+    }
+    w.failures += 1;
+    return Math.max(this.options.intervalMs, backoffDelay(w.failures, this.timers.clock.random()));
+  }
+
+  /**
+   * A request about `w` worked. Only the same kind of request clears a problem: a version that
+   * can be polled says nothing about data that cannot be read (metadata allowed, data denied).
+   */
+  private readable(w: Watched, operation: "poll" | "read"): void {
+    if (w.problem !== undefined && !w.problem.startsWith(`${operation}:`)) return;
+    w.failures = 0;
+    if (w.problem === undefined) return;
+    w.problem = undefined;
+    this.logger.info(`${w.display} can be read again`, { secret: w.display });
+  }
+
+  /** Re-reads one batch of secrets (fresh, once each), commits what was read, and applies it. */
+  private async reread(ids: ReadonlySet<string>): Promise<void> {
+    const changes: SecretChange[] = [];
+    await Promise.all(
+      [...ids].map(async (id) => {
+        const w = this.watched.get(id);
+        if (!w) return;
+        const reason = w.reason ?? "version";
+        if (this.outage(w.store).down) {
+          w.pendingReread = true;
+          return;
+        }
+        this.rereading.add(id);
+        try {
+          const before = this.options.reader.all().get(id)?.doc;
+          const doc = await this.options.reader.reread(id, this.requestOptions());
+          // Committed even when envject is ending, so a lease it carries is revoked at exit.
+          this.options.reader.commit(id, doc);
+          if (this.timers.isClosed) return;
+          this.readable(w, "read");
+          w.pendingReread = false;
+          w.seen = undefined;
+          w.reason = undefined;
+          w.stamp = doc.stamp;
+          if (doc.lease) {
+            w.lease = doc.lease;
+            w.requestedSeconds = doc.lease.durationSeconds;
+            w.leaseOverdue = undefined;
+            this.scheduleLease(w);
+          }
+          changes.push({ id, ref: w.ref, display: w.display, reason, before: before?.version, after: doc.version });
+        } catch (error) {
+          // Not read: the next poll that sees the new stamp marks it again.
+          w.seen = undefined;
+          if (isOutage(error)) {
+            w.pendingReread = true;
+            this.outage(w.store).failed(error);
+            return;
+          }
+          const delay = this.failed(w, error, "read")!;
+          // A leased secret has no poller to notice it is back: try again after the backoff.
+          if (!w.poller) this.timers.after(delay, () => this.mark(w, reason));
+        } finally {
+          this.rereading.delete(id);
+        }
+      }),
+    );
+    if (changes.length > 0 && !this.timers.isClosed) await this.options.apply(changes);
+  }
+
+  private scheduleLease(w: Watched): void {
+    w.leaseTimer?.cancel();
+    w.leaseTimer = undefined;
+    const lease = w.lease;
+    if (!lease || lease.durationSeconds <= 0) return;
+    const step = nextLeaseStep(lease, w.requestedSeconds ?? lease.durationSeconds);
+    w.leaseTimer = this.timers.after(step.at - this.timers.clock.now(), () => {
+      w.leaseTimer = undefined;
+      void this.leaseStep(w, step.action);
+    });
+  }
+
+  /** Renews the lease of `w`, or reads the secret again when renewing is pointless or refused. */
+  private async leaseStep(w: Watched, action: "renew" | "reread"): Promise<void> {
+    if (this.outage(w.store).down) {
+      w.leaseOverdue = action;
+      return;
+    }
+    w.leaseOverdue = undefined;
+    const lease = w.lease!;
+    const provider = await this.options.providers.get(w.store);
+    if (action === "reread" || !provider.renewLease) {
+      this.logger.info(`the lease of ${w.display} is near its max TTL; reading the secret again`, { secret: w.display, lease_id: lease.id });
+      return this.mark(w, "lease");
+    }
+    try {
+      const granted = await provider.renewLease(lease, w.requestedSeconds ?? lease.durationSeconds, this.requestOptions());
+      if (w.lease?.id !== lease.id || this.timers.isClosed) return; // replaced meanwhile
+      this.renewed(w, granted);
+    } catch (error) {
+      if (isOutage(error)) {
+        w.leaseOverdue = "renew";
+        this.outage(w.store).failed(error);
+        return;
+      }
+      this.logger.info(`the lease of ${w.display} cannot be renewed; reading the secret again`, {
+        secret: w.display,
+        lease_id: lease.id,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      this.mark(w, "lease");
+    }
+  }
+
+  private renewed(w: Watched, granted: Lease): void {
+    w.lease = granted;
+    this.options.reader.renewed(w.id, granted);
+    this.logger.debug("renewed lease", { secret: w.display, lease_id: granted.id, ttl: granted.durationSeconds });
+    this.scheduleLease(w);
+  }
+
+  /** One cheap request to a store that was down: a stamp if it has a polled secret, else a lease renewal. */
+  private async probe(store: ProviderName): Promise<void> {
+    const provider: SecretProvider = await this.options.providers.get(store);
+    const mine = [...this.watched.values()].filter((w) => w.store === store);
+    const stamped = mine.find((w) => w.stamp !== undefined);
+    if (stamped) {
+      await provider.stamp(stamped.ref, this.requestOptions());
+      return;
+    }
+    const leased = mine.find((w) => w.lease);
+    if (leased && provider.renewLease) {
+      const lease = leased.lease!;
+      const granted = await provider.renewLease(lease, leased.requestedSeconds ?? lease.durationSeconds, this.requestOptions());
+      if (leased.lease?.id === lease.id && !this.timers.isClosed) {
+        leased.leaseOverdue = undefined;
+        this.renewed(leased, granted);
+      }
+      return;
+    }
+    // Nothing cheap to ask (never a stamp of a leased secret: that would read new credentials);
+    // the re-check on "recovery" tries for real and reports the store down again if it still is.
+  }
+
+  /** The store answers again: everything of it is checked at once, so a change made meanwhile is picked up. */
+  private recheck(store: ProviderName): void {
+    for (const w of this.watched.values()) {
+      if (w.store !== store) continue;
+      if (w.pendingReread) {
+        w.pendingReread = false;
+        this.mark(w, w.reason ?? "version");
+      } else if (w.leaseOverdue) {
+        void this.leaseStep(w, w.leaseOverdue);
+      } else {
+        w.poller?.checkNow();
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * When to act on a lease (a dynamic secret's credentials): renew once 2/3 of it has passed (Vault
+ * Agent's rule), asking for the duration first granted; once Vault grants less than that, the
+ * lease's max TTL is near and renewing again would only shorten it further, so the secret is read
+ * again (new credentials) at 2/3 of what was granted instead.
+ */
+import type { Lease } from "../providers/provider.js";
+
+export interface LeaseStep {
+  /** Epoch ms at which to act. */
+  at: number;
+  action: "renew" | "reread";
+}
+
+/** The fraction of a lease after which it is renewed or replaced. */
+export const LEASE_RENEW_FRACTION = 2 / 3;
+
+/**
+ * The next step for `lease`, where `requestedSeconds` is the duration first granted (what each
+ * renewal asks for). A lease that cannot be renewed, or came back shorter than asked, is replaced
+ * by a fresh read; otherwise it is renewed.
+ */
+export function nextLeaseStep(lease: Lease, requestedSeconds: number): LeaseStep {
+  const at = lease.obtainedAt + lease.durationSeconds * 1000 * LEASE_RENEW_FRACTION;
+  const shortened = lease.durationSeconds < requestedSeconds;
+  return { at, action: lease.renewable && !shortened ? "renew" : "reread" };
+}

@@ -1,0 +1,142 @@
+/**
+ * From a re-read secret to the child: only the bindings that use it are evaluated again, the
+ * environment is compared by name, and each --on-change policy does what it says (files first).
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import { parseValue, secretIdentity } from "../../src/config/reference.js";
+import type { Binding } from "../../src/config/model.js";
+import { type ResolutionInput, resolveBindings } from "../../src/resolve/resolution.js";
+import type { ChildSpec } from "../../src/supervise/child.js";
+import { ChangeApplier } from "../../src/watch/apply.js";
+import { ChildEnvironment } from "../../src/watch/child-environment.js";
+import type { SecretChange } from "../../src/watch/controller.js";
+import type { OnChange } from "../../src/watch/policy.js";
+import { captureLogger } from "./capture-logger.js";
+import { FakeClock } from "./fake-clock.js";
+import { FakeStore, readerFor, ref } from "./fake-store.js";
+
+function binding(name: string, text: string): Binding {
+  return { name, spec: parseValue(text, { defaultMount: "secret" }), origin: { file: "envject.yaml", key: `env.${name}` } };
+}
+
+const created: ChildEnvironment[] = [];
+after(() => created.forEach((e) => e.removeFiles()));
+
+async function setup(policy: OnChange) {
+  const clock = new FakeClock();
+  const store = new FakeStore(clock);
+  store.kv("secret/a", { pass: "pw-a-one", unused: "u1" });
+  store.kv("secret/b", { key: "key-b-one" });
+  store.kv("secret/tls", { pem: "pem-one" });
+  const { reader } = readerFor(store);
+  let envReads = 0;
+  const environ = new Proxy({ REGION: "eu" } as NodeJS.ProcessEnv, {
+    get: (target, name) => {
+      if (name === "REGION") envReads++;
+      return target[name as string];
+    },
+  });
+  const input: ResolutionInput = {
+    envFiles: [],
+    mapping: {
+      env: [binding("A_PASS", "vault://secret/a#pass"), binding("B_URL", "{{ env_var('REGION') }}:{{ vault('secret/b#key') }}")],
+      expand: [],
+      files: [binding("TLS_FILE", "vault://secret/tls#pem")],
+    },
+  };
+  const { logger, count, lines } = captureLogger();
+  const ctx = { reader, redactor: logger.redactor, environ };
+  const resolution = await resolveBindings(input, ctx);
+  const environment = new ChildEnvironment(resolution, {
+    command: { command: "app", args: [], shell: false },
+    environment: { parent: { PATH: "/bin" }, pristine: false, passCredentials: false },
+    environ: {},
+  });
+  created.push(environment);
+  const events: string[] = [];
+  const tlsPath = () => environment.spec().env.TLS_FILE!;
+  const fileNow = () => readFileSync(tlsPath(), "utf8");
+  const supervisor = {
+    restart: async (spec: ChildSpec) => void events.push(`restart A_PASS=${spec.env.A_PASS} file=${fileNow()}`),
+    signal: (signal: NodeJS.Signals) => void events.push(`signal ${signal} file=${fileNow()}`),
+  };
+  const applier = new ChangeApplier({
+    input,
+    ctx,
+    policy,
+    splayMs: 0,
+    clock,
+    target: { environment, supervisor, logger, exit: async (code) => void events.push(`exit ${code}`) },
+  });
+  const envReadsAtStart = envReads;
+  /** Writes `data` to `path`, re-reads and commits it as the watcher does, and applies it. */
+  const change = async (path: string, data: Record<string, string>) => {
+    store.kv(path, data);
+    const id = secretIdentity(ref(`vault://${path}`));
+    const before = reader.all().get(id)!.doc!;
+    const doc = await reader.reread(id, { once: true, deadline: Date.now() + 1000 });
+    reader.commit(id, doc);
+    const c: SecretChange = { id, ref: ref(`vault://${path}`), display: `vault://${path}`, reason: "version", before: before.version, after: doc.version };
+    await applier.apply([c]);
+  };
+  return { store, environment, events, change, count, lines, fileNow, envReads: () => envReads - envReadsAtStart, logger };
+}
+
+describe("applying a change", () => {
+  it("re-evaluates only the bindings that use the changed secret, then restarts with the new values", async () => {
+    const s = await setup({ kind: "restart" });
+    await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+    assert.equal(s.envReads(), 0, "B_URL (env_var + secret/b) was not evaluated again");
+    assert.equal(s.store.count("read", "secret/b"), 1, "secret/b was not read again");
+    assert.deepEqual(s.events, ["restart A_PASS=pw-a-two file=pem-one"]);
+    assert.equal(s.count("info", /vault:\/\/secret\/a changed \(version 1 → 2\): variable A_PASS changed/), 1);
+    assert.ok(!s.lines.join("").includes("pw-a-two"), "the new value is never logged");
+    assert.equal(s.logger.redactor.redact("x pw-a-two"), "x *****", "the new value is redacted");
+  });
+
+  it("a change to a key no variable uses changes nothing: debug only, no action", async () => {
+    const s = await setup({ kind: "restart" });
+    await s.change("secret/a", { pass: "pw-a-one", unused: "u2" });
+    assert.deepEqual(s.events, []);
+    assert.equal(s.count("debug", /no variable of the command did/), 1);
+    assert.equal(s.count("info", /changed/), 0);
+  });
+
+  it("restart rewrites a files: secret before the new child starts", async () => {
+    const s = await setup({ kind: "restart" });
+    await s.change("secret/tls", { pem: "pem-two" });
+    assert.deepEqual(s.events, ["restart A_PASS=pw-a-one file=pem-two"]);
+  });
+
+  it("signal rewrites files: secrets before signalling, and warns (names only) when environment variables changed", async () => {
+    const s = await setup({ kind: "signal", signal: "SIGHUP" });
+    await s.change("secret/tls", { pem: "pem-two" });
+    assert.deepEqual(s.events, ["signal SIGHUP file=pem-two"]);
+    assert.equal(s.count("warn", /environment variables changed/), 0, "only a file changed");
+    await s.change("secret/b", { key: "key-b-two" });
+    assert.equal(s.count("warn", /environment variables changed.*variables=B_URL/), 1);
+    assert.equal(s.events.length, 2);
+    assert.equal(s.environment.spec().env.B_URL, "eu:key-b-two", "the next start gets the new value");
+  });
+
+  it("exit stops with 75", async () => {
+    const s = await setup({ kind: "exit" });
+    await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+    assert.deepEqual(s.events, ["exit 75"]);
+  });
+
+  it("none only logs; the next start (a crash restart) gets the new values, files included", async () => {
+    const s = await setup({ kind: "none" });
+    const path = s.environment.spec().env.TLS_FILE!;
+    await s.change("secret/tls", { pem: "pem-two" });
+    await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+    assert.deepEqual(s.events, []);
+    assert.equal(readFileSync(path, "utf8"), "pem-one", "the running child's file is left alone");
+    const spec = s.environment.spec();
+    assert.equal(spec.env.A_PASS, "pw-a-two");
+    assert.equal(readFileSync(path, "utf8"), "pem-two", "written before the next start");
+    s.environment.removeFiles();
+  });
+});

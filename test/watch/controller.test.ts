@@ -1,0 +1,172 @@
+/**
+ * The watch engine against an in-memory store and a fake clock: one stamp per secret per
+ * interval, coalesced re-reads, outages, per-secret failures, lease renewal and re-reads.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { secretIdentity } from "../../src/config/reference.js";
+import { AuthError, NotFoundError } from "../../src/errors.js";
+import { type SecretChange, WatchController } from "../../src/watch/controller.js";
+import { captureLogger } from "./capture-logger.js";
+import { FakeClock } from "./fake-clock.js";
+import { FakeStore, readerFor, ref } from "./fake-store.js";
+
+async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number } = {}) {
+  const clock = new FakeClock();
+  const store = new FakeStore(clock);
+  prepare(store);
+  const { reader, providers } = readerFor(store);
+  for (const r of refs) await reader.read(ref(r));
+  const { logger, count, lines } = captureLogger();
+  const applied: SecretChange[][] = [];
+  const controller = new WatchController({
+    reader,
+    providers,
+    logger,
+    intervalMs: options.intervalMs ?? 1000,
+    poll: options.poll ?? true,
+    clock,
+    apply: async (changes) => void applied.push(changes),
+  });
+  controller.start();
+  return { clock, store, reader, controller, applied, count, lines };
+}
+
+describe("watch controller", () => {
+  it("polls one stamp per distinct secret per interval, however many variables use it, always once", async () => {
+    const s = await setup(["vault://secret/a#k1", "vault://secret/a#k2", "vault://secret/a#k3", "vault://secret/b#x"], (store) => {
+      store.kv("secret/a", { k1: "1", k2: "2", k3: "3" });
+      store.kv("secret/b", { x: "x" });
+    });
+    s.clock.randoms = Array.from({ length: 100 }, (_, i) => (i * 0.37) % 1);
+    await s.clock.advance(20_000);
+    for (const path of ["secret/a", "secret/b"]) {
+      const n = s.store.count("stamp", path);
+      assert.ok(n >= 18 && n <= 22, `about 20 polls of ${path} in 20 intervals, got ${n}`);
+    }
+    assert.equal(s.store.count("read"), 2, "no data read without a change");
+    assert.ok(s.store.calls.filter((c) => c.op === "stamp").every((c) => c.once), "every poll is a single attempt");
+    assert.deepEqual(s.applied, []);
+    s.controller.close();
+  });
+
+  it("a burst of changes is re-read once and applied as one change, with the versions", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
+    await s.clock.advance(1500);
+    s.store.kv("secret/a", { k: "new1" });
+    await s.clock.advance(1100); // a poll sees version 2 and opens the settle window
+    s.store.kv("secret/a", { k: "new2" });
+    s.store.kv("secret/a", { k: "new3" });
+    await s.clock.advance(5000);
+    assert.equal(s.applied.length, 1, "one change");
+    assert.equal(s.store.count("read", "secret/a"), 2, "one fresh re-read");
+    assert.deepEqual(
+      s.applied[0]!.map((c) => ({ display: c.display, before: c.before, after: c.after, reason: c.reason })),
+      [{ display: "vault://secret/a", before: "1", after: "4", reason: "version" }],
+    );
+    const doc = await s.reader.read(ref("vault://secret/a#k"));
+    assert.deepEqual(doc.data, { k: "new3" }, "the reader answers the new document");
+    await s.clock.advance(5000);
+    assert.equal(s.applied.length, 1, "the new version is the baseline: no further change");
+    s.controller.close();
+  });
+
+  it("an unreachable store: one warning, polling paused, one recovery line, and a change made meanwhile is picked up at once", async () => {
+    const s = await setup(["vault://secret/a#k", "vault://secret/b#k"], (store) => {
+      store.kv("secret/a", { k: "a" });
+      store.kv("secret/b", { k: "b" });
+    });
+    await s.clock.advance(1200);
+    s.store.down = true;
+    await s.clock.advance(1200);
+    assert.equal(s.count("warn", /Vault is unreachable; the command keeps running with its current values/), 1);
+    const before = s.store.calls.length;
+    await s.clock.advance(30_000);
+    const during = s.store.calls.slice(before);
+    assert.ok(during.length <= 6, `backoff probes only, not a poll per secret per interval (${during.length} calls in 30 s)`);
+    assert.equal(s.count("warn", /unreachable/), 1, "still one warning");
+    s.store.kv("secret/b", { k: "b2" });
+    s.store.down = false;
+    await s.clock.advance(35_000);
+    assert.equal(s.count("info", /Vault is reachable again after \d+s/), 1);
+    assert.equal(s.applied.length, 1);
+    assert.equal(s.applied[0]![0]!.display, "vault://secret/b");
+    s.controller.close();
+  });
+
+  it("a secret that becomes unreadable warns once, keeps being polled with backoff, and a changed comeback is a change", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "a" }));
+    s.store.failures.set("secret/a", new AuthError("permission denied on secret/a"));
+    await s.clock.advance(60_000);
+    assert.equal(s.count("warn", /vault:\/\/secret\/a cannot be read now/), 1, "one warning for the state change");
+    const polls = s.store.count("stamp");
+    assert.ok(polls >= 3 && polls < 30, `still polled, with backoff (${polls} polls in 60 s)`);
+    s.store.failures.delete("secret/a");
+    s.store.kv("secret/a", { k: "back" });
+    await s.clock.advance(70_000);
+    assert.equal(s.count("info", /vault:\/\/secret\/a can be read again/), 1);
+    assert.equal(s.applied.length, 1);
+    s.controller.close();
+  });
+
+  it("a new version whose data cannot be read: one warning, the child keeps its value, no flapping 'readable again' lines", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "a" }));
+    s.store.readFailures.set("secret/a", new AuthError("permission denied on secret/data/a"));
+    s.store.kv("secret/a", { k: "b" });
+    await s.clock.advance(30_000);
+    assert.equal(s.count("warn", /cannot be read now/), 1);
+    assert.equal(s.count("info", /can be read again/), 0);
+    assert.ok(s.store.count("read") >= 3, "the re-read is tried again");
+    assert.equal(s.applied.length, 0);
+    s.store.readFailures.delete("secret/a");
+    await s.clock.advance(5000);
+    assert.equal(s.count("info", /can be read again/), 1);
+    assert.equal(s.applied.length, 1, "applied once readable");
+    s.controller.close();
+  });
+
+  it("renews a lease at 2/3 asking for the first duration, reads it again once the grant is shorter, and keeps both leases for revocation", async () => {
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 60));
+    await s.clock.advance(20_500);
+    assert.equal(s.store.count("renew"), 1, "renewed at 20 s");
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("renew"), 2, "renewed at 40 s, granted 20 s instead of 30");
+    assert.equal(s.applied.length, 0);
+    await s.clock.advance(16_000);
+    assert.equal(s.store.count("renew"), 2, "not renewed a third time");
+    assert.equal(s.store.count("read"), 2, "read again before the lease ends");
+    assert.equal(s.applied.length, 1);
+    assert.equal(s.applied[0]![0]!.reason, "lease");
+    const ids = s.reader.leases("vault").map((l) => l.id);
+    assert.deepEqual(ids, ["database/creds/ro/lease-2", "database/creds/ro/lease-1"], "the current lease and the one still valid");
+    assert.equal(s.store.count("stamp"), 0, "a leased secret is never polled");
+    s.controller.close();
+  });
+
+  it("a renewal refused re-reads the secret at once", async () => {
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600));
+    s.store.renewFailure = new NotFoundError("lease not found");
+    await s.clock.advance(23_000);
+    assert.equal(s.store.count("read"), 2);
+    assert.equal(s.applied.length, 1);
+    s.controller.close();
+  });
+
+  it("a new login re-reads every leased secret; --no-watch still renews leases but polls nothing", async () => {
+    const s = await setup(["vault://database/creds/ro#username", "vault://secret/a#k"], (store) => {
+      store.leased("database/creds/ro", 30, 600);
+      store.kv("secret/a", { k: "a" });
+    }, { poll: false });
+    await s.clock.advance(21_000);
+    assert.equal(s.store.count("renew"), 1);
+    s.controller.rereadLeased("vault");
+    await s.clock.advance(2000);
+    assert.equal(s.applied.length, 1);
+    assert.deepEqual(s.applied[0]!.map((c) => [c.id, c.reason]), [[secretIdentity(ref("vault://database/creds/ro")), "login"]]);
+    assert.equal(s.store.count("stamp"), 0, "no version polling under --no-watch");
+    s.controller.close();
+    const left = s.store.calls.length;
+    await s.clock.advance(600_000);
+    assert.equal(s.store.calls.length, left, "nothing after close");
+  });
+});
