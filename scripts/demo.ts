@@ -1,19 +1,23 @@
-// `npm run demo`: envject against a local Vault double with sample secrets, no Vault of your own.
-// Starts the loopback double from test/doubles/vault/, seeds it, creates an AppRole with a
-// least-privilege policy, then runs `envject check`, `envject run` (twice: plain and --mask) and
-// one failing run, each as a real child process, the way you would from a shell.
+// `npm run demo`: envject against local Vault and AWS Secrets Manager doubles with sample secrets,
+// no Vault or AWS account of your own. Starts the loopback doubles from test/doubles/, seeds them,
+// creates an AppRole with a least-privilege policy, then runs `envject check`, `envject run`
+// (plain and --mask), one failing run, and a watched run during which one Vault secret and one
+// AWS secret rotate — each as a real child process, the way you would from a shell.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startVaultDouble } from "../test/doubles/vault/index.js";
 import { VaultDoubleClient } from "../test/doubles/vault/client.js";
+import { startAwsDouble } from "../test/doubles/aws/index.js";
+import { AwsDoubleClient } from "../test/doubles/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.mjs");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 const vault = await startVaultDouble();
+const aws = await startAwsDouble();
 const home = mkdtempSync(join(tmpdir(), "envject-demo-home-"));
 try {
   const admin = new VaultDoubleClient(vault.url, vault.rootToken);
@@ -29,6 +33,8 @@ try {
     "kv/legacy": ["read"],
     "database/creds/reporting": ["read"],
   });
+  const awsAdmin = new AwsDoubleClient(aws.url, { region: "us-east-1" });
+  await awsAdmin.createSecret("prod/stripe", { SecretString: JSON.stringify({ api_key: "demo-stripe-key-v1", account: "acct_demo" }) });
   const { roleId, secretId } = await admin.createAppRole("myapp", { policies: ["myapp"], token_ttl: "1h", token_max_ttl: "4h" });
 
   const env = {
@@ -39,6 +45,11 @@ try {
     VAULT_ROLE_ID: roleId,
     VAULT_SECRET_ID: secretId,
     DEMO_REGION: "eu-west-1",
+    // The AWS SDK's standard chain finds these; the endpoint keeps it on the local double.
+    AWS_ACCESS_KEY_ID: "AKIDENVJECTDEMO",
+    AWS_SECRET_ACCESS_KEY: "demo-secret-access-key",
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_EC2_METADATA_DISABLED: "true",
   };
   // Asynchronous on purpose: the Vault double lives in this process and must keep answering.
   const envject = async (title: string, args: string[]): Promise<number | null> => {
@@ -49,7 +60,8 @@ try {
     return code;
   };
 
-  console.log(bold(`Local Vault double at ${vault.url} with sample secrets; envject logs in with AppRole "myapp".`));
+  console.log(bold(`Local Vault double at ${vault.url} and Secrets Manager double at ${aws.url} with sample secrets;`));
+  console.log(bold(`envject logs in to Vault with AppRole "myapp".`));
   const mapping = ["-c", "examples/envject.yaml", "-e", "examples/.env"];
   const results = [
     await envject("resolve every reference, print no value", ["check", ...mapping]),
@@ -59,10 +71,58 @@ try {
   const failing = await envject("a reference to a secret that does not exist: exit 78, the variable and path named", [
     "-c", "examples/envject.yaml", "-e", "examples/missing.env", "--", "node", "-e", "0",
   ]);
-  const ok = results.every((code) => code === 0) && failing === 78;
+  const watched = await rotationDemo();
+  const ok = results.every((code) => code === 0) && failing === 78 && watched;
   console.log(`\n${bold(ok ? "Demo finished: every step behaved as documented." : "Demo finished with an unexpected exit code (see above).")}`);
   process.exitCode = ok ? 0 : 1;
+
+  /**
+   * A watched run: the app serves; the demo rotates the Vault password, then the Stripe key in
+   * AWS; envject restarts the app once per rotation with the new value; SIGTERM ends it.
+   */
+  async function rotationDemo(): Promise<boolean> {
+    const args = [...mapping, "--interval", "1s", "--kill-timeout", "5s", "--", "node", "examples/app.mjs", "--serve"];
+    console.log(`\n${bold(`$ envject ${args.join(" ")}`)}    # watch: restart the app when a secret rotates`);
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    const waiters: Array<() => void> = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const exited = new Promise<number | null>((done) => child.on("close", (status) => done(status)));
+    const starts = () => output.match(/app: serving/g)?.length ?? 0;
+    const waitForStarts = async (n: number): Promise<boolean> => {
+      const deadline = Date.now() + 20_000;
+      while (starts() < n) {
+        if (Date.now() > deadline || child.exitCode !== null) return false;
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          setTimeout(wake, 250);
+        });
+      }
+      return true;
+    };
+    let ok = await waitForStarts(1);
+    if (ok) {
+      console.log(bold("# demo: writing a new version of secret/myapp/db in Vault"));
+      await admin.writeKv2("secret/myapp/db", { username: "app_user", password: "demo-Db-Passw0rd-rotated" });
+      ok = await waitForStarts(2);
+    }
+    if (ok) {
+      console.log(bold("# demo: putting a new value of prod/stripe in Secrets Manager"));
+      await awsAdmin.putSecretValue("prod/stripe", { SecretString: JSON.stringify({ api_key: "demo-stripe-key-v2", account: "acct_demo" }) });
+      ok = await waitForStarts(3);
+    }
+    console.log(bold("# demo: sending SIGTERM to envject"));
+    child.kill("SIGTERM");
+    const code = await exited;
+    console.log(`(exit code ${code}; the app started ${starts()} times)`);
+    return ok && code === 0 && starts() === 3;
+  }
 } finally {
   await vault.close();
+  await aws.close();
   rmSync(home, { recursive: true, force: true });
 }
