@@ -4,47 +4,29 @@
  * up on recovery; SIGTERM in the middle of a restart leaves no child behind.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
-import { WatchedRun, alive, pause } from "../watch/e2e-harness.js";
-import { Workspace } from "./e2e.js";
+import { describe, it } from "node:test";
+import { watchSuite, alive, pause } from "../watch/e2e-harness.js";
 
 describe("envject run through outages and shutdowns", () => {
-  let v: SeededVault;
-  const runs: WatchedRun[] = [];
-  const workspaces: Workspace[] = [];
-  before(async () => {
-    v = await startSeededVault();
-  });
-  after(async () => {
-    runs.forEach((r) => r.kill());
-    workspaces.forEach((w) => w.cleanup());
-    await v.close();
-  });
-  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string> = {}) => {
-    const ws = new Workspace(v);
-    workspaces.push(ws);
-    ws.file("envject.yaml", mapping);
-    const run = WatchedRun.start(ws, ["--interval", "1s", ...args], vars, extra);
-    runs.push(run);
-    return run;
-  };
+  const suite = watchSuite();
+  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) =>
+    suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("a sealed Vault: the child keeps running, one warning, one recovery line, and the change made meanwhile restarts it", async () => {
-    await v.admin.writeKv2("secret/out/app", { key: "out-One-1111" });
+    await suite.vault.admin.writeKv2("secret/out/app", { key: "out-One-1111" });
     const run = start("env:\n  K: vault://secret/out/app#key\n", [], ["K"]);
     await run.waitForStarts(1);
-    await v.admin.seal();
+    await suite.vault.admin.seal();
     await run.waitFor("the unreachable warning", () => run.lines("WARN", /Vault is unreachable/).length > 0);
     // Still unreachable for reads, but writable: the double answers every GET under secret/ as
     // sealed while it lets the admin write (a sealed double refuses writes too).
-    await v.admin.fault({ path_prefix: "secret/", status: 503, body: { errors: ["Vault is sealed"] }, method: "GET", count: 100_000 });
-    await v.admin.unseal();
-    await v.admin.writeKv2("secret/out/app", { key: "out-Two-2222" });
+    await suite.vault.admin.fault({ path_prefix: "secret/", status: 503, body: { errors: ["Vault is sealed"] }, method: "GET", count: 100_000 });
+    await suite.vault.admin.unseal();
+    await suite.vault.admin.writeKv2("secret/out/app", { key: "out-Two-2222" });
     await pause(4000);
     assert.equal(run.starts().length, 1, "no restart while Vault is down");
     assert.equal(run.lines("WARN", /Vault is unreachable/).length, 1, `one warning however many attempts:\n${run.stderr}`);
-    await v.admin.clearFaults();
+    await suite.vault.admin.clearFaults();
     await run.waitForStarts(2, 90_000);
     assert.equal(run.starts()[1]!.env!.K, "out-Two-2222");
     assert.equal(run.lines("INFO", /Vault is reachable again after \d+s/).length, 1, run.stderr);
@@ -53,11 +35,11 @@ describe("envject run through outages and shutdowns", () => {
   });
 
   it("SIGTERM during a restart (a child slow to stop) ends envject and leaves no child behind", async () => {
-    await v.admin.writeKv2("secret/out/slow", { key: "slow-One-3333" });
+    await suite.vault.admin.writeKv2("secret/out/slow", { key: "slow-One-3333" });
     const run = start("env:\n  K: vault://secret/out/slow#key\n", ["--kill-timeout", "2s"], ["K"], { WATCH_SLOW_STOP: "1" });
     await run.waitForStarts(1);
     const pid = run.starts()[0]!.pid;
-    await v.admin.writeKv2("secret/out/slow", { key: "slow-Two-4444" });
+    await suite.vault.admin.writeKv2("secret/out/slow", { key: "slow-Two-4444" });
     await run.waitFor("the restart's stop signal to reach the child", () => run.events().some((e) => e.event === "term"));
     const end = await run.stop("SIGTERM");
     assert.notEqual(end.code, null, "envject exited on its own");

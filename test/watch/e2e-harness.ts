@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { BIN } from "../support/cli.js";
-import type { Workspace } from "../cli/e2e.js";
+import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
+import { Workspace } from "../cli/e2e.js";
 
 /**
  * The child: logs `start` with the variables named in WATCH_VARS, `signal` (SIGHUP) with the
@@ -129,4 +131,54 @@ export function alive(pid: number): boolean {
 /** Resolves after `ms`. */
 export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What a Vault watch suite works with: the seeded double, and a way to start envject in a fresh workspace. */
+export interface WatchSuite {
+  /** The seeded Vault double (set once the suite's `before` hook has run). */
+  readonly vault: SeededVault;
+  /** A fresh workspace holding `mapping` as envject.yaml (removed after the suite). */
+  workspace(mapping: string): Workspace;
+  /** `envject --interval 1s args… -- node child` in `ws` (killed after the suite, if still running). */
+  start(ws: Workspace, args: string[], vars: string[], extra?: Record<string, string | undefined>): WatchedRun;
+}
+
+/**
+ * Registers the hooks of a watch suite against one seeded Vault double (call it inside
+ * `describe`): `prepare` runs once after the double starts; every workspace and run is cleaned up.
+ */
+export function watchSuite(prepare?: (vault: SeededVault) => Promise<void>): WatchSuite {
+  let vault: SeededVault | undefined;
+  const runs: WatchedRun[] = [];
+  const workspaces: Workspace[] = [];
+  before(async () => {
+    vault = await startSeededVault();
+    await prepare?.(vault);
+  });
+  after(async () => {
+    runs.forEach((r) => r.kill());
+    workspaces.forEach((w) => w.cleanup());
+    await vault?.close();
+  });
+  const started = (): SeededVault => {
+    assert.ok(vault, "the watch suite's Vault double has not started yet");
+    return vault;
+  };
+  // Plain closures (no `this`), so a suite may destructure `{ workspace, start }`.
+  return {
+    get vault() {
+      return started();
+    },
+    workspace: (mapping) => {
+      const ws = new Workspace(started());
+      workspaces.push(ws);
+      ws.file("envject.yaml", mapping);
+      return ws;
+    },
+    start: (ws, args, vars, extra = {}) => {
+      const run = WatchedRun.start(ws, ["--interval", "1s", ...args], vars, extra);
+      runs.push(run);
+      return run;
+    },
+  };
 }

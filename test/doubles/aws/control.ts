@@ -5,6 +5,7 @@
  */
 import { REJECTION_TYPES } from "./access.js";
 import type { DoubleState, RejectionType } from "./state.js";
+import { parseControlBody } from "../shared/control-body.js";
 
 export interface ControlAnswer {
   status: number;
@@ -19,17 +20,9 @@ const optionalString = (v: unknown): string | undefined => (typeof v === "string
 
 /** Serves one control request; `path` is relative to /__double/. */
 export function handleControl(state: DoubleState, method: string, path: string, raw: Buffer): ControlAnswer {
-  let body: Body = {};
-  const text = raw.toString("utf8").trim();
-  if (text !== "") {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return bad("body must be a JSON object");
-      body = parsed as Body;
-    } catch (error) {
-      return bad(`body is not JSON: ${(error as Error).message}`);
-    }
-  }
+  const parsed = parseControlBody(raw);
+  if ("error" in parsed) return bad(parsed.error);
+  const body: Body = parsed.body;
   switch (`${method} ${path.replace(/\/+$/, "")}`) {
     case "GET requests":
       return done(state.requests);

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startAwsDouble, type AwsDoubleOptions } from "./index.js";
 import { applySeed, type Seed } from "./seed.js";
+import { stopOnSignals } from "../shared/stop-on-signals.js";
 
 const { values } = parseArgs({
   options: { port: { type: "string" }, account: { type: "string" }, seed: { type: "string" } },
@@ -26,11 +27,4 @@ const double = await startAwsDouble(options);
 if (values.seed) await applySeed(double.url, JSON.parse(readFileSync(values.seed, "utf8")) as Seed);
 process.stdout.write(`${JSON.stringify({ url: double.url })}\n`);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void double.close().then(() => process.exit(0));
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+stopOnSignals(() => double.close());

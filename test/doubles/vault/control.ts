@@ -6,6 +6,7 @@
 import type { DoubleState, ForbiddenStyle } from "./state.js";
 import { rfc3339Nano } from "./time/clock.js";
 import { struct } from "./wire/json.js";
+import { parseControlBody } from "../shared/control-body.js";
 
 export interface ControlAnswer {
   status: number;
@@ -19,17 +20,9 @@ const done = (body: unknown = struct({ ok: true })): ControlAnswer => ({ status:
 
 /** Serves one control request; `path` is relative to /__double/. */
 export function handleControl(state: DoubleState, method: string, path: string, raw: Buffer, nowMs: number): ControlAnswer {
-  let body: Body = {};
-  const text = raw.toString("utf8").trim();
-  if (text !== "") {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return bad("body must be a JSON object");
-      body = parsed as Body;
-    } catch (error) {
-      return bad(`body is not JSON: ${(error as Error).message}`);
-    }
-  }
+  const parsed = parseControlBody(raw);
+  if ("error" in parsed) return bad(parsed.error);
+  const body: Body = parsed.body;
   const key = `${method} ${path.replace(/\/+$/, "")}`;
   switch (key) {
     case "POST seal":

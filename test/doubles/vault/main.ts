@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { VaultDoubleClient } from "./client.js";
 import { startVaultDouble, type VaultDoubleOptions } from "./index.js";
+import { stopOnSignals } from "../shared/stop-on-signals.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +43,4 @@ if (values.seed) {
 }
 process.stdout.write(`${JSON.stringify({ url: double.url, rootToken: double.rootToken })}\n`);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void double.close().then(() => process.exit(0));
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
+stopOnSignals(() => double.close());

@@ -4,12 +4,13 @@
  * log as the witness for "how many requests".
  */
 import assert from "node:assert/strict";
+import { after, afterEach, before } from "node:test";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
 import { Logger } from "../../../src/log/logger.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import type { VaultAuthSettings, VaultSettings } from "../../../src/providers/vault/settings.js";
 import type { RequestLogEntry } from "../../doubles/vault/client.js";
-import type { SeededVault } from "../../support/vault-fixture.js";
+import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 
 export interface Harness {
   provider: VaultProvider;
@@ -62,3 +63,36 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A seeded Vault double for one test file, and the providers to close after it. */
+export interface ProviderSuite {
+  /** The double (set once the file's `before` hook has run). */
+  readonly sv: SeededVault;
+  /** Providers made with `harness(…, suite.open)`: closed after the file. */
+  readonly open: VaultProvider[];
+}
+
+/**
+ * Registers a test file's hooks: start the seeded double (then `prepare`), run `reset` after each
+ * test (clear the faults, denials, seal… a test left behind), close every provider and the double.
+ */
+export function providerSuite(hooks: { prepare?: (sv: SeededVault) => Promise<void>; reset?: (sv: SeededVault) => Promise<void> } = {}): ProviderSuite {
+  let sv: SeededVault | undefined;
+  const open: VaultProvider[] = [];
+  before(async () => {
+    sv = await startSeededVault();
+    await hooks.prepare?.(sv);
+  });
+  after(async () => {
+    for (const p of open) await p.close();
+    await sv?.close();
+  });
+  if (hooks.reset) afterEach(() => hooks.reset!(sv!));
+  return {
+    get sv() {
+      assert.ok(sv, "the seeded Vault double has not started yet");
+      return sv;
+    },
+    open,
+  };
+}

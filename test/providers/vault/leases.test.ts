@@ -3,32 +3,23 @@
  * a capped renewal (max TTL near) comes back shorter than asked; a lease that is gone is a
  * NotFoundError (the watcher reads the secret again), a denied one an AuthError.
  */
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import type { Lease } from "../../../src/providers/provider.js";
 import type { VaultProvider } from "../../../src/providers/vault/provider.js";
-import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
-import { eventually, harness, logSince, ref, settingsFor, soon } from "./harness.js";
+import { eventually, harness, logSince, providerSuite, ref, settingsFor, soon } from "./harness.js";
 
-let sv: SeededVault;
-const open: VaultProvider[] = [];
-
-before(async () => {
-  sv = await startSeededVault();
-  await sv.admin.createDatabaseRole("capped", { default_ttl: 60, max_ttl: 100 });
-  await sv.admin.createDatabaseRole("brief", { default_ttl: 1, max_ttl: 1 });
-});
-
-after(async () => {
-  for (const p of open) await p.close();
-  await sv.close();
-});
-
-afterEach(async () => {
-  await sv.admin.clearDenials();
-  await sv.admin.clearFaults();
-  await sv.admin.unseal();
+const suite = providerSuite({
+  prepare: async (sv) => {
+    await sv.admin.createDatabaseRole("capped", { default_ttl: 60, max_ttl: 100 });
+    await sv.admin.createDatabaseRole("brief", { default_ttl: 1, max_ttl: 1 });
+  },
+  reset: async (sv) => {
+    await sv.admin.clearDenials();
+    await sv.admin.clearFaults();
+    await sv.admin.unseal();
+  },
 });
 
 const once = () => ({ deadline: soon(), once: true });
@@ -41,11 +32,11 @@ async function leaseOf(provider: VaultProvider, role: string): Promise<Lease> {
 
 describe("renewLease", () => {
   it("renews a database lease with one sys/leases/renew request, as granted", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
     assert.equal(lease.durationSeconds, 3600);
     let renewed: Lease | undefined;
-    const log = await logSince(sv, async () => {
+    const log = await logSince(suite.sv, async () => {
       renewed = await h.provider.renewLease(lease, 1800, once());
     });
     assert.deepEqual(log.map((e) => `${e.method} ${e.path} ${e.status}`), ["PUT sys/leases/renew 200"]);
@@ -53,12 +44,12 @@ describe("renewLease", () => {
     assert.equal(renewed!.durationSeconds, 1800);
     assert.equal(renewed!.renewable, true);
     assert.ok(renewed!.obtainedAt >= lease.obtainedAt);
-    const view = (await sv.admin.leases()).find((l) => l.lease_id === lease.id);
+    const view = (await suite.sv.admin.leases()).find((l) => l.lease_id === lease.id);
     assert.equal(view?.renewals, 1);
   });
 
   it("a renewal near the max TTL is granted less than asked", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "capped");
     const renewed = await h.provider.renewLease(lease, 3600, once());
     assert.ok(renewed.durationSeconds > 0, `granted ${renewed.durationSeconds}`);
@@ -66,7 +57,7 @@ describe("renewLease", () => {
   });
 
   it("a revoked lease can no longer be renewed: NotFoundError saying so", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
     await h.provider.revokeLeases([lease]);
     await assert.rejects(h.provider.renewLease(lease, 3600, once()), (e: unknown) => {
@@ -79,43 +70,43 @@ describe("renewLease", () => {
   });
 
   it("an expired lease can no longer be renewed: NotFoundError", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "brief");
-    await eventually(async () => (await sv.admin.leases()).find((l) => l.lease_id === lease.id)?.state === "expired", "the lease expires");
+    await eventually(async () => (await suite.sv.admin.leases()).find((l) => l.lease_id === lease.id)?.state === "expired", "the lease expires");
     await assert.rejects(h.provider.renewLease(lease, 60, once()), (e: unknown) => e instanceof NotFoundError && /lease expired/.test(e.message));
   });
 
   it("a denied renewal is an AuthError (77)", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
-    await sv.admin.deny({ path: "sys/leases/renew" });
+    await suite.sv.admin.deny({ path: "sys/leases/renew" });
     await assert.rejects(h.provider.renewLease(lease, 3600, once()), (e: unknown) => e instanceof AuthError && /can no longer be renewed/.test(e.message));
     await h.provider.revokeLeases([lease]);
   });
 
   it("a sealed Vault is a retryable UnavailableError after one request with once", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
-    await sv.admin.seal();
-    const log = await logSince(sv, () =>
+    await suite.sv.admin.seal();
+    const log = await logSince(suite.sv, () =>
       assert.rejects(h.provider.renewLease(lease, 3600, once()), (e: unknown) => e instanceof UnavailableError && e.retryable && /sealed/.test(e.message)),
     );
     assert.equal(log.length, 1);
-    await sv.admin.unseal();
+    await suite.sv.admin.unseal();
     await h.provider.revokeLeases([lease]);
   });
 
   it("without once, a 500 is retried until it works", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
-    await sv.admin.fault({ path_prefix: "sys/leases/renew", status: 500, count: 2 });
-    const log = await logSince(sv, () => h.provider.renewLease(lease, 600, { deadline: soon() }));
+    await suite.sv.admin.fault({ path_prefix: "sys/leases/renew", status: 500, count: 2 });
+    const log = await logSince(suite.sv, () => h.provider.renewLease(lease, 600, { deadline: soon() }));
     assert.deepEqual(log.map((e) => e.status), [500, 500, 200]);
     await h.provider.revokeLeases([lease]);
   });
 
   it("never logs the secret's values", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://database/creds/readonly"), { deadline: soon() });
     await h.provider.renewLease(doc.lease!, 600, once());
     const password = (doc.data as Record<string, string>).password!;

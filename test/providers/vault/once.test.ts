@@ -2,28 +2,17 @@
  * `read(ref, { once: true })` and `stamp(ref, { once: true })`: one attempt, a retryable failure
  * thrown as the UnavailableError it is, and no outage line in the log (the watcher logs outages).
  */
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { UnavailableError } from "../../../src/errors.js";
-import type { VaultProvider } from "../../../src/providers/vault/provider.js";
-import { SEED, type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
-import { harness, logSince, ref, settingsFor, soon } from "./harness.js";
+import { SEED } from "../../support/vault-fixture.js";
+import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harness.js";
 
-let sv: SeededVault;
-const open: VaultProvider[] = [];
-
-before(async () => {
-  sv = await startSeededVault();
-});
-
-after(async () => {
-  for (const p of open) await p.close();
-  await sv.close();
-});
-
-afterEach(async () => {
-  await sv.admin.clearFaults();
-  await sv.admin.unseal();
+const suite = providerSuite({
+  reset: async (sv) => {
+    await sv.admin.clearFaults();
+    await sv.admin.unseal();
+  },
 });
 
 const retryable = (pattern: RegExp) => (e: unknown) => {
@@ -39,10 +28,10 @@ const outageLines = (lines: string[]) => lines.filter((l) => /unavailable|reacha
 
 describe("read with once", () => {
   it("makes one request to a sealed Vault and throws a retryable UnavailableError without logging a warning", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-    await sv.admin.seal();
-    const log = await logSince(sv, () => assert.rejects(h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/sealed/)));
+    await suite.sv.admin.seal();
+    const log = await logSince(suite.sv, () => assert.rejects(h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/sealed/)));
     assert.equal(log.length, 1);
     assert.equal(log[0]!.status, 503);
     assert.deepEqual(outageLines(h.lines), []);
@@ -51,26 +40,26 @@ describe("read with once", () => {
 
   for (const [name, status] of [["a 500", 500], ["a 429", 429], ["a dropped connection", 0]] as const) {
     it(`throws ${name} at once, after one request`, async () => {
-      const h = harness(settingsFor(sv), open);
+      const h = harness(settingsFor(suite.sv), suite.open);
       await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-      await sv.admin.fault({ path_prefix: "secret/data/myapp/db", status, count: 5 });
-      const log = await logSince(sv, () => assert.rejects(h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/./)));
+      await suite.sv.admin.fault({ path_prefix: "secret/data/myapp/db", status, count: 5 });
+      const log = await logSince(suite.sv, () => assert.rejects(h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/./)));
       assert.equal(log.length, 1);
       assert.deepEqual(outageLines(h.lines), []);
     });
   }
 
   it("reads normally when Vault answers", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true });
     assert.deepEqual(doc.data, SEED.db);
   });
 
   it("without once, the same failure is still retried (first start is unchanged)", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
-    const log = await logSince(sv, () => h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() }));
+    await suite.sv.admin.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
+    const log = await logSince(suite.sv, () => h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() }));
     assert.deepEqual(log.map((e) => e.status), [500, 500, 200]);
     assert.equal(outageLines(h.lines).filter((l) => / WARN /.test(l)).length, 1);
   });
@@ -78,20 +67,20 @@ describe("read with once", () => {
 
 describe("stamp with once", () => {
   it("makes one metadata request to a sealed Vault and throws a retryable UnavailableError, logging nothing", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-    await sv.admin.seal();
-    const log = await logSince(sv, () => assert.rejects(h.provider.stamp(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/sealed/)));
+    await suite.sv.admin.seal();
+    const log = await logSince(suite.sv, () => assert.rejects(h.provider.stamp(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/sealed/)));
     assert.equal(log.length, 1);
     assert.equal(log[0]!.path, "secret/metadata/myapp/db");
     assert.deepEqual(outageLines(h.lines), []);
   });
 
   it("a KV v1 stamp makes one request too", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://kv/legacy"), { deadline: soon() });
-    await sv.admin.fault({ path_prefix: "kv/legacy", status: 502, count: 5 });
-    const log = await logSince(sv, () => assert.rejects(h.provider.stamp(ref("vault://kv/legacy"), { deadline: soon(), once: true }), retryable(/502/)));
+    await suite.sv.admin.fault({ path_prefix: "kv/legacy", status: 502, count: 5 });
+    const log = await logSince(suite.sv, () => assert.rejects(h.provider.stamp(ref("vault://kv/legacy"), { deadline: soon(), once: true }), retryable(/502/)));
     assert.equal(log.length, 1);
   });
 });

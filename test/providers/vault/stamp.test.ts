@@ -3,56 +3,44 @@
  * for pinned and leased secrets) and `stamp()`, the cheap poll the watcher makes (one request per
  * secret: `metadata/` for KV v2, a data read where metadata is denied or for KV v1).
  */
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, NotFoundError } from "../../../src/errors.js";
-import type { VaultProvider } from "../../../src/providers/vault/provider.js";
 import { canonicalJson, dataStamp } from "../../../src/providers/vault/stamp.js";
-import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
-import { harness, logSince, ref, settingsFor, soon } from "./harness.js";
+import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harness.js";
 
-let sv: SeededVault;
-const open: VaultProvider[] = [];
-
-before(async () => {
-  sv = await startSeededVault();
-});
-
-after(async () => {
-  for (const p of open) await p.close();
-  await sv.close();
-});
-
-afterEach(async () => {
-  await sv.admin.clearDenials();
-  await sv.admin.config({ ui_mounts: "enabled" });
+const suite = providerSuite({
+  reset: async (sv) => {
+    await sv.admin.clearDenials();
+    await sv.admin.config({ ui_mounts: "enabled" });
+  },
 });
 
 const opts = () => ({ deadline: soon(), once: true });
 
 describe("stamps on read documents", () => {
   it("a KV v2 document is stamped with the version read", async () => {
-    await sv.admin.writeKv2("secret/st/a", { k: "one-Stamp-Value-1" });
-    await sv.admin.writeKv2("secret/st/a", { k: "two-Stamp-Value-2" });
-    const doc = await harness(settingsFor(sv), open).provider.read(ref("vault://secret/st/a"), { deadline: soon() });
+    await suite.sv.admin.writeKv2("secret/st/a", { k: "one-Stamp-Value-1" });
+    await suite.sv.admin.writeKv2("secret/st/a", { k: "two-Stamp-Value-2" });
+    const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://secret/st/a"), { deadline: soon() });
     assert.equal(doc.stamp, "v2");
     assert.equal(doc.version, "2");
   });
 
   it("a pinned KV v2 read has no stamp (a pinned version never changes)", async () => {
-    const doc = await harness(settingsFor(sv), open).provider.read(ref("vault://secret/myapp/db?version=1"), { deadline: soon() });
+    const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://secret/myapp/db?version=1"), { deadline: soon() });
     assert.equal(doc.version, "1");
     assert.equal(doc.stamp, undefined);
   });
 
   it("a KV v1 document is stamped with a sha256 of its data", async () => {
-    const doc = await harness(settingsFor(sv), open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
+    const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
     assert.match(doc.stamp ?? "", /^sha256:[0-9a-f]{64}$/);
     assert.equal(doc.stamp, dataStamp(doc.data));
   });
 
   it("a leased dynamic secret has no stamp", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://database/creds/readonly"), { deadline: soon() });
     assert.ok(doc.lease);
     assert.equal(doc.stamp, undefined);
@@ -60,22 +48,22 @@ describe("stamps on read documents", () => {
   });
 
   it("KV v1 read through the probe (discovery denied) is stamped too", async () => {
-    await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
-    const doc = await harness(settingsFor(sv), open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
+    await suite.sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
     assert.match(doc.stamp ?? "", /^sha256:/);
   });
 });
 
 describe("stamp() for KV v2", () => {
   it("after a write, says the new version with exactly one request, to metadata/", async () => {
-    await sv.admin.writeKv2("secret/st/b", { k: "b1-Stamp" });
-    await sv.admin.writeKv2("secret/st/b", { k: "b2-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv2("secret/st/b", { k: "b1-Stamp" });
+    await suite.sv.admin.writeKv2("secret/st/b", { k: "b2-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://secret/st/b"), { deadline: soon() });
     assert.equal(doc.stamp, "v2");
-    await sv.admin.writeKv2("secret/st/b", { k: "b3-Stamp" });
+    await suite.sv.admin.writeKv2("secret/st/b", { k: "b3-Stamp" });
     let stamp = "";
-    const log = await logSince(sv, async () => {
+    const log = await logSince(suite.sv, async () => {
       stamp = await h.provider.stamp(ref("vault://secret/st/b"), opts());
     });
     assert.equal(stamp, "v3");
@@ -83,51 +71,51 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a stamp without an earlier read finds the mount first, then costs one request per call", async () => {
-    await sv.admin.writeKv2("secret/st/c", { k: "c1-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv2("secret/st/c", { k: "c1-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     assert.equal(await h.provider.stamp(ref("vault://secret/st/c"), opts()), "v1");
-    const log = await logSince(sv, () => h.provider.stamp(ref("vault://secret/st/c"), opts()));
+    const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/st/c"), opts()));
     assert.deepEqual(log.map((e) => e.path), ["secret/metadata/st/c"]);
   });
 
   it("equals the stamp of a read document when nothing changed", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     assert.equal(await h.provider.stamp(ref("vault://secret/myapp/db"), opts()), doc.stamp);
   });
 
   it("when metadata is denied, reads the data and takes its version, then never asks metadata again", async () => {
-    await sv.admin.writeKv2("secret/st/d", { k: "d1-Stamp" });
-    await sv.admin.writeKv2("secret/st/d", { k: "d2-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv2("secret/st/d", { k: "d1-Stamp" });
+    await suite.sv.admin.writeKv2("secret/st/d", { k: "d2-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/st/d"), { deadline: soon() });
-    await sv.admin.deny({ path: "secret/metadata/" });
-    await sv.admin.writeKv2("secret/st/d", { k: "d3-Stamp" });
+    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.admin.writeKv2("secret/st/d", { k: "d3-Stamp" });
     let first = "";
-    const log1 = await logSince(sv, async () => {
+    const log1 = await logSince(suite.sv, async () => {
       first = await h.provider.stamp(ref("vault://secret/st/d"), opts());
     });
     assert.equal(first, "v3");
     assert.deepEqual(log1.map((e) => `${e.path} ${e.status}`), ["secret/metadata/st/d 403", "secret/data/st/d 200"]);
 
-    await sv.admin.writeKv2("secret/st/d", { k: "d4-Stamp" });
+    await suite.sv.admin.writeKv2("secret/st/d", { k: "d4-Stamp" });
     let second = "";
-    const log2 = await logSince(sv, async () => {
+    const log2 = await logSince(suite.sv, async () => {
       second = await h.provider.stamp(ref("vault://secret/st/d"), opts());
     });
     assert.equal(second, "v4");
     assert.deepEqual(log2.map((e) => `${e.path} ${e.status}`), ["secret/data/st/d 200"]);
     // Remembered per mount: another secret under secret/ goes straight to the data too.
-    const log3 = await logSince(sv, () => h.provider.stamp(ref("vault://secret/myapp/db"), opts()));
+    const log3 = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/myapp/db"), opts()));
     assert.deepEqual(log3.map((e) => e.path), ["secret/data/myapp/db"]);
   });
 
   it("a 403 on metadata for a revoked token is an AuthError (77)", async () => {
-    await sv.admin.writePolicy("stamp-reader", { "secret/*": ["read"], "sys/internal/ui/mounts/*": ["read"] });
-    const reader = await sv.admin.createToken({ policies: ["stamp-reader"] });
-    const h = harness(settingsFor(sv, { method: "token", token: reader, source: "test" }), open);
+    await suite.sv.admin.writePolicy("stamp-reader", { "secret/*": ["read"], "sys/internal/ui/mounts/*": ["read"] });
+    const reader = await suite.sv.admin.createToken({ policies: ["stamp-reader"] });
+    const h = harness(settingsFor(suite.sv, { method: "token", token: reader, source: "test" }), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-    await sv.admin.revokeToken(reader);
+    await suite.sv.admin.revokeToken(reader);
     await assert.rejects(h.provider.stamp(ref("vault://secret/myapp/db"), opts()), (e: unknown) => {
       assert.equal((e as { exitCode?: number }).exitCode, 77, String(e));
       return true;
@@ -135,39 +123,39 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a deleted secret is a NotFoundError (metadata gone)", async () => {
-    await sv.admin.writeKv2("secret/st/gone", { k: "gone-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv2("secret/st/gone", { k: "gone-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     assert.equal(await h.provider.stamp(ref("vault://secret/st/gone"), opts()), "v1");
-    await sv.admin.deleteKv2Metadata("secret/st/gone");
+    await suite.sv.admin.deleteKv2Metadata("secret/st/gone");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone"), opts()), NotFoundError);
   });
 
   it("a soft-deleted current version is a NotFoundError, as a read would be", async () => {
-    await sv.admin.writeKv2("secret/st/soft", { k: "soft-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv2("secret/st/soft", { k: "soft-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     assert.equal(await h.provider.stamp(ref("vault://secret/st/soft"), opts()), "v1");
-    await sv.admin.deleteKv2Latest("secret/st/soft");
+    await suite.sv.admin.deleteKv2Latest("secret/st/soft");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/soft"), opts()), (e: unknown) => e instanceof NotFoundError && /deleted/.test(e.message));
     await assert.rejects(h.provider.read(ref("vault://secret/st/soft"), opts()), NotFoundError);
   });
 
   it("a secret deleted while metadata is denied is a NotFoundError", async () => {
-    await sv.admin.writeKv2("secret/st/gone2", { k: "gone2-Stamp" });
-    const h = harness(settingsFor(sv), open);
-    await sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.admin.writeKv2("secret/st/gone2", { k: "gone2-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
+    await suite.sv.admin.deny({ path: "secret/metadata/" });
     assert.equal(await h.provider.stamp(ref("vault://secret/st/gone2"), opts()), "v1");
-    await sv.admin.clearDenials();
-    await sv.admin.deleteKv2Metadata("secret/st/gone2");
-    await sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.admin.clearDenials();
+    await suite.sv.admin.deleteKv2Metadata("secret/st/gone2");
+    await suite.sv.admin.deny({ path: "secret/metadata/" });
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone2"), opts()), NotFoundError);
   });
 });
 
 describe("stamp() for pinned refs, KV v1 and leases", () => {
   it("a pinned ref's stamp is its pinned version, without a request", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     let stamp = "";
-    const log = await logSince(sv, async () => {
+    const log = await logSince(suite.sv, async () => {
       stamp = await h.provider.stamp(ref("vault://secret/myapp/db?version=1"), opts());
     });
     assert.equal(stamp, "v1");
@@ -175,40 +163,40 @@ describe("stamp() for pinned refs, KV v1 and leases", () => {
   });
 
   it("a KV v1 stamp changes when the data changes, and not otherwise", async () => {
-    await sv.admin.writeKv1("kv/st/e", { a: "e-One-Stamp", b: "e-Two" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv1("kv/st/e", { a: "e-One-Stamp", b: "e-Two" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://kv/st/e"), { deadline: soon() });
     const first = await h.provider.stamp(ref("vault://kv/st/e"), opts());
     assert.equal(first, doc.stamp);
     // The same data again, keys in another order: same stamp.
-    await sv.admin.writeKv1("kv/st/e", { b: "e-Two", a: "e-One-Stamp" });
+    await suite.sv.admin.writeKv1("kv/st/e", { b: "e-Two", a: "e-One-Stamp" });
     assert.equal(await h.provider.stamp(ref("vault://kv/st/e"), opts()), first);
-    await sv.admin.writeKv1("kv/st/e", { a: "e-One-Stamp", b: "e-Changed" });
+    await suite.sv.admin.writeKv1("kv/st/e", { a: "e-One-Stamp", b: "e-Changed" });
     const changed = await h.provider.stamp(ref("vault://kv/st/e"), opts());
     assert.notEqual(changed, first);
     assert.match(changed, /^sha256:[0-9a-f]{64}$/);
-    const log = await logSince(sv, () => h.provider.stamp(ref("vault://kv/st/e"), opts()));
+    const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://kv/st/e"), opts()));
     assert.deepEqual(log.map((e) => e.path), ["kv/st/e"]);
   });
 
   it("a stamp never contains the data", async () => {
-    await sv.admin.writeKv1("kv/st/f", { a: "f-Visible-Stamp-Value" });
-    const stamp = await harness(settingsFor(sv), open).provider.stamp(ref("vault://kv/st/f"), opts());
+    await suite.sv.admin.writeKv1("kv/st/f", { a: "f-Visible-Stamp-Value" });
+    const stamp = await harness(settingsFor(suite.sv), suite.open).provider.stamp(ref("vault://kv/st/f"), opts());
     assert.ok(!stamp.includes("f-Visible-Stamp-Value"));
   });
 
   it("a deleted KV v1 secret is a NotFoundError", async () => {
-    await sv.admin.writeKv1("kv/st/g", { a: "g-Stamp" });
-    const h = harness(settingsFor(sv), open);
+    await suite.sv.admin.writeKv1("kv/st/g", { a: "g-Stamp" });
+    const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.stamp(ref("vault://kv/st/g"), opts());
-    await sv.admin.api("DELETE", "kv/st/g");
+    await suite.sv.admin.api("DELETE", "kv/st/g");
     await assert.rejects(h.provider.stamp(ref("vault://kv/st/g"), opts()), NotFoundError);
   });
 
   it("a dynamic secret has no stamp to poll: ConfigError, and no new lease", async () => {
-    const h = harness(settingsFor(sv), open);
+    const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://database/creds/readonly"), { deadline: soon() });
-    const log = await logSince(sv, () => assert.rejects(h.provider.stamp(ref("vault://database/creds/readonly"), opts()), ConfigError));
+    const log = await logSince(suite.sv, () => assert.rejects(h.provider.stamp(ref("vault://database/creds/readonly"), opts()), ConfigError));
     assert.equal(log.length, 0);
     await h.provider.revokeLeases([doc.lease!]);
   });
