@@ -5,12 +5,16 @@
 //   2. `envject -- node -e 0`, no mapping file           (envject's own start-up cost)
 //   3. `envject -c <5 Vault refs> -- node -e 0`          (+ login, discovery, reads on loopback)
 //   4. 200 distinct secrets, 20 ms Vault latency         (concurrency: 16 reads in flight)
+//   5. `envject -c <5 AWS refs>`                         (+ loading the AWS SDK, one batched read)
+//   6. 200 distinct AWS secrets, 20 ms latency           (BatchGetSecretValue, 16 in flight)
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startVaultDouble } from "../test/doubles/vault/index.js";
 import { VaultDoubleClient } from "../test/doubles/vault/client.js";
+import { startAwsDouble } from "../test/doubles/aws/index.js";
+import { AwsDoubleClient } from "../test/doubles/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.mjs");
@@ -39,6 +43,7 @@ async function measure(label: string, args: string[], env: NodeJS.ProcessEnv, cw
 }
 
 const vault = await startVaultDouble();
+const aws = await startAwsDouble();
 const dir = mkdtempSync(join(tmpdir(), "envject-bench-"));
 try {
   const admin = new VaultDoubleClient(vault.url, vault.rootToken);
@@ -66,6 +71,41 @@ try {
   }
   writeFileSync(many, `${lines.join("\n")}\n`);
 
+  const awsAdmin = new AwsDoubleClient(aws.url);
+  await awsAdmin.createSecret("app/db", { SecretString: JSON.stringify({ username: "u", password: "p-bench-4" }) });
+  await awsAdmin.createSecret("app/api", { SecretString: "k-bench-5" });
+  await awsAdmin.createSecret("app/cert", { SecretBinary: Buffer.from("c-bench-6").toString("base64") });
+  const awsRefs = join(dir, "aws-refs.yaml");
+  writeFileSync(
+    awsRefs,
+    [
+      "env:",
+      "  DB_USER: aws-sm://app/db#username",
+      "  DB_PASSWORD: aws-sm://app/db#password",
+      "  URL: \"postgres://{{ aws('app/db#username') }}:{{ aws('app/db#password') }}@db/app\"",
+      "  API_KEY: aws-sm://app/api",
+      "  CERT: aws-sm://app/cert",
+      "",
+    ].join("\n"),
+  );
+  const awsMany = join(dir, "aws-many.yaml");
+  const awsLines = ["env:"];
+  for (let i = 0; i < 200; i++) {
+    await awsAdmin.createSecret(`many/s${i}`, { SecretString: `value-${i}` });
+    awsLines.push(`  V${i}: aws-sm://many/s${i}`);
+  }
+  writeFileSync(awsMany, `${awsLines.join("\n")}\n`);
+  const awsEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDENVJECTBENCH",
+    AWS_SECRET_ACCESS_KEY: "bench-secret-access-key",
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_EC2_METADATA_DISABLED: "true",
+    ENVJECT_LOG_LEVEL: "warn",
+  };
+
   const env = { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENVJECT_LOG_LEVEL: "warn" };
   console.log(`envject start-up, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
   console.log("| case | runs | median ms | p90 ms | min ms |");
@@ -76,7 +116,12 @@ try {
   await admin.latency({ ms: 20 });
   await measure("200 distinct secrets, 20 ms Vault latency", [bin, "-c", many, "--", process.execPath, "-e", "0"], env, dir, Math.max(3, Math.floor(runs / 4)));
   await admin.clearLatency();
+  await measure("5 AWS refs (3 secrets, one batch), loopback", [bin, "-c", awsRefs, "--", process.execPath, "-e", "0"], awsEnv, dir);
+  await awsAdmin.latency(20);
+  await measure("200 distinct AWS secrets, 20 ms latency", [bin, "-c", awsMany, "--", process.execPath, "-e", "0"], awsEnv, dir, Math.max(3, Math.floor(runs / 4)));
+  await awsAdmin.clearLatency();
 } finally {
   await vault.close();
+  await aws.close();
   rmSync(dir, { recursive: true, force: true });
 }

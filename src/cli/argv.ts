@@ -126,9 +126,9 @@ function buildParser(version: string, environ: NodeJS.ProcessEnv): Argv {
     .example("eval \"$(envject export --format shell)\"", "load the variables into a shell")
     .epilogue(
       "Exit codes: the child's own; 128+N if it died of signal N; 64 usage, 65 bad mapping or reference,\n" +
-        "69 store unreachable within --start-timeout, 70 internal error (a bug), 75 a secret changed under --on-change exit,\n" +
-        "77 authentication failed or access denied, 78 secret/version/field not found,\n" +
-        "126 command not executable, 127 command not found.\n" +
+        "69 store unreachable within --start-timeout, 70 internal error (a bug),\n" +
+        "75 a secret changed under --on-change exit, 77 authentication failed or access denied,\n" +
+        "78 secret/version/field not found, 126 command not executable, 127 command not found.\n" +
         "Every option can be set as ENVJECT_<OPTION>, e.g. ENVJECT_LOG_LEVEL=debug.",
     )
     .wrap(Math.min(100, process.stdout.columns || 100))
