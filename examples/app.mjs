@@ -17,12 +17,13 @@ if (process.argv.includes("--print-secret")) {
 
 /** A long-running service: a short fingerprint of each secret changes with its value without revealing it. */
 function serve() {
-  const fingerprint = (name) => createHash("sha256").update(process.env[name] ?? "").digest("hex").slice(0, 8);
-  console.log(`app: serving (pid ${process.pid}) with DB_PASSWORD #${fingerprint("DB_PASSWORD")}, STRIPE_API_KEY #${fingerprint("STRIPE_API_KEY")}`);
+  // The handler first: whoever waits for the "serving" line may send SIGTERM right after it.
   process.on("SIGTERM", () => {
     console.log(`app: SIGTERM, shutting down (pid ${process.pid})`);
     process.exit(0);
   });
+  const fingerprint = (name) => createHash("sha256").update(process.env[name] ?? "").digest("hex").slice(0, 8);
+  console.log(`app: serving (pid ${process.pid}) with DB_PASSWORD #${fingerprint("DB_PASSWORD")}, STRIPE_API_KEY #${fingerprint("STRIPE_API_KEY")}`);
   setInterval(() => {}, 1 << 30);
 }
 

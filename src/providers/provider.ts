@@ -14,6 +14,12 @@ export interface Lease {
   renewable: boolean;
   /** `Date.now()` when the lease was granted or last renewed. */
   obtainedAt: number;
+  /**
+   * Which login took the lease (opaque, never a token): leases end with the token that holds
+   * them, so after a new login (KeepAliveEvents.onNewLogin) a lease with another holder must be
+   * read again.
+   */
+  holder?: string;
 }
 
 /** One secret as read from a store: the whole document, before any field is taken out of it. */
@@ -51,13 +57,21 @@ export interface ReadOptions {
   once?: boolean;
 }
 
+/** A login that replaced envject's earlier one. */
+export interface NewLogin {
+  /** The `Lease.holder` of leases taken under it. */
+  holder: string;
+  /** Revokes the replaced token and its leases (best effort, never throws): call it once the command no longer holds credentials read under it. */
+  retireOld(): Promise<void>;
+}
+
 /** What a provider tells the watcher about its own login while envject runs. */
 export interface KeepAliveEvents {
   /**
    * A new login replaced the token that read the leased secrets (AppRole re-login): Vault revokes
    * a token's leases when it expires, so every leased secret must be read again with the new token.
    */
-  onNewLogin(): void;
+  onNewLogin(login: NewLogin): void;
   /** The login can no longer be kept (a given token expired or was revoked): envject ends with this error (77). */
   onFatal(error: EnvjectError): void;
 }

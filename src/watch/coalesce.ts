@@ -18,6 +18,8 @@ export class ChangeBatcher {
   private dirty = new Set<string>();
   private settle: TimerHandle | undefined;
   private running = false;
+  /** The waiting batch holds an urgent change. */
+  private urgent = false;
 
   constructor(private readonly options: ChangeBatcherOptions) {}
 
@@ -31,11 +33,23 @@ export class ChangeBatcher {
     return this.running;
   }
 
-  /** Adds `id` to the next batch, opening the settle window unless one is open or a batch runs. */
-  mark(id: string): void {
+  /**
+   * Adds `id` to the next batch, opening the settle window unless one is open or a batch runs.
+   * An `urgent` change (credentials about to end) does not wait for the window: the batch, with
+   * whatever else is waiting, is handled at once (or right after the one running).
+   */
+  mark(id: string, urgent = false): void {
     if (this.options.timers.isClosed) return;
     this.dirty.add(id);
-    if (!this.running && !this.settle) this.openWindow();
+    if (urgent) this.urgent = true;
+    if (this.running) return;
+    if (this.urgent) {
+      this.settle?.cancel();
+      this.settle = undefined;
+      void this.run();
+    } else if (!this.settle) {
+      this.openWindow();
+    }
   }
 
   private openWindow(): void {
@@ -49,6 +63,7 @@ export class ChangeBatcher {
     if (this.dirty.size === 0) return;
     const batch = this.dirty;
     this.dirty = new Set();
+    this.urgent = false;
     this.running = true;
     try {
       await this.options.flush(batch);
@@ -57,7 +72,9 @@ export class ChangeBatcher {
     } finally {
       this.running = false;
     }
-    // What arrived meanwhile is one follow-up batch, after its own (short) settle window.
-    if (this.dirty.size > 0 && !this.options.timers.isClosed) this.openWindow();
+    // What arrived meanwhile is one follow-up batch, after its own (short) settle window unless urgent.
+    if (this.dirty.size === 0 || this.options.timers.isClosed) return;
+    if (this.urgent) void this.run();
+    else this.openWindow();
   }
 }

@@ -7,7 +7,7 @@
 import { EnvjectError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
-import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../providers/provider.js";
+import type { Lease, NewLogin, ReadOptions, SecretDocument, SecretProvider } from "../providers/provider.js";
 import type { ProviderName, ProviderSet } from "../resolve/providers.js";
 import type { SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
@@ -41,6 +41,11 @@ export interface WatchControllerOptions {
   poll: boolean;
   /** Applies one batch of re-read secrets (already committed to the reader); batches never overlap. */
   apply: (changes: SecretChange[]) => Promise<void>;
+  /**
+   * Revoke a replaced login once its leased secrets have been read again and applied: true when
+   * applying replaces the command (`restart`, `exit`), so nothing running still uses them.
+   */
+  retireReplacedLogins?: boolean;
   clock?: Clock;
 }
 
@@ -72,6 +77,8 @@ interface Watched {
   /** A re-read that could not be made while the store was down: done again on recovery. */
   pendingReread: boolean;
   reason?: ChangeReason;
+  /** The login a lease read under an older one was read again for (once per login, so never a loop). */
+  staleFor?: string;
 }
 
 /** Whether a document can be watched: it has a stamp to poll, or a lease to renew. */
@@ -85,6 +92,10 @@ export class WatchController {
   private readonly outages = new Map<ProviderName, StoreOutage>();
   private readonly batcher: ChangeBatcher;
   private readonly rereading = new Set<string>();
+  /** Per store, the replaced logins to revoke once every leased secret has been read again under the new one. */
+  private readonly retirements = new Map<ProviderName, Array<() => Promise<void>>>();
+  /** Per store, the holder of leases taken under its newest login (after a re-login). */
+  private readonly holders = new Map<ProviderName, string>();
   private readonly logger: Logger;
 
   constructor(private readonly options: WatchControllerOptions) {
@@ -136,9 +147,40 @@ export class WatchController {
     this.logger.debug("watching secrets", { polled: this.polled, leased: this.leased, interval_ms: this.options.intervalMs });
   }
 
-  /** A new login replaced the token that holds the leases of `store`: read every leased secret of it again. */
-  rereadLeased(store: ProviderName): void {
-    for (const w of this.watched.values()) if (w.store === store && w.lease) this.mark(w, "login");
+  /**
+   * A new login replaced the token that holds the leases of `store`: read every leased secret of
+   * it again, at once. `retireOld` (revoking the replaced login) runs once they have been read and
+   * applied, when `retireReplacedLogins` is on.
+   */
+  rereadLeased(store: ProviderName, login?: NewLogin): void {
+    if (login) {
+      this.holders.set(store, login.holder);
+      if (this.options.retireReplacedLogins) this.retirements.set(store, [...(this.retirements.get(store) ?? []), login.retireOld]);
+    }
+    for (const w of this.watched.values()) {
+      if (w.store !== store || !w.lease) continue;
+      if (login && w.lease.holder === login.holder) continue; // already read under the new login
+      // A re-read in flight may have started under the old login: its result is checked when it lands.
+      if (this.rereading.has(w.id)) w.reason = "login";
+      else this.mark(w, "login");
+    }
+    this.retireSettled();
+  }
+
+  /** Whether `lease` was taken under the store's newest login (or no new login happened yet). */
+  private heldByCurrentLogin(store: ProviderName, lease: Lease): boolean {
+    const holder = this.holders.get(store);
+    return holder === undefined || lease.holder === undefined || lease.holder === holder;
+  }
+
+  /** Revokes the replaced logins of every store none of whose leased secrets still waits to be read under the new login. */
+  private retireSettled(): void {
+    for (const [store, pending] of this.retirements) {
+      const waiting = [...this.watched.values()].some((w) => w.store === store && w.reason === "login");
+      if (waiting || this.timers.isClosed) continue;
+      this.retirements.delete(store);
+      for (const retire of pending) void retire();
+    }
   }
 
   /** Stops every poll and timer; a batch in flight finishes its requests but applies nothing new after a close. */
@@ -149,7 +191,8 @@ export class WatchController {
 
   private mark(w: Watched, reason: ChangeReason): void {
     w.reason = reason;
-    this.batcher.mark(w.id);
+    // Credentials about to end (a lease at its max TTL, a token being replaced) skip the settle window.
+    this.batcher.mark(w.id, reason !== "version");
   }
 
   private requestOptions(): ReadOptions {
@@ -232,7 +275,7 @@ export class WatchController {
       [...ids].map(async (id) => {
         const w = this.watched.get(id);
         if (!w) return;
-        const reason = w.reason ?? "version";
+        let reason = w.reason ?? "version";
         if (this.outage(w.store).down) {
           w.pendingReread = true;
           return;
@@ -244,6 +287,15 @@ export class WatchController {
           // Committed even when envject is ending, so a lease it carries is revoked at exit.
           this.options.reader.commit(id, doc);
           if (this.timers.isClosed) return;
+          reason = w.reason ?? reason;
+          const newest = this.holders.get(w.store);
+          if (doc.lease && !this.heldByCurrentLogin(w.store, doc.lease) && w.staleFor !== newest) {
+            // Read under a login that has just been replaced: its lease ends with the old token.
+            // Read it again under the new one (once per login), and apply only that: one restart.
+            w.staleFor = newest;
+            this.mark(w, "login");
+            return;
+          }
           this.readable(w, "read");
           w.pendingReread = false;
           w.seen = undefined;
@@ -273,6 +325,7 @@ export class WatchController {
       }),
     );
     if (changes.length > 0 && !this.timers.isClosed) await this.options.apply(changes);
+    this.retireSettled();
   }
 
   private scheduleLease(w: Watched): void {
@@ -289,6 +342,8 @@ export class WatchController {
 
   /** Renews the lease of `w`, or reads the secret again when renewing is pointless or refused. */
   private async leaseStep(w: Watched, action: "renew" | "reread"): Promise<void> {
+    // A re-read is already coming (after a new login, say): it brings a new lease, and its schedule.
+    if (this.batcher.has(w.id) || this.rereading.has(w.id)) return;
     if (this.outage(w.store).down) {
       w.leaseOverdue = action;
       return;

@@ -2,7 +2,7 @@
  * When to act on a lease (a dynamic secret's credentials): renew once 2/3 of it has passed (Vault
  * Agent's rule), asking for the duration first granted; once Vault grants less than that, the
  * lease's max TTL is near and renewing again would only shorten it further, so the secret is read
- * again (new credentials) at 2/3 of what was granted instead.
+ * again (new credentials) at once. A lease that was never renewable is replaced at 2/3.
  */
 import type { Lease } from "../providers/provider.js";
 
@@ -22,6 +22,8 @@ export const LEASE_RENEW_FRACTION = 2 / 3;
  */
 export function nextLeaseStep(lease: Lease, requestedSeconds: number): LeaseStep {
   const at = lease.obtainedAt + lease.durationSeconds * 1000 * LEASE_RENEW_FRACTION;
-  const shortened = lease.durationSeconds < requestedSeconds;
-  return { at, action: lease.renewable && !shortened ? "renew" : "reread" };
+  // Granted less than asked: waiting could only shrink the time left to read new credentials and
+  // restart the command before this lease ends, so the secret is read again at once.
+  if (lease.durationSeconds < requestedSeconds) return { at: lease.obtainedAt, action: "reread" };
+  return { at, action: lease.renewable ? "renew" : "reread" };
 }

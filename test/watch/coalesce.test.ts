@@ -60,4 +60,24 @@ describe("change coalescing", () => {
     assert.deepEqual(batches, []);
     assert.equal(clock.timers, 0, "no timer left behind");
   });
+
+  it("an urgent change (credentials about to end) skips the settle window and takes what waits along", async () => {
+    const { clock, batches, batcher } = setup();
+    batcher.mark("version-change");
+    await clock.advance(100);
+    batcher.mark("lease", true);
+    await clock.advance(0);
+    assert.deepEqual(batches, [["lease", "version-change"]], "handled at once, with the change already waiting");
+    await clock.advance(5000);
+    assert.equal(batches.length, 1, "the cancelled window runs nothing");
+  });
+
+  it("an urgent change during a running batch is handled right after it, without a window", async () => {
+    const { clock, batches, batcher } = setup(1000);
+    batcher.mark("a", true);
+    await clock.advance(0);
+    batcher.mark("b", true);
+    await clock.advance(1000);
+    assert.deepEqual(batches, [["a"], ["b"]], "the follow-up starts as the first batch ends");
+  });
 });

@@ -11,7 +11,7 @@ import { captureLogger } from "./capture-logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
 
-async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number } = {}) {
+async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean } = {}) {
   const clock = new FakeClock();
   const store = new FakeStore(clock);
   prepare(store);
@@ -27,6 +27,7 @@ async function setup(refs: string[], prepare: (store: FakeStore) => void, option
     poll: options.poll ?? true,
     clock,
     apply: async (changes) => void applied.push(changes),
+    retireReplacedLogins: options.retire ?? false,
   });
   controller.start();
   return { clock, store, reader, controller, applied, count, lines };
@@ -125,16 +126,16 @@ describe("watch controller", () => {
     s.controller.close();
   });
 
-  it("renews a lease at 2/3 asking for the first duration, reads it again once the grant is shorter, and keeps both leases for revocation", async () => {
+  it("renews a lease at 2/3 asking for the first duration, reads it again at once when the grant is shorter, and keeps both leases for revocation", async () => {
     const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 60));
     await s.clock.advance(20_500);
     assert.equal(s.store.count("renew"), 1, "renewed at 20 s");
+    assert.equal(s.applied.length, 0);
     await s.clock.advance(20_000);
     assert.equal(s.store.count("renew"), 2, "renewed at 40 s, granted 20 s instead of 30");
-    assert.equal(s.applied.length, 0);
+    assert.equal(s.store.count("read"), 2, "read again at once, 20 s before the lease ends, with no settle window");
     await s.clock.advance(16_000);
-    assert.equal(s.store.count("renew"), 2, "not renewed a third time");
-    assert.equal(s.store.count("read"), 2, "read again before the lease ends");
+    assert.equal(s.store.count("renew"), 2, "the old lease is not renewed a third time, the new one not yet");
     assert.equal(s.applied.length, 1);
     assert.equal(s.applied[0]![0]!.reason, "lease");
     const ids = s.reader.leases("vault").map((l) => l.id);
@@ -168,5 +169,46 @@ describe("watch controller", () => {
     const left = s.store.calls.length;
     await s.clock.advance(600_000);
     assert.equal(s.store.calls.length, left, "nothing after close");
+  });
+
+  it("after a new login, a lease read meanwhile under the old one is read again, applied once, and the old login is retired after the apply", async () => {
+    const retired: string[] = [];
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600), { retire: true });
+    const login = (holder: string) => ({ holder, retireOld: async () => void retired.push(holder) });
+    s.store.holder = "2";
+    s.controller.rereadLeased("vault", login("2"));
+    await s.clock.advance(0);
+    assert.equal(s.store.count("read"), 2, "one re-read (the first read was at start)");
+    assert.equal(s.applied.length, 1);
+    assert.deepEqual(retired, ["2"], "the replaced login is retired once its lease was read again and applied");
+
+    // The re-read lands with a lease of the login just replaced (it raced the login): it is not
+    // applied but read again, under the new login, and only that is applied.
+    s.store.afterLeasedRead = () => {
+      s.store.holder = "3";
+      s.store.afterLeasedRead = undefined;
+    };
+    s.controller.rereadLeased("vault", login("3"));
+    await s.clock.advance(0);
+    assert.equal(s.store.count("read"), 4, "read twice: under the old login, then under the new one");
+    assert.equal(s.applied.length, 2, "applied once");
+    assert.deepEqual(retired, ["2", "3"]);
+
+    // A store that keeps answering with an older holder is read again once, not forever.
+    s.controller.rereadLeased("vault", login("4"));
+    await s.clock.advance(0);
+    assert.equal(s.store.count("read"), 6);
+    assert.equal(s.applied.length, 3);
+    s.controller.close();
+  });
+
+  it("keeps the replaced login when applying does not replace the command (signal, none)", async () => {
+    const retired: string[] = [];
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600));
+    s.controller.rereadLeased("vault", { holder: "2", retireOld: async () => void retired.push("2") });
+    await s.clock.advance(0);
+    assert.equal(s.applied.length, 1);
+    assert.deepEqual(retired, []);
+    s.controller.close();
   });
 });

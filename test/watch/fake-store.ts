@@ -29,6 +29,10 @@ export class FakeStore implements SecretProvider {
   readonly failures = new Map<string, EnvjectError>();
   /** Failures of data reads only (stamps still answer): metadata allowed, data denied. */
   readonly readFailures = new Map<string, EnvjectError>();
+  /** The `holder` of the leases it hands out (the login they are read under). */
+  holder: string | undefined;
+  /** Called after each read of a leased secret (e.g. to switch the login under the next one). */
+  afterLeasedRead: (() => void) | undefined;
   /** Renewals answer with this error instead, when set. */
   renewFailure: EnvjectError | undefined;
   private readonly entries = new Map<string, KvEntry | LeasedEntry>();
@@ -56,11 +60,13 @@ export class FakeStore implements SecretProvider {
     entry.serial += 1;
     const id = `${path}/lease-${entry.serial}`;
     this.leaseIssued.set(id, this.clock.now());
+    const holder = this.holder;
+    this.afterLeasedRead?.();
     return {
       kind: "map",
       data: { username: `user-${entry.serial}`, password: `pw-${entry.serial}-secret` },
       source: `leased ${path}`,
-      lease: { id, durationSeconds: entry.ttl, renewable: true, obtainedAt: this.clock.now() },
+      lease: { id, durationSeconds: entry.ttl, renewable: true, obtainedAt: this.clock.now(), holder },
     };
   }
 

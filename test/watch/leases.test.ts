@@ -15,9 +15,9 @@ describe("lease schedule", () => {
     assert.deepEqual(nextLeaseStep(renewed, 30), { at: T0 + 40_000, action: "renew" });
   });
 
-  it("a renewal granted shorter than asked means the max TTL is near: read again at 2/3 of the grant", () => {
+  it("a renewal granted shorter than asked means the max TTL is near: read again at once, while the grant still runs", () => {
     const capped = { id: "l", durationSeconds: 9, renewable: true, obtainedAt: T0 + 40_000 };
-    assert.deepEqual(nextLeaseStep(capped, 30), { at: T0 + 46_000, action: "reread" });
+    assert.deepEqual(nextLeaseStep(capped, 30), { at: T0 + 40_000, action: "reread" });
   });
 
   it("a lease that cannot be renewed is replaced by a fresh read at 2/3", () => {

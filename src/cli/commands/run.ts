@@ -91,6 +91,7 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       intervalMs: args.intervalMs,
       poll: shouldPoll(args, ctx, logger),
       apply: (changes) => applier.apply(changes),
+      retireReplacedLogins: args.onChange.kind === "restart" || args.onChange.kind === "exit",
     });
     // The last await is behind us: from the check to the spawn nothing can run in between, so a
     // stop request either came before (nothing starts) or reaches the supervisor's handlers.
@@ -148,7 +149,7 @@ function shouldPoll(args: RunArgs, ctx: CommandContext, logger: Logger): boolean
 async function keepLoginsAlive(ctx: CommandContext, watcher: WatchController, logger: Logger, end: (code: number) => Promise<void>): Promise<void> {
   for (const provider of await ctx.providers.active()) {
     provider.keepAlive?.({
-      onNewLogin: () => watcher.rereadLeased(provider.name),
+      onNewLogin: (login) => watcher.rereadLeased(provider.name, login),
       onFatal: (error) => {
         logger.error(`${error.message}; stopping the command`);
         void end(error.exitCode);

@@ -2,7 +2,7 @@
  * Keeping envject's own Vault token alive while it runs, on Vault Agent's lifetime-watcher rules:
  * renew (`renew-self`) once 2/3 of the TTL has passed, asking for the TTL the token was created
  * with; when Vault grants less than asked (the max TTL is near) or refuses, AppRole logs in again
- * (at 2/3 of what is left, or at once when refused) and the watcher is told, so leased secrets are
+ * at once and the watcher is told, so leased secrets are
  * read again under the new token before the old one, and its leases, expire; a given token is
  * warned about once and, when it has expired, ends envject (77). Failures are retried with backoff
  * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good.
@@ -86,7 +86,7 @@ export class TokenKeeper {
   /** Follows `login` from now on: schedules its renewal (or nothing, for a token that never expires). */
   private adopt(login: VaultLogin): void {
     if (this.closed) return;
-    const replaced = this.tracked !== undefined && this.tracked.login.token !== login.token;
+    const replaced = this.tracked !== undefined && this.tracked.login.token !== login.token ? this.tracked.login.token : undefined;
     this.generation++;
     clearTimeout(this.timer);
     if (this.failures > 0) this.logger.info("Vault login works again", { after_failures: this.failures });
@@ -105,13 +105,17 @@ export class TokenKeeper {
       if (login.renewable === false) this.schedule(at, () => this.endOfLife("the token is not renewable", true));
       else this.schedule(at, () => this.renew());
     }
-    if (replaced) this.notifyNewLogin();
+    if (replaced !== undefined) this.notifyNewLogin(replaced, login);
   }
 
-  /** The watcher's handler must not turn a successful login into a failed one (and another login). */
-  private notifyNewLogin(): void {
+  /**
+   * Tells the watcher, handing it a way to revoke the replaced token (with its leases) once the
+   * command runs on credentials read under the new one. The watcher's handler must not turn a
+   * successful login into a failed one (and another login).
+   */
+  private notifyNewLogin(oldToken: string, login: VaultLogin): void {
     try {
-      this.events.onNewLogin();
+      this.events.onNewLogin({ holder: String(login.serial), retireOld: () => this.retire(oldToken) });
     } catch (error) {
       this.logger.error("re-reading the leased secrets after a new Vault login failed", { reason: messageOf(error) });
     }
@@ -136,13 +140,17 @@ export class TokenKeeper {
     if (outcome.kind === "refused") return this.endOfLife(`Vault refused to renew it (${outcome.reason})`, true);
     t.expiresAt = Date.now() + outcome.granted * 1000;
     this.logger.debug("renewed Vault token", { ttl: outcome.granted, asked: t.increment });
-    if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, false);
+    // Granted less than asked: the max TTL is near, and renewing again could only shorten it. Log
+    // in again now rather than later: the leased secrets must be read again under the new token
+    // and the command restarted before this token — and with it their leases — expires.
+    if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, true);
     this.schedule(Date.now() + (outcome.granted * 1000 * 2) / 3, () => this.renew());
   }
 
   /**
    * The token will not be renewed any further: AppRole logs in again (at once, or at 2/3 of what
-   * is left); a given token is warned about, then checked when it should expire.
+   * is left for a token that was never renewable); a given token is warned about, then checked
+   * when it should expire.
    */
   private endOfLife(reason: string, atOnce: boolean): void {
     const t = this.tracked!;
@@ -227,6 +235,17 @@ export class TokenKeeper {
     };
     if (this.failures === 1) this.logger.warn(`could not ${what}; retrying with backoff`, fields);
     else this.logger.debug(`could not ${what}; retrying`, { attempt: this.failures, ...fields });
+  }
+
+  /** Revokes a token envject logged in for and no longer uses (`revoke-self`, in the default policy); best effort. */
+  private async retire(token: string): Promise<void> {
+    try {
+      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline: Date.now() + 5000 });
+      if (res.status >= 300) throw new Error(`Vault answered ${res.status}`);
+      this.logger.debug("revoked the replaced Vault token and its leases");
+    } catch (error) {
+      this.logger.debug("could not revoke the replaced Vault token; it ends with its TTL", { reason: messageOf(error) });
+    }
   }
 
   private recovered(): void {

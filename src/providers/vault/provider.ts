@@ -186,7 +186,13 @@ export class VaultProvider implements SecretProvider {
   }
 
   private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
-    const token = await this.session.token(deadline);
+    const login = await this.session.current(deadline);
+    const doc = await this.readWithToken(ref, login.token, deadline);
+    if (doc.lease) doc.lease.holder = String(login.serial);
+    return doc;
+  }
+
+  private async readWithToken(ref: VaultRef, token: string, deadline: number): Promise<SecretDocument> {
     const location = await this.locate(ref, token, deadline);
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");

@@ -20,10 +20,13 @@ export interface VaultLogin {
   creationTtl?: number;
   renewable?: boolean;
   obtainedAt: number;
+  /** Counts the logins of this session (1, 2, …): the holder of the leases read under it. */
+  serial: number;
 }
 
 export class VaultSession {
   private login: Promise<VaultLogin> | undefined;
+  private serials = 0;
   /** Told of every login that becomes current (the first, and each re-login). */
   onLogin: ((login: VaultLogin) => void) | undefined;
 
@@ -90,7 +93,14 @@ export class VaultSession {
     }
     this.logger.redactor.add(auth.client_token);
     this.logger.info(again ? "logged in to Vault again with AppRole" : "logged in to Vault with AppRole", { path: `auth/${path}`, ttl: auth.lease_duration });
-    return { token: auth.client_token, leaseDuration: auth.lease_duration, creationTtl: auth.lease_duration, renewable: auth.renewable, obtainedAt: Date.now() };
+    return {
+      token: auth.client_token,
+      leaseDuration: auth.lease_duration,
+      creationTtl: auth.lease_duration,
+      renewable: auth.renewable,
+      obtainedAt: Date.now(),
+      serial: ++this.serials,
+    };
   }
 
   /**
@@ -104,14 +114,14 @@ export class VaultSession {
     if (res.status === 200) {
       const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; creation_ttl?: number; renewable?: boolean } | undefined;
       this.logger.debug("using a Vault token", { source, ttl: data?.ttl });
-      return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: Date.now() };
+      return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: Date.now(), serial: ++this.serials };
     }
     if (res.status === 403) {
       if (vaultErrorMessages(res.body).some((m) => m.includes("invalid token"))) {
         throw new AuthError(`the Vault token from ${source} is invalid, expired or revoked (403 on auth/token/lookup-self)`);
       }
       this.logger.debug("the token may not look itself up; using it as it is", { source });
-      return { token, obtainedAt: Date.now() };
+      return { token, obtainedAt: Date.now(), serial: ++this.serials };
     }
     throw errorForStatus(res, "looking up the Vault token", this.client.address);
   }
