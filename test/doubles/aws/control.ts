@@ -5,7 +5,7 @@
  */
 import { REJECTION_TYPES } from "./access.js";
 import type { DoubleState, RejectionType } from "./state.js";
-import { parseControlBody } from "../shared/control-body.js";
+import { faultStatusAndCount, parseControlBody } from "../shared/control-body.js";
 
 export interface ControlAnswer {
   status: number;
@@ -65,12 +65,9 @@ export function handleControl(state: DoubleState, method: string, path: string, 
 }
 
 function addFault(state: DoubleState, body: Body): ControlAnswer {
-  const status = body.status;
-  if (typeof status !== "number" || !Number.isInteger(status) || (status !== 0 && (status < 400 || status > 599))) {
-    return bad('"status" must be 0 (drop the connection) or an HTTP error status (400-599)');
-  }
-  const count = body.count ?? 1;
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return bad('"count" must be a positive integer');
+  const checked = faultStatusAndCount(body, 400);
+  if ("error" in checked) return bad(checked.error);
+  const { status, count } = checked;
   const type = optionalString(body.type) ?? (status >= 500 ? "InternalServiceError" : "ThrottlingException");
   state.faults.push({ action: optionalString(body.action), secretId: optionalString(body.secretId), status, type, message: optionalString(body.message), remaining: count });
   return done();

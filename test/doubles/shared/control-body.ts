@@ -16,3 +16,17 @@ export function parseControlBody(raw: Buffer): { body: ControlBody } | { error: 
     return { error: `body is not JSON: ${(error as Error).message}` };
   }
 }
+
+/**
+ * The `status` (0 = drop the connection, else an HTTP status from `lowest` to 599) and `count`
+ * (default 1) of a fault to inject, or what is wrong with them.
+ */
+export function faultStatusAndCount(body: ControlBody, lowest: number): { status: number; count: number } | { error: string } {
+  const status = body.status;
+  if (typeof status !== "number" || !Number.isInteger(status) || (status !== 0 && (status < lowest || status > 599))) {
+    return { error: `"status" must be 0 (drop the connection) or an HTTP ${lowest === 400 ? "error status (400-599)" : "status code"}` };
+  }
+  const count = body.count ?? 1;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return { error: '"count" must be a positive integer' };
+  return { status, count };
+}

@@ -6,7 +6,7 @@
 import type { DoubleState, ForbiddenStyle } from "./state.js";
 import { rfc3339Nano } from "./time/clock.js";
 import { struct } from "./wire/json.js";
-import { parseControlBody } from "../shared/control-body.js";
+import { faultStatusAndCount, parseControlBody } from "../shared/control-body.js";
 
 export interface ControlAnswer {
   status: number;
@@ -78,12 +78,9 @@ export function handleControl(state: DoubleState, method: string, path: string, 
 }
 
 function addFault(state: DoubleState, body: Body): ControlAnswer {
-  const status = body.status;
-  if (typeof status !== "number" || !Number.isInteger(status) || (status !== 0 && (status < 100 || status > 599))) {
-    return bad('"status" must be 0 (drop the connection) or an HTTP status code');
-  }
-  const count = body.count ?? 1;
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 1) return bad('"count" must be a positive integer');
+  const checked = faultStatusAndCount(body, 100);
+  if ("error" in checked) return bad(checked.error);
+  const { status, count } = checked;
   state.faults.push({
     pathPrefix: typeof body.path_prefix === "string" ? body.path_prefix.replace(/^\/+/, "").replace(/^v1\//, "") : "",
     method: typeof body.method === "string" ? body.method.toUpperCase() : null,
