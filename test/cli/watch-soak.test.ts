@@ -8,7 +8,7 @@
  * before the end of a capped 1 s grant and then waited for the settle window, so the child held
  * revoked credentials for a moment; and a lease re-read racing a new login restarted the child twice.)
  *
- * ENVJECT_SOAK_SECONDS (read by this test only) shortens the soak locally; the default is 60.
+ * SOAK_SECONDS (read by this test only) shortens the soak locally; the default is 60.
  * Every count below is derived from the soak's length and the TTLs, never a duration.
  */
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { before, describe, it } from "node:test";
 import type { LeaseView, RequestLogEntry } from "../doubles/vault/client.js";
 import { type ChildEvent, type RunEnd, type WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 
-const SOAK_SECONDS = soakSeconds(process.env.ENVJECT_SOAK_SECONDS);
+const SOAK_SECONDS = soakSeconds(process.env.SOAK_SECONDS);
 const TTL = 3;
 const MAX_TTL = 9;
 /** How often the test looks at the child and the double's leases. */
@@ -25,7 +25,7 @@ const SAMPLE_MS = 250;
 function soakSeconds(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 60;
   const n = Number(raw);
-  assert.ok(Number.isFinite(n) && n >= 10, `ENVJECT_SOAK_SECONDS must be a number of seconds, at least 10 (got ${JSON.stringify(raw)})`);
+  assert.ok(Number.isFinite(n) && n >= 10, `SOAK_SECONDS must be a number of seconds, at least 10 (got ${JSON.stringify(raw)})`);
   return n;
 }
 
