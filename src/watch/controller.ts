@@ -13,6 +13,7 @@ import type { SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
 import { ChangeBatcher } from "./coalesce.js";
 import { nextLeaseStep } from "./leases.js";
+import { LoginTracker } from "./logins.js";
 import { StoreOutage, isOutage } from "./outage.js";
 import { Poller } from "./poller.js";
 import { backoffDelay, settleWindow } from "./schedule.js";
@@ -92,14 +93,12 @@ export class WatchController {
   private readonly outages = new Map<ProviderName, StoreOutage>();
   private readonly batcher: ChangeBatcher;
   private readonly rereading = new Set<string>();
-  /** Per store, the replaced logins to revoke once every leased secret has been read again under the new one. */
-  private readonly retirements = new Map<ProviderName, Array<() => Promise<void>>>();
-  /** Per store, the holder of leases taken under its newest login (after a re-login). */
-  private readonly holders = new Map<ProviderName, string>();
+  private readonly logins: LoginTracker;
   private readonly logger: Logger;
 
   constructor(private readonly options: WatchControllerOptions) {
     this.timers = new TimerGroup(options.clock ?? systemClock);
+    this.logins = new LoginTracker(options.retireReplacedLogins ?? false);
     this.logger = options.logger;
     this.batcher = new ChangeBatcher({
       settleMs: settleWindow(options.intervalMs),
@@ -153,10 +152,7 @@ export class WatchController {
    * applied, when `retireReplacedLogins` is on.
    */
   rereadLeased(store: ProviderName, login?: NewLogin): void {
-    if (login) {
-      this.holders.set(store, login.holder);
-      if (this.options.retireReplacedLogins) this.retirements.set(store, [...(this.retirements.get(store) ?? []), login.retireOld]);
-    }
+    if (login) this.logins.adopt(store, login);
     for (const w of this.watched.values()) {
       if (w.store !== store || !w.lease) continue;
       if (login && w.lease.holder === login.holder) continue; // already read under the new login
@@ -167,20 +163,10 @@ export class WatchController {
     this.retireSettled();
   }
 
-  /** Whether `lease` was taken under the store's newest login (or no new login happened yet). */
-  private heldByCurrentLogin(store: ProviderName, lease: Lease): boolean {
-    const holder = this.holders.get(store);
-    return holder === undefined || lease.holder === undefined || lease.holder === holder;
-  }
-
   /** Revokes the replaced logins of every store none of whose leased secrets still waits to be read under the new login. */
   private retireSettled(): void {
-    for (const [store, pending] of this.retirements) {
-      const waiting = [...this.watched.values()].some((w) => w.store === store && w.reason === "login");
-      if (waiting || this.timers.isClosed) continue;
-      this.retirements.delete(store);
-      for (const retire of pending) void retire();
-    }
+    if (this.timers.isClosed) return;
+    this.logins.retireSettled((store) => [...this.watched.values()].some((w) => w.store === store && w.reason === "login"));
   }
 
   /** Stops every poll and timer; a batch in flight finishes its requests but applies nothing new after a close. */
@@ -288,8 +274,8 @@ export class WatchController {
           this.options.reader.commit(id, doc);
           if (this.timers.isClosed) return;
           reason = w.reason ?? reason;
-          const newest = this.holders.get(w.store);
-          if (doc.lease && !this.heldByCurrentLogin(w.store, doc.lease) && w.staleFor !== newest) {
+          const newest = this.logins.newest(w.store);
+          if (doc.lease && !this.logins.holds(w.store, doc.lease) && w.staleFor !== newest) {
             // Read under a login that has just been replaced: its lease ends with the old token.
             // Read it again under the new one (once per login), and apply only that: one restart.
             w.staleFor = newest;
