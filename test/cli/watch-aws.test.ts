@@ -36,5 +36,6 @@ describe("envject run watches AWS secrets", () => {
     assert.equal(run.starts().length, 2, "restarted once");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
+    assert.deepEqual(run.leakedValues(), [], "no value the child saw is in envject's log");
   });
 });

@@ -87,6 +87,19 @@ export class WatchedRun {
     return this.events().filter((e) => e.event === "start");
   }
 
+  /**
+   * Every value the children saw (variables and `files:` contents, 8 characters or more) that
+   * appears in envject's log: envject never logs a value, so this must stay empty.
+   */
+  leakedValues(): string[] {
+    const seen = new Set<string>();
+    for (const e of this.events()) {
+      for (const v of Object.values(e.env ?? {})) if (v) seen.add(v);
+      if (e.file) seen.add(e.file);
+    }
+    return [...seen].filter((v) => v.length >= 8 && this.stderr.includes(v));
+  }
+
   /** envject's log lines at `level` matching `pattern`. */
   lines(level: "DEBUG" | "INFO" | "WARN" | "ERROR", pattern: RegExp): string[] {
     return this.stderr.split("\n").filter((l) => l.includes(` envject ${level.padEnd(5)} `) && pattern.test(l));
@@ -159,6 +172,8 @@ export function watchSuite(prepare?: (vault: SeededVault) => Promise<void>): Wat
     runs.forEach((r) => r.kill());
     workspaces.forEach((w) => w.cleanup());
     await vault?.close();
+    // Whatever each test checked, no run may have logged a value its children saw.
+    for (const run of runs) assert.deepEqual(run.leakedValues(), [], `envject logged a secret value:\n${run.stderr}`);
   });
   const started = (): SeededVault => {
     assert.ok(vault, "the watch suite's Vault double has not started yet");
