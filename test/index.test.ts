@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { AuthError, ConfigError, EnvjectError, ExitCode, Logger, NotFoundError, UnavailableError, getSecret, resolveEnv } from "../src/index.js";
 import { tempDir } from "./support/cli.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "./support/vault-fixture.js";
+import { awsEnv, startSeededAws } from "./support/aws-fixture.js";
 
 let sv: SeededVault;
 let dir: { path: string; cleanup: () => void };
@@ -165,6 +166,21 @@ describe("getSecret", () => {
     assert.equal(await getSecret("ref+vault://kv/legacy#token", { environ }), SEED.legacy.token);
     assert.equal(await getSecret("vault://secret/myapp/db?version=1#password", { environ }), SEED.dbV1.password);
     assert.equal(await getSecret("vault://secret/myapp/single", { environ }), SEED.single.value);
+  });
+
+  it("reads AWS Secrets Manager references with the region, endpoint and keys of the given environment", async () => {
+    const aws = await startSeededAws({ "lib/api": { token: "lib-Aws-Token-4242" } });
+    try {
+      // Only `environ` knows the double and the keys: the test process's own environment does not.
+      const awsEnviron: NodeJS.ProcessEnv = { HOME: dir.path, ...awsEnv(aws.url, "eu-central-1") };
+      await aws.client.inRegion("eu-central-1").createSecret("lib/eu", { SecretString: "lib-Aws-Eu-4343" });
+      assert.equal(await getSecret("aws-sm://lib/eu", { environ: awsEnviron }), "lib-Aws-Eu-4343");
+      assert.equal(await getSecret("aws-sm://lib/api?region=us-east-1#token", { environ: awsEnviron }), "lib-Aws-Token-4242");
+      const log = await aws.client.requests();
+      assert.ok(log.length >= 2 && log.every((r) => r.accessKeyId === awsEnviron.AWS_ACCESS_KEY_ID), "signed with the keys from environ");
+    } finally {
+      await aws.close();
+    }
   });
 
   it("evaluates a template, with the configured mount for vault_secret_var", async () => {

@@ -115,6 +115,7 @@ export class SecretsManagerCalls {
       return new sdk.SecretsManagerClient({
         ...(region === undefined ? {} : { region }),
         ...(this.settings.endpoint ? { endpoint: this.settings.endpoint.value } : {}),
+        ...(this.settings.staticCredentials ? { credentials: this.settings.staticCredentials } : {}),
         maxAttempts: 1,
         requestHandler: { connectionTimeout: this.settings.connectTimeoutMs },
       });

@@ -16,6 +16,12 @@ export interface AwsSettings {
   connectTimeoutMs: number;
   /** A request may be silent this long (ms) before it fails; a read's deadline may cut it shorter. */
   requestTimeoutMs: number;
+  /**
+   * Keys from the given environment (AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN]):
+   * the first link of the SDK's own chain, taken from `environ` so that a library caller's
+   * environment is the one used. Undefined: the SDK's standard chain (profiles, SSO, roles…).
+   */
+  staticCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export interface AwsSettingsInput {
@@ -52,6 +58,12 @@ export function resolveAwsSettings({ file, environ }: AwsSettingsInput): AwsSett
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`${name} must be an http:// or https:// URL`);
     settings.endpoint = { value, source: name };
     break;
+  }
+  const accessKeyId = environ.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = environ.AWS_SECRET_ACCESS_KEY?.trim();
+  if (accessKeyId && secretAccessKey) {
+    const sessionToken = environ.AWS_SESSION_TOKEN?.trim();
+    settings.staticCredentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   }
   return settings;
 }

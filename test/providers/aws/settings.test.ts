@@ -61,4 +61,16 @@ describe("resolveAwsSettings", () => {
     assert.match(e.message, /AWS_REGION/);
     assert.match(e.message, /\?region=/);
   });
+
+  it("takes static keys from the given environment (session token included), and leaves the rest to the SDK's chain", () => {
+    const keys = { AWS_ACCESS_KEY_ID: "AKIDFROMENVIRON", AWS_SECRET_ACCESS_KEY: "from-environ" };
+    assert.deepEqual(resolveAwsSettings({ file: {}, environ: keys }).staticCredentials, { accessKeyId: "AKIDFROMENVIRON", secretAccessKey: "from-environ" });
+    assert.deepEqual(resolveAwsSettings({ file: {}, environ: { ...keys, AWS_SESSION_TOKEN: "tok" } }).staticCredentials, {
+      accessKeyId: "AKIDFROMENVIRON",
+      secretAccessKey: "from-environ",
+      sessionToken: "tok",
+    });
+    assert.equal(resolveAwsSettings({ file: {}, environ: { AWS_ACCESS_KEY_ID: "AKIDONLY" } }).staticCredentials, undefined, "half a key pair is the chain's business");
+    assert.equal(resolveAwsSettings({ file: {}, environ: { AWS_PROFILE: "dev" } }).staticCredentials, undefined);
+  });
 });
