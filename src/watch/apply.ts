@@ -49,7 +49,10 @@ export class ChangeApplier {
       variables: change.variables,
       on_change: this.options.policy.kind,
     });
-    if (this.options.splayMs > 0) {
+    // Credentials about to end (a lease, a replaced login) cannot wait for a splay; they are each
+    // instance's own anyway, so a fleet does not act on them in lockstep.
+    const urgent = changes.some((c) => c.reason !== "version");
+    if (this.options.splayMs > 0 && !urgent) {
       const delay = splayDelay(this.options.splayMs, this.timers.clock.random());
       logger.debug("waiting before acting (--splay)", { delay_ms: Math.round(delay) });
       if (!(await this.timers.sleep(delay))) return;

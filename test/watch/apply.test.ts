@@ -24,7 +24,7 @@ function binding(name: string, text: string): Binding {
 const created: ChildEnvironment[] = [];
 after(() => created.forEach((e) => e.removeFiles()));
 
-async function setup(policy: OnChange) {
+async function setup(policy: OnChange, splayMs = 0) {
   const clock = new FakeClock();
   const store = new FakeStore(clock);
   store.kv("secret/a", { pass: "pw-a-one", unused: "u1" });
@@ -66,22 +66,22 @@ async function setup(policy: OnChange) {
     input,
     ctx,
     policy,
-    splayMs: 0,
+    splayMs,
     clock,
     target: { environment, supervisor, logger, exit: async (code) => void events.push(`exit ${code}`) },
   });
   const envReadsAtStart = envReads;
   /** Writes `data` to `path`, re-reads and commits it as the watcher does, and applies it. */
-  const change = async (path: string, data: Record<string, string>) => {
+  const change = async (path: string, data: Record<string, string>, reason: SecretChange["reason"] = "version") => {
     store.kv(path, data);
     const id = secretIdentity(ref(`vault://${path}`));
     const before = reader.all().get(id)!.doc!;
     const doc = await reader.reread(id, { once: true, deadline: Date.now() + 1000 });
     reader.commit(id, doc);
-    const c: SecretChange = { id, ref: ref(`vault://${path}`), display: `vault://${path}`, reason: "version", before: before.version, after: doc.version };
+    const c: SecretChange = { id, ref: ref(`vault://${path}`), display: `vault://${path}`, reason, before: before.version, after: doc.version };
     await applier.apply([c]);
   };
-  return { store, environment, events, change, count, lines, fileNow, envReads: () => envReads - envReadsAtStart, logger };
+  return { store, environment, events, change, count, lines, fileNow, envReads: () => envReads - envReadsAtStart, logger, clock };
 }
 
 describe("applying a change", () => {
@@ -119,6 +119,19 @@ describe("applying a change", () => {
     assert.equal(s.count("warn", /environment variables changed.*variables=B_URL/), 1);
     assert.equal(s.events.length, 2);
     assert.equal(s.environment.spec().env.B_URL, "eu:key-b-two", "the next start gets the new value");
+  });
+
+  it("--splay delays a new version's restart, but not new credentials for a lease or login about to end", async () => {
+    const s = await setup({ kind: "restart" }, 10_000);
+    s.clock.randoms = [0.5];
+    const versionApplied = s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+    await s.clock.advance(4_000);
+    assert.deepEqual(s.events, [], "still within the splay (5 s of 10 s)");
+    await s.clock.advance(1_000);
+    await versionApplied;
+    assert.deepEqual(s.events, ["restart A_PASS=pw-a-two file=pem-one"]);
+    await s.change("secret/a", { pass: "pw-a-three", unused: "u1" }, "lease");
+    assert.deepEqual(s.events.at(-1), "restart A_PASS=pw-a-three file=pem-one", "no splay for credentials about to end");
   });
 
   it("exit stops with 75", async () => {
