@@ -4,6 +4,7 @@
  * jitter, never sleeping past the deadline. When time runs out the last error is rethrown as a
  * non-retryable UnavailableError that says how long envject waited.
  */
+import { backoffCeiling } from "../backoff.js";
 import { UnavailableError } from "../errors.js";
 
 export interface RetryOptions {
@@ -31,7 +32,7 @@ export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, 
       if (!(error instanceof UnavailableError) || !error.retryable) throw error;
       const remaining = options.deadline - Date.now();
       if (remaining <= 0) throw givenUp(error, started);
-      const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
+      const ceiling = backoffCeiling(attempt, initial, max);
       // Full jitter, but at least a quarter of the ceiling so a fleet does not hammer the store.
       const delay = Math.min(remaining, ceiling * (0.25 + 0.75 * random()));
       options.onRetry?.(error, attempt, delay);

@@ -3,6 +3,7 @@
  * long, and when the count starts over. It reads no clock and starts no timer — the Supervisor
  * measures how long the child ran and does the waiting — so every decision can be tested alone.
  */
+import { backoffCeiling } from "../backoff.js";
 
 export interface CrashPolicyOptions {
   /** How many crash restarts are allowed in a row; 0 means never restart. */
@@ -34,11 +35,7 @@ export type CrashDecision =
 
 /** The nominal delay before restart number `attempt` (1-based): initial × 2^(attempt−1), capped at max. */
 export function backoffDelay(attempt: number, initialDelayMs = DEFAULT_INITIAL_DELAY_MS, maxDelayMs = DEFAULT_MAX_DELAY_MS): number {
-  const initial = Math.max(0, initialDelayMs);
-  const max = Math.max(0, maxDelayMs);
-  // Math.min first on the exponent keeps 2^n finite for any attempt count.
-  const doubled = initial * 2 ** Math.min(Math.max(attempt - 1, 0), 52);
-  return Math.min(doubled, max);
+  return backoffCeiling(attempt, initialDelayMs, maxDelayMs);
 }
 
 /** Counts crash restarts in a row and decides each one; one instance per supervised command. */

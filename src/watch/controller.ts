@@ -16,7 +16,8 @@ import { nextLeaseStep } from "./leases.js";
 import { LoginTracker } from "./logins.js";
 import { StoreOutage, isOutage } from "./outage.js";
 import { Poller } from "./poller.js";
-import { backoffDelay, settleWindow } from "./schedule.js";
+import { runtimeBackoff } from "../backoff.js";
+import { settleWindow } from "./schedule.js";
 
 /** Why a secret was read again. */
 export type ChangeReason = "version" | "lease" | "login";
@@ -239,7 +240,7 @@ export class WatchController {
       this.logger.debug("secret still cannot be read", { secret: w.display, reason });
     }
     w.failures += 1;
-    return Math.max(this.options.intervalMs, backoffDelay(w.failures, this.timers.clock.random()));
+    return Math.max(this.options.intervalMs, runtimeBackoff(w.failures, this.timers.clock.random()));
   }
 
   /**

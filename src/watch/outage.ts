@@ -7,7 +7,7 @@
 import { UnavailableError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { TimerGroup } from "./clock.js";
-import { backoffDelay } from "./schedule.js";
+import { runtimeBackoff } from "../backoff.js";
 
 export interface StoreOutageOptions {
   /** How users call the store in messages: "Vault", "AWS Secrets Manager". */
@@ -46,7 +46,7 @@ export class StoreOutage {
   private async probeLoop(): Promise<void> {
     const { timers, logger, label } = this.options;
     for (let attempt = 1; ; attempt++) {
-      const delay = backoffDelay(attempt, timers.clock.random());
+      const delay = runtimeBackoff(attempt, timers.clock.random());
       if (!(await timers.sleep(delay))) return;
       logger.debug(`trying ${label} again`, { attempt, after_ms: Math.round(delay) });
       try {

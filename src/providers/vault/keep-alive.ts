@@ -10,7 +10,7 @@
 import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { KeepAliveEvents } from "../provider.js";
-import { backoffDelay } from "./backoff.js";
+import { runtimeBackoff } from "../../backoff.js";
 import type { VaultHttpClient } from "./http.js";
 import type { VaultLogin, VaultSession } from "./session.js";
 import { type RenewOutcome, remainingTtl, renewSelf } from "./token-renewal.js";
@@ -79,7 +79,7 @@ export class TokenKeeper {
       if (this.closed || this.tracked) return;
       if (error instanceof AuthError) return this.fatal(error);
       this.failed("log in to Vault", error);
-      this.schedule(Date.now() + backoffDelay(this.failures, this.random), () => this.bootstrap());
+      this.schedule(Date.now() + runtimeBackoff(this.failures, this.random()), () => this.bootstrap());
     }
   }
 
@@ -131,7 +131,7 @@ export class TokenKeeper {
       if (gen !== this.generation) return;
       this.failed("renew the Vault token", error, t);
       if (Date.now() >= t.expiresAt) return this.expired(`Vault could not be reached to renew it: ${messageOf(error)}`);
-      this.schedule(Math.min(Date.now() + backoffDelay(this.failures, this.random), t.expiresAt), () => this.renew());
+      this.schedule(Math.min(Date.now() + runtimeBackoff(this.failures, this.random()), t.expiresAt), () => this.renew());
       return;
     }
     if (gen !== this.generation) return;
@@ -190,7 +190,7 @@ export class TokenKeeper {
         );
       }
       this.failed("log in to Vault again with AppRole", error, t);
-      const next = Date.now() + backoffDelay(this.failures, this.random);
+      const next = Date.now() + runtimeBackoff(this.failures, this.random());
       // Never sleep past the expiry: a login refused for good must end envject then, not later.
       this.schedule(Date.now() < t.expiresAt ? Math.min(next, t.expiresAt) : next, () => this.relogin());
     }
