@@ -6,6 +6,7 @@
  */
 import { backoffCeiling } from "../backoff.js";
 import { UnavailableError } from "../errors.js";
+import type { LogFields, Logger } from "../log/logger.js";
 
 export interface RetryOptions {
   /** Epoch ms after which no new attempt starts. */
@@ -52,4 +53,42 @@ function givenUp(error: UnavailableError, started: number): UnavailableError {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Start-up retries of one secret store (or one region of it), as both providers make them: one
+ * attempt under `once` (the watcher keeps its own backoff and outage log), else retryUntil the
+ * deadline with one warning when the store first fails, each retry at debug level, and one line
+ * when it answers again.
+ */
+export class StoreRetries {
+  private unreachable = false;
+
+  constructor(
+    /** How users call the store in messages: "Vault", "AWS Secrets Manager". */
+    private readonly label: string,
+    private readonly logger: Logger,
+    /** Fields every line carries (the address, the region). */
+    private readonly fields: LogFields,
+  ) {}
+
+  /** Runs `operation` as described above; throws what it throws (UnavailableError "gave up" at the deadline). */
+  async run<T>(operation: () => Promise<T>, options: { deadline: number; once?: boolean }): Promise<T> {
+    if (options.once) return operation();
+    const result = await retryUntil(operation, {
+      deadline: options.deadline,
+      onRetry: (error, attempt, delay) => {
+        if (!this.unreachable) {
+          this.unreachable = true;
+          this.logger.warn(`${this.label} is unavailable; retrying until --start-timeout`, { ...this.fields, reason: error.message });
+        }
+        this.logger.debug(`retrying ${this.label}`, { attempt, delay_ms: Math.round(delay), reason: error.message, ...this.fields });
+      },
+    });
+    if (this.unreachable) {
+      this.unreachable = false;
+      this.logger.info(`${this.label} is reachable again`, this.fields);
+    }
+    return result;
+  }
 }

@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthError, UnavailableError } from "../../src/errors.js";
-import { retryUntil } from "../../src/resolve/retry.js";
+import { Logger } from "../../src/log/logger.js";
+import { StoreRetries, retryUntil } from "../../src/resolve/retry.js";
 
 describe("retryUntil", () => {
   it("retries retryable failures until the operation succeeds", async () => {
@@ -62,5 +63,43 @@ describe("retryUntil", () => {
       { deadline: Date.now() + 60_000, initialDelayMs: 1, maxDelayMs: 8, random: () => 1 - Number.EPSILON, onRetry: (_e, _a, d) => delays.push(Math.round(d)) },
     );
     assert.deepEqual(delays, [1, 2, 4, 8, 8, 8]);
+  });
+});
+
+describe("StoreRetries", () => {
+  const flaky = (failures: number) => {
+    let calls = 0;
+    const op = async () => {
+      calls++;
+      if (calls <= failures) throw new UnavailableError("connection refused", { retryable: true });
+      return "ok";
+    };
+    return { op, calls: () => calls };
+  };
+  const logged = () => {
+    const lines: string[] = [];
+    return { lines, logger: new Logger("debug", "text", { write: (l) => lines.push(l) }) };
+  };
+
+  it("retries until the store answers: one warning, each retry at debug level, one line when it is back", async () => {
+    const { lines, logger } = logged();
+    const retries = new StoreRetries("Vault", logger, { address: "http://127.0.0.1:1" });
+    const f = flaky(2);
+    assert.equal(await retries.run(f.op, { deadline: Date.now() + 30_000 }), "ok");
+    assert.equal(f.calls(), 3);
+    assert.equal(lines.filter((l) => / WARN  Vault is unavailable; retrying until --start-timeout .*address=/.test(l)).length, 1);
+    assert.equal(lines.filter((l) => /DEBUG retrying Vault attempt=\d/.test(l)).length, 2);
+    assert.equal(lines.filter((l) => /INFO  Vault is reachable again address=/.test(l)).length, 1);
+  });
+
+  it("with once: one attempt, the retryable failure thrown as it is, nothing logged", async () => {
+    const { lines, logger } = logged();
+    const f = flaky(1);
+    await assert.rejects(new StoreRetries("AWS Secrets Manager", logger, { region: "eu-west-1" }).run(f.op, { deadline: Date.now() + 30_000, once: true }), (e: unknown) => {
+      assert.ok(e instanceof UnavailableError && e.retryable);
+      return true;
+    });
+    assert.equal(f.calls(), 1);
+    assert.deepEqual(lines, []);
   });
 });

@@ -5,10 +5,10 @@
  * wanted stage (DescribeSecret, or GetSecretValue when that is denied). Secrets Manager has no
  * leases, so there is nothing to renew or revoke.
  */
-import { type EnvjectError, NotFoundError, UnavailableError } from "../../errors.js";
+import { NotFoundError, UnavailableError } from "../../errors.js";
 import type { AwsRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
-import { retryUntil } from "../../resolve/retry.js";
+import { StoreRetries } from "../../resolve/retry.js";
 import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { CurrentValueBatcher } from "./batch.js";
 import { SecretsManagerCalls } from "./client.js";
@@ -27,8 +27,8 @@ export class AwsProvider implements SecretProvider {
   private readonly calls: SecretsManagerCalls;
   private readonly batcher: CurrentValueBatcher;
   private describeDenied = false;
-  /** Regions reported unreachable (one warning each, one "reachable again" line). */
-  private readonly unreachable = new Set<string>();
+  /** Start-up retries per region (one warning per unreachable region, one "reachable again" line). */
+  private readonly retries = new Map<string, StoreRetries>();
 
   constructor(
     readonly settings: AwsSettings,
@@ -115,21 +115,12 @@ export class AwsProvider implements SecretProvider {
   }
 
   /** Runs one operation, retried until the deadline unless `once`, with one warning per outage of a region. */
-  private async attempt<T>(region: string, options: ReadOptions, operation: () => Promise<T>): Promise<T> {
-    if (options.once) return operation();
-    const result = await retryUntil(operation, {
-      deadline: options.deadline,
-      onRetry: (error: EnvjectError, attempt, delay) => {
-        if (!this.unreachable.has(region)) {
-          this.unreachable.add(region);
-          this.logger.warn("AWS Secrets Manager is unavailable; retrying until --start-timeout", { region, reason: error.message });
-        }
-        this.logger.debug("retrying AWS Secrets Manager", { region, attempt, delay_ms: Math.round(delay), reason: error.message });
-      },
-    });
-    if (this.unreachable.delete(region)) this.logger.info("AWS Secrets Manager is reachable again", { region });
-    return result;
+  private attempt<T>(region: string, options: ReadOptions, operation: () => Promise<T>): Promise<T> {
+    let retries = this.retries.get(region);
+    if (!retries) this.retries.set(region, (retries = new StoreRetries("AWS Secrets Manager", this.logger, { region })));
+    return retries.run(operation, options);
   }
+
 
   /** The region a reference is read in: its own (`?region=`, the ARN's), else the configured one, else the SDK profile's. */
   private async regionOf(ref: AwsRef): Promise<string> {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
-import { retryUntil } from "../../resolve/retry.js";
+import { StoreRetries } from "../../resolve/retry.js";
 import type { KeepAliveEvents, Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
@@ -35,7 +35,7 @@ export class VaultProvider implements SecretProvider {
   readonly client: VaultHttpClient;
   readonly session: VaultSession;
   private readonly mounts: MountResolver;
-  private unreachable = false;
+  private readonly retries: StoreRetries;
   /** KV v2 mounts whose `metadata/` the token may not read: their stamps come from data reads. */
   private readonly metadataDenied = new Set<string>();
   private keeper: TokenKeeper | undefined;
@@ -56,6 +56,7 @@ export class VaultProvider implements SecretProvider {
       skipVerify: settings.skipVerify,
       timeoutMs: settings.timeoutMs,
     });
+    this.retries = new StoreRetries("Vault", logger, { address: this.client.address });
     this.session = new VaultSession(this.client, settings.auth, logger);
     this.mounts = new MountResolver(this.client);
   }
@@ -96,24 +97,10 @@ export class VaultProvider implements SecretProvider {
    * Runs `operation` once (`options.once`: the caller keeps its own backoff and outage log), or
    * retries its retryable failures until `options.deadline`, logging the outage once and the recovery.
    */
-  private async attempt<T>(operation: (deadline: number) => Promise<T>, options: ReadOptions): Promise<T> {
-    if (options.once) return operation(options.deadline);
-    const result = await retryUntil(() => operation(options.deadline), {
-      deadline: options.deadline,
-      onRetry: (error, attempt, delay) => {
-        if (!this.unreachable) {
-          this.unreachable = true;
-          this.logger.warn("Vault is unavailable; retrying until --start-timeout", { address: this.client.address, reason: error.message });
-        }
-        this.logger.debug("retrying Vault", { attempt, delay_ms: Math.round(delay), reason: error.message });
-      },
-    });
-    if (this.unreachable) {
-      this.unreachable = false;
-      this.logger.info("Vault is reachable again", { address: this.client.address });
-    }
-    return result;
+  private attempt<T>(operation: (deadline: number) => Promise<T>, options: ReadOptions): Promise<T> {
+    return this.retries.run(() => operation(options.deadline), options);
   }
+
 
   /**
    * Revokes each lease with `sys/leases/revoke`. Vault's default policy does not grant that path;
