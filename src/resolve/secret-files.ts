@@ -18,9 +18,14 @@ export class SecretFiles {
     return new SecretFiles(mkdtempSync(join(base, "envject-")));
   }
 
+  /** Where the file for variable `name` is (whether or not it has been written yet). */
+  pathOf(name: string): string {
+    return join(this.directory, name);
+  }
+
   /** Writes (or atomically replaces) the file for variable `name` and returns its path. */
   write(name: string, content: string): string {
-    const path = join(this.directory, name);
+    const path = this.pathOf(name);
     const temporary = join(this.directory, `.${name}.${randomBytes(6).toString("hex")}`);
     writeFileSync(temporary, content, { mode: 0o600, flag: "wx" });
     renameSync(temporary, path);

@@ -3,7 +3,6 @@
  * `files:` secrets on disk, and what a change would alter (variable names only). After a change
  * is adopted, the next start of the child — a restart for a change or after a crash — uses it.
  */
-import { join } from "node:path";
 import type { ChildSpec } from "../supervise/child.js";
 import { type EnvironmentOptions, buildChildEnvironment } from "../resolve/environment.js";
 import { type Resolution, type ResolvedVariable, finalValues } from "../resolve/resolution.js";
@@ -113,7 +112,7 @@ export class ChildEnvironment {
 
   private build(resolution: Resolution): Record<string, string> {
     // A file's path is fixed by its variable's name, so the environment can name it before it is (re)written.
-    const entries = resolution.variables.map((v) => (v.section === "files" ? { name: v.name, value: join(this.files().directory, v.name) } : v));
+    const entries = resolution.variables.map((v) => (v.section === "files" ? { name: v.name, value: this.files().pathOf(v.name) } : v));
     return buildChildEnvironment(entries, this.options.environment);
   }
 }
