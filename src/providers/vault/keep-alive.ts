@@ -11,12 +11,10 @@ import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js"
 import type { Logger } from "../../log/logger.js";
 import type { KeepAliveEvents } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
+import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
 import type { VaultLogin, VaultSession } from "./session.js";
 import { type RenewOutcome, remainingTtl, renewSelf } from "./token-renewal.js";
-
-/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Tracked {
   login: VaultLogin;
@@ -28,7 +26,7 @@ interface Tracked {
 
 export class TokenKeeper {
   private tracked: Tracked | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private closed = false;
   /** Bumped by every new login and by close(): an answer that arrives for an older one is dropped. */
   private generation = 0;
@@ -55,7 +53,7 @@ export class TokenKeeper {
   close(): void {
     this.closed = true;
     this.generation++;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.session.onLogin === this.listener) this.session.onLogin = undefined;
   }
@@ -88,7 +86,7 @@ export class TokenKeeper {
     if (this.closed) return;
     const replaced = this.tracked !== undefined && this.tracked.login.token !== login.token ? this.tracked.login.token : undefined;
     this.generation++;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     if (this.failures > 0) this.logger.info("Vault login works again", { after_failures: this.failures });
     this.failures = 0;
     this.warnedExpiry = false;
@@ -262,16 +260,13 @@ export class TokenKeeper {
 
   /** Runs `step` at epoch ms `at` (unref'd: it never keeps envject alive), unless a newer login or close() came first. */
   private schedule(at: number, step: () => unknown): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     if (this.closed) return;
     const gen = this.generation;
-    const fire = () => {
+    this.timer = systemClock.after(at - Date.now(), () => {
       if (gen !== this.generation || this.closed) return;
-      if (Date.now() < at - 1) return this.schedule(at, step);
       void step();
-    };
-    this.timer = setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
-    this.timer.unref();
+    });
   }
 }
 
