@@ -26,6 +26,11 @@ export function isRetryableStatus(status: number, body: unknown): boolean {
   return status === 400 && vaultErrorMessages(body).some((m) => m.startsWith("Upgrading from non-versioned"));
 }
 
+/** Whether a 403 body says the token itself is bad (expired, revoked, unknown), not just denied. */
+export function saysInvalidToken(body: unknown): boolean {
+  return vaultErrorMessages(body).some((m) => m.includes("invalid token"));
+}
+
 /**
  * The typed error for a non-success answer. `what` says what envject was doing, in words a user
  * recognises: "reading secret/myapp/db", "logging in with AppRole".
@@ -34,8 +39,7 @@ export function errorForStatus(res: VaultResponse, what: string, address: string
   const messages = vaultErrorMessages(res.body);
   const detail = messages.length > 0 ? `: ${messages.join("; ")}` : "";
   if (res.status === 403) {
-    const invalidToken = messages.some((m) => m.includes("invalid token"));
-    const hint = invalidToken ? " (the Vault token is invalid, expired or revoked)" : "";
+    const hint = saysInvalidToken(res.body) ? " (the Vault token is invalid, expired or revoked)" : "";
     return new AuthError(`Vault denied ${what} (403${detail})${hint}`);
   }
   if (res.status === 404) return new NotFoundError(`${what}: nothing found in Vault (404${detail})`);

@@ -14,7 +14,7 @@ import { runtimeBackoff } from "../../backoff.js";
 import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
 import type { VaultLogin, VaultSession } from "./session.js";
-import { type RenewOutcome, remainingTtl, renewSelf } from "./token-renewal.js";
+import { type RenewOutcome, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
 
 interface Tracked {
   login: VaultLogin;
@@ -238,8 +238,7 @@ export class TokenKeeper {
   /** Revokes a token envject logged in for and no longer uses (`revoke-self`, in the default policy); best effort. */
   private async retire(token: string): Promise<void> {
     try {
-      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline: Date.now() + 5000 });
-      if (res.status >= 300) throw new Error(`Vault answered ${res.status}`);
+      await revokeSelf(this.client, token, Date.now() + 5000);
       this.logger.debug("revoked the replaced Vault token and its leases");
     } catch (error) {
       this.logger.debug("could not revoke the replaced Vault token; it ends with its TTL", { reason: messageOf(error) });

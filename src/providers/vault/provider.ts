@@ -24,6 +24,7 @@ import { TokenKeeper } from "./keep-alive.js";
 import { renewLeaseOnce } from "./leases.js";
 import { type Location, MountResolver } from "./mounts.js";
 import { VaultSession } from "./session.js";
+import { revokeSelf } from "./token-renewal.js";
 import type { VaultSettings } from "./settings.js";
 import { metadataStamp, requestKv2Metadata, versionStamp } from "./stamp.js";
 
@@ -132,8 +133,11 @@ export class VaultProvider implements SecretProvider {
     );
     if (denied.length === 0) return;
     if (this.settings.auth.method === "approle") {
-      const res = await this.client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline }).catch((error: Error) => error);
-      if (!(res instanceof Error) && res.status < 300) {
+      const revoked = await revokeSelf(this.client, token, deadline).then(
+        () => true,
+        () => false,
+      );
+      if (revoked) {
         // The token is gone on purpose: keeping it alive (or logging in again) would be wrong now.
         this.keeper?.close();
         this.session.reset();

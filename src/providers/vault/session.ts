@@ -5,7 +5,7 @@
  */
 import { AuthError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import { errorForStatus, vaultErrorMessages } from "./errors.js";
+import { errorForStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
 import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
 import type { VaultAuthSettings } from "./settings.js";
 
@@ -117,7 +117,7 @@ export class VaultSession {
       return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: Date.now(), serial: ++this.serials };
     }
     if (res.status === 403) {
-      if (vaultErrorMessages(res.body).some((m) => m.includes("invalid token"))) {
+      if (saysInvalidToken(res.body)) {
         throw new AuthError(`the Vault token from ${source} is invalid, expired or revoked (403 on auth/token/lookup-self)`);
       }
       this.logger.debug("the token may not look itself up; using it as it is", { source });

@@ -1,9 +1,9 @@
 /**
- * The two token self-management calls keep-alive needs, each made once: `auth/token/renew-self`
- * (and what its answer means for the token's future) and `auth/token/lookup-self` (is the token
- * still alive). Outages are thrown as retryable UnavailableErrors; Vault's refusals are results.
+ * The token self-management calls, each made once: `auth/token/renew-self` (and what its answer
+ * means for the token's future), `auth/token/lookup-self` (is the token still alive) and
+ * `auth/token/revoke-self` (a token envject logged in for and is done with). Outages are thrown as retryable UnavailableErrors; Vault's refusals are results.
  */
-import { errorForStatus, isRetryableStatus, vaultErrorMessages } from "./errors.js";
+import { errorForStatus, isRetryableStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
 import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
 
 export type RenewOutcome =
@@ -30,7 +30,7 @@ export async function renewSelf(client: VaultHttpClient, token: string, incremen
   if (isRetryableStatus(res.status, res.body)) throw errorForStatus(res, "renewing the Vault token", client.address);
   const messages = vaultErrorMessages(res.body);
   const reason = `${res.status}${messages.length > 0 ? `: ${messages.join("; ")}` : ""}`;
-  if (res.status === 403 && messages.some((m) => m.includes("invalid token"))) return { kind: "invalid", reason };
+  if (res.status === 403 && saysInvalidToken(res.body)) return { kind: "invalid", reason };
   if (res.status === 400 || res.status === 403) return { kind: "refused", reason };
   throw errorForStatus(res, "renewing the Vault token", client.address);
 }
@@ -47,4 +47,10 @@ export async function remainingTtl(client: VaultHttpClient, token: string, deadl
   }
   if (res.status === 403) return undefined;
   throw errorForStatus(res, "looking up the Vault token", client.address);
+}
+
+/** Revokes `token` and its leases (`revoke-self`, in Vault's default policy); throws on any failure. */
+export async function revokeSelf(client: VaultHttpClient, token: string, deadline: number): Promise<void> {
+  const res = await client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline });
+  if (res.status >= 300) throw errorForStatus(res, "revoking the Vault token", client.address);
 }
