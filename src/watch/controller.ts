@@ -176,6 +176,11 @@ export class WatchController {
     this.timers.close();
   }
 
+  /** Whether `w` waits in a batch or is being read again now: polling or renewing it would be wasted. */
+  private rereadComing(w: Watched): boolean {
+    return this.batcher.has(w.id) || this.rereading.has(w.id);
+  }
+
   private mark(w: Watched, reason: ChangeReason): void {
     w.reason = reason;
     // Credentials about to end (a lease at its max TTL, a token being replaced) skip the settle window.
@@ -205,7 +210,7 @@ export class WatchController {
   private async check(w: Watched): Promise<number | undefined> {
     if (this.outage(w.store).down || this.timers.isClosed) return undefined;
     // A re-read is coming anyway: polling now would only repeat what it will learn.
-    if (this.batcher.has(w.id) || this.rereading.has(w.id)) return undefined;
+    if (this.rereadComing(w)) return undefined;
     try {
       const provider = await this.options.providers.get(w.store);
       const stamp = await provider.stamp(w.ref, this.requestOptions());
@@ -330,7 +335,7 @@ export class WatchController {
   /** Renews the lease of `w`, or reads the secret again when renewing is pointless or refused. */
   private async leaseStep(w: Watched, action: "renew" | "reread"): Promise<void> {
     // A re-read is already coming (after a new login, say): it brings a new lease, and its schedule.
-    if (this.batcher.has(w.id) || this.rereading.has(w.id)) return;
+    if (this.rereadComing(w)) return;
     if (this.outage(w.store).down) {
       w.leaseOverdue = action;
       return;
