@@ -1,14 +1,15 @@
 /**
- * Parsing the command line: envject's own options (also settable as ENVJECT_<OPTION>) up to the
- * child's command, which starts after `--` or at the first word that is neither an option nor a
- * command name, and is passed on untouched. Every mistake is a UsageError (exit 64).
+ * Parsing the command line: command-line.ts reads what the user typed (and ENVJECT_* variables)
+ * into a command and canonical options; yargs reads those for types and defaults and prints the
+ * help of each command. Every mistake is a UsageError (exit 64).
  */
 import yargs, { type Argv } from "yargs";
 import { UsageError } from "../errors.js";
 import { parseDuration } from "../config/duration.js";
 import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
-import { COMMANDS, type CommandName, EXPORT_OPTIONS, GLOBAL_OPTIONS, RUN_OPTIONS, optionsTakingValues } from "./options.js";
+import { COMMON_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
+import { readCommandLine } from "./command-line.js";
 
 import type { OnChange } from "../watch/policy.js";
 
@@ -47,107 +48,115 @@ export type ParsedArgs =
   | { kind: "command"; command: "export"; global: GlobalArgs; format: ExportFormat }
   | { kind: "output"; text: string };
 
-/** Splits argv into envject's part and the child's command (PRODUCT.md §1). */
-export function splitCommand(argv: readonly string[]): { own: string[]; command: string[]; separator: boolean } {
-  const takesValue = optionsTakingValues();
-  let sawCommandName = false;
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "--") return { own: argv.slice(0, i), command: argv.slice(i + 1), separator: true };
-    if (token.startsWith("-") && token !== "-") {
-      if (!token.includes("=") && takesValue.has(token)) i++;
-      continue;
-    }
-    if (!sawCommandName && (COMMANDS as readonly string[]).includes(token)) {
-      sawCommandName = true;
-      continue;
-    }
-    return { own: argv.slice(0, i), command: argv.slice(i), separator: false };
-  }
-  return { own: [...argv], command: [], separator: false };
-}
-
 /** Parses argv (without node and script); `version` is printed for --version. */
 export async function parseArgs(argv: readonly string[], version: string, environ: NodeJS.ProcessEnv = process.env): Promise<ParsedArgs> {
-  const { own, command } = splitCommand(argv);
+  const line = readCommandLine(argv, environ);
+  if (line.command === "version") return { kind: "output", text: version };
+  const parser = buildParser(version).parserConfiguration({ "strip-dashed": true, "duplicate-arguments-array": true });
+  if (line.command === "completion" && !line.completionRequest) {
+    // yargs writes the script itself (console.log), as it does the completions below.
+    parser.showCompletionScript();
+    return { kind: "output", text: "" };
+  }
+  const tokens =
+    line.command === "help"
+      ? [...(line.helpFor ? [line.helpFor] : []), "--help"]
+      : line.command === "completion"
+        ? line.completionRequest!
+        : [line.command, ...line.options];
   let output = "";
-  const parser = buildParser(version, environ).parserConfiguration({ "strip-dashed": true });
   let parsed: Record<string, unknown>;
   try {
-    parsed = (await parser.parseAsync(own, {}, (_err: unknown, _argv: unknown, text: string) => {
+    parsed = (await parser.parseAsync(tokens, {}, (_err: unknown, _argv: unknown, text: string) => {
       output = text;
     })) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
-  if (parsed.help || parsed.version) return { kind: "output", text: output };
+  if (line.command === "help" || line.command === "completion") return { kind: "output", text: output };
 
-  const name = ((parsed._ as unknown[])[0] as CommandName | undefined) ?? "run";
   const global = globalArgs(parsed);
-  if (name !== "run" && command.length > 0) {
-    throw new UsageError(`envject ${name} runs no command, but one was given: ${command[0]}`);
-  }
-  if (name === "check") return { kind: "command", command: "check", global };
-  if (name === "export") return { kind: "command", command: "export", global, format: parsed.format as ExportFormat };
-  if (command.length === 0) throw new UsageError("no command to run; usage: envject [run] [options] -- <command> [args...]");
-  return { kind: "command", command: "run", global, run: runArgs(parsed, command) };
+  if (line.command === "check") return { kind: "command", command: "check", global };
+  if (line.command === "export") return { kind: "command", command: "export", global, format: choiceOption<ExportFormat>("--format", parsed.format, EXPORT_OPTIONS.format.choices) };
+  if (line.child.length === 0) throw new UsageError("no command to run; usage: envject [run] [options] -- <command> [args...]");
+  return { kind: "command", command: "run", global, run: runArgs(parsed, line.child) };
 }
 
-function buildParser(version: string, environ: NodeJS.ProcessEnv): Argv {
+const REFERENCE_SYNTAX =
+  "References (in envject.yaml, or as .env values):\n" +
+  "  vault://PATH[?version=N&mount=M][#FIELD]       PATH as for `vault kv get`; ref+vault:// too\n" +
+  "  aws-sm://NAME[?version_stage=S&region=R][#FIELD]   or arn:aws:secretsmanager:…:secret:NAME[#FIELD]\n" +
+  "  \"{{ vault('secret/app#key') }}\" templates inside any value; literal:… keeps a value as text";
+
+const AUTHENTICATION =
+  "Authentication (envject's own environment; never passed to the command):\n" +
+  "  Vault: VAULT_ADDR, and VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID (else ~/.vault-token);\n" +
+  "         VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY=1 (not recommended)\n" +
+  "  AWS:   the SDK's chain (AWS_PROFILE, AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, roles), AWS_REGION";
+
+const EXIT_CODES =
+  "Exit codes: the child's own; 128+N if it died of signal N; 64 usage, 65 bad mapping or reference,\n" +
+  "69 store unreachable within --start-timeout, 70 internal error (a bug),\n" +
+  "75 a secret changed under --on-change exit, 77 authentication failed or access denied,\n" +
+  "78 secret/version/field not found, 126 command not executable, 127 command not found.";
+
+const ENVIRONMENT_OPTIONS =
+  "Every option can be set as ENVJECT_<OPTION> (ENVJECT_LOG_LEVEL=debug); the command line wins.\n" +
+  "Booleans: --mask, --no-mask, --mask=true|false|1|0|yes|no|on|off (ENVJECT_MASK=yes alike).";
+
+function buildParser(version: string): Argv {
+  const common = (y: Argv) => y.options(COMMON_OPTIONS).group(Object.keys(COMMON_OPTIONS), "Options:").help().alias("h", "help");
   return yargs()
     .scriptName("envject")
     .usage(
       "Usage: envject [run] [options] -- <command> [args...]\n" +
         "       envject check [options]\n" +
-        "       envject export [options] --format dotenv|json|shell\n\n" +
+        "       envject export [options] --format dotenv|json|shell\n" +
+        "       envject help [command] | version | completion\n\n" +
         "Start a program with secrets from HashiCorp Vault and AWS Secrets Manager in its environment.",
     )
     .command(["run", "$0"], "run a command with the secrets in its environment (default)", (y) =>
-      y
+      common(y)
         .options(RUN_OPTIONS)
-        .group(["mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
-        .group(["watch", "interval", "splay", "on-change", "restart-on-failure"], "Watching and restarts:"),
+        .group(["pristine", "pass-credentials", "mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
+        .group(["watch", "interval", "splay", "on-change", "restart-on-failure"], "Watching and restarts:")
+        .example("envject -- node server.js", "run with the variables of ./envject.yaml")
+        .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
+        .example("envject -e .env -- npm start", "a .env file whose values may be vault:// or aws-sm:// references")
+        .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP")
+        .example("envject check", "is every reference readable? (no values printed)")
+        .example("eval \"$(envject export --format shell)\"", "load the variables into a shell")
+        .epilogue(`${REFERENCE_SYNTAX}\n\n${AUTHENTICATION}\n\n${EXIT_CODES}\n${ENVIRONMENT_OPTIONS}`),
     )
-    .command("check", "resolve every reference and print NAME, source, version and status (never values)")
-    .command("export", "print the resolved variables", (y) => y.options(EXPORT_OPTIONS))
-    .options(GLOBAL_OPTIONS)
-    .env("ENVJECT")
+    .command("check", "resolve every reference and print NAME, source, version and status (never values)", (y) =>
+      common(y)
+        .usage("Usage: envject check [options]\n\nResolve every reference of the mapping file and the --env-file files; print NAME, SOURCE, VERSION and STATUS, never a value.")
+        .example("envject check", "check ./envject.yaml")
+        .example("envject check -c prod.yaml -e .env", "a mapping file and a .env file")
+        .example("VAULT_ADDR=https://vault:8200 envject check --start-timeout 5s", "in CI: fail fast when Vault is down")
+        .epilogue("Exits 0 when every reference resolves, else with the most serious failure's code:\n65 bad reference, 77 access denied, 69 store unreachable, 78 not found."),
+    )
+    .command("export", "print the resolved variables", (y) =>
+      common(y)
+        .usage("Usage: envject export [options] [--format dotenv|json|shell]\n\nPrint the variables the mapping file and the --env-file files produce (not the whole environment).")
+        .options(EXPORT_OPTIONS)
+        .example("envject export > .env.local", "dotenv lines that dotenv.parse reads back exactly")
+        .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
+        .example("envject export --format json -c prod.yaml", "one JSON object")
+        .epilogue("Leases are not revoked after export (the output would be dead on arrival); files: entries are not exported."),
+    )
+    .command("help [command]", "show the help of envject or of a command")
+    .command("version", "print envject's version")
+    .completion("completion", "print a bash/zsh completion script (source <(envject completion))")
     .strict()
     .exitProcess(false)
     .version(version)
-    .help()
-    .alias("h", "help")
     .alias("V", "version")
-    .example("envject -- node server.js", "run with the variables of ./envject.yaml")
-    .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
-    .example("envject -e .env -- npm start", "a .env file whose values may be vault:// or aws-sm:// references")
-    .example("envject check", "is every reference readable? (no values printed)")
-    .example("eval \"$(envject export --format shell)\"", "load the variables into a shell")
-    .epilogue(
-      "Exit codes: the child's own; 128+N if it died of signal N; 64 usage, 65 bad mapping or reference,\n" +
-        "69 store unreachable within --start-timeout, 70 internal error (a bug),\n" +
-        "75 a secret changed under --on-change exit, 77 authentication failed or access denied,\n" +
-        "78 secret/version/field not found, 126 command not executable, 127 command not found.\n" +
-        "Every option can be set as ENVJECT_<OPTION>, e.g. ENVJECT_LOG_LEVEL=debug.",
-    )
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message: string | undefined, error: Error | undefined) => {
-      throw new UsageError(explainUsage(message ?? error?.message ?? "invalid command line", environ));
+      throw new UsageError(message ?? error?.message ?? "invalid command line");
     });
-}
-
-/** yargs' "Unknown argument: foo" names neither the flag form nor the ENVJECT_ variable it may come from. */
-function explainUsage(message: string, environ: NodeJS.ProcessEnv): string {
-  const m = /^Unknown arguments?: (.*)$/.exec(message);
-  if (!m) return message;
-  const names = m[1]!.split(", ").map((name) => {
-    const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    const variable = `ENVJECT_${kebab.toUpperCase().replaceAll("-", "_")}`;
-    const flag = kebab.length === 1 ? `-${kebab}` : `--${kebab}`;
-    return variable in environ ? `${flag} (from the environment variable ${variable})` : flag;
-  });
-  return `unknown option ${names.join(", ")}`;
 }
 
 function globalArgs(p: Record<string, unknown>): GlobalArgs {
@@ -156,8 +165,8 @@ function globalArgs(p: Record<string, unknown>): GlobalArgs {
     vaultAddr: (p.vaultAddr as string | undefined) || undefined,
     envFiles: ((p.envFile as string[] | string | undefined) === undefined ? [] : ([] as string[]).concat(p.envFile as string[])).filter(Boolean),
     startTimeoutMs: durationOption("--start-timeout", p.startTimeout, 0),
-    logLevel: choiceOption<LogLevel>("--log-level", p.logLevel, GLOBAL_OPTIONS["log-level"].choices),
-    logFormat: choiceOption<LogFormat>("--log-format", p.logFormat, GLOBAL_OPTIONS["log-format"].choices),
+    logLevel: choiceOption<LogLevel>("--log-level", p.logLevel, COMMON_OPTIONS["log-level"].choices),
+    logFormat: choiceOption<LogFormat>("--log-format", p.logFormat, COMMON_OPTIONS["log-format"].choices),
     passCredentials: Boolean(p.passCredentials),
     pristine: Boolean(p.pristine),
   };

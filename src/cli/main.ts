@@ -4,7 +4,7 @@
  * debug level.
  */
 import { type LogFormat, Logger } from "../log/logger.js";
-import { parseArgs, splitCommand } from "./argv.js";
+import { parseArgs } from "./argv.js";
 import { reportFatal } from "./report.js";
 
 declare const __ENVJECT_VERSION__: string | undefined;
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
   try {
     const parsed = await parseArgs(argv, VERSION, environ);
     if (parsed.kind === "output") {
-      process.stdout.write(`${parsed.text}\n`);
+      if (parsed.text !== "") process.stdout.write(`${parsed.text}\n`);
       return 0;
     }
     logger = new Logger(parsed.global.logLevel, parsed.global.logFormat);
@@ -35,12 +35,16 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
   }
 }
 
-/** `--log-format json` (or `=json`, or ENVJECT_LOG_FORMAT=json) among envject's own arguments. */
+/** `--log-format json` (or `=json`, or ENVJECT_LOG_FORMAT=json) among envject's own arguments,
+ *  read before the command line is known to be valid. */
 function requestedLogFormat(argv: readonly string[], environ: NodeJS.ProcessEnv): LogFormat {
-  const own = splitCommand(argv).own;
-  const i = own.lastIndexOf("--log-format");
-  const flag = own.findLast((a) => a.startsWith("--log-format=")) ?? (i >= 0 ? `--log-format=${own[i + 1] ?? ""}` : undefined);
-  const value = flag?.slice("--log-format=".length) ?? environ.ENVJECT_LOG_FORMAT;
+  const end = argv.indexOf("--");
+  const own = end < 0 ? argv : argv.slice(0, end);
+  let value = environ.ENVJECT_LOG_FORMAT;
+  own.forEach((a, i) => {
+    if (a.startsWith("--log-format=")) value = a.slice("--log-format=".length);
+    else if (a === "--log-format") value = own[i + 1];
+  });
   return value === "json" ? "json" : "text";
 }
 

@@ -1,48 +1,104 @@
 /**
- * The command-line options of PRODUCT.md §1, in one table: yargs is built from it, and the
- * command splitter uses it to know which options take a value.
+ * The command-line options of PRODUCT.md §1 and the commands that take them, in one table: the
+ * command-line reader (command-line.ts) knows from it which options take a value and which
+ * command each belongs to, and yargs builds the help of each command from it.
  */
 import type { Options } from "yargs";
 
-export const GLOBAL_OPTIONS = {
+/** Options every command takes: where the mapping is, how to reach the stores, how to log. */
+export const COMMON_OPTIONS = {
   config: { alias: "c", type: "string", requiresArg: true, describe: "mapping file (YAML or JSON) [default: envject.yaml if present]" },
   "vault-addr": { type: "string", requiresArg: true, describe: "Vault address; wins over the mapping file and VAULT_ADDR" },
-  "env-file": { alias: "e", type: "string", array: true, requiresArg: true, describe: "dotenv file whose values may be references; repeatable, later wins" },
+  "env-file": { alias: "e", type: "string", requiresArg: true, describe: "dotenv file whose values may be references; repeat -e for several, later wins" },
   "start-timeout": { type: "string", requiresArg: true, default: "60s", describe: "how long to retry reaching the secret stores at start" },
   "log-level": { type: "string", requiresArg: true, choices: ["debug", "info", "warn", "error", "silent"], default: "info", describe: "logs go to stderr" },
   "log-format": { type: "string", requiresArg: true, choices: ["text", "json"], default: "text", describe: "log line format" },
-  "pass-credentials": { type: "boolean", default: false, describe: "let the child inherit envject's own Vault/AWS credentials" },
-  pristine: { type: "boolean", default: false, describe: "child gets only the mapped variables (plus PATH, HOME, USER, LANG, TZ, TERM)" },
 } as const satisfies Record<string, Options>;
 
 export const RUN_OPTIONS = {
+  pristine: { type: "boolean", default: false, describe: "child gets only the mapped variables (plus PATH, HOME, USER, LANG, TZ, TERM)" },
+  "pass-credentials": { type: "boolean", default: false, describe: "let the child inherit envject's own Vault/AWS credentials" },
+  mask: { type: "boolean", default: false, describe: "replace secret values in the child's stdout/stderr with *****" },
+  shell: { type: "boolean", default: false, describe: 'run the command through $SHELL -c "<string>"' },
+  "kill-signal": { type: "string", requiresArg: true, default: "SIGTERM", describe: "graceful stop signal for the child" },
+  "kill-timeout": { type: "string", requiresArg: true, default: "30s", describe: "then SIGKILL" },
   watch: { type: "boolean", describe: "poll secret versions (default: on when any reference is watchable); --no-watch still renews leases and the login" },
   interval: { type: "string", requiresArg: true, default: "30s", describe: "version poll interval (minimum 1s)" },
   splay: { type: "string", requiresArg: true, default: "0s", describe: "random delay before each restart/signal" },
   "on-change": { type: "string", requiresArg: true, default: "restart", describe: "when a secret changes: restart | signal:SIG | exit (code 75) | none" },
-  "kill-signal": { type: "string", requiresArg: true, default: "SIGTERM", describe: "graceful stop signal for the child" },
-  "kill-timeout": { type: "string", requiresArg: true, default: "30s", describe: "then SIGKILL" },
   "restart-on-failure": { type: "number", requiresArg: true, default: 0, describe: "restart a crashed child up to N times (backoff 1s..60s)" },
-  mask: { type: "boolean", default: false, describe: "replace secret values in the child's stdout/stderr with *****" },
-  shell: { type: "boolean", default: false, describe: 'run the command through $SHELL -c "<string>"' },
 } as const satisfies Record<string, Options>;
 
 export const EXPORT_OPTIONS = {
   format: { type: "string", requiresArg: true, choices: ["dotenv", "json", "shell"], default: "dotenv", describe: "output format" },
 } as const satisfies Record<string, Options>;
 
+/** The commands that do a job; `run` is the default. */
 export const COMMANDS = ["run", "check", "export"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-/** Long and short names of options that take a value (`--config FILE`, `-c FILE`). */
-export function optionsTakingValues(): Set<string> {
-  const out = new Set<string>();
-  for (const table of [GLOBAL_OPTIONS, RUN_OPTIONS, EXPORT_OPTIONS] as Array<Record<string, Options>>) {
-    for (const [name, spec] of Object.entries(table)) {
-      if (spec.type === "boolean") continue;
-      out.add(`--${name}`);
-      if (typeof spec.alias === "string") out.add(`-${spec.alias}`);
+/** Commands that print something about envject itself. */
+export const INFO_COMMANDS = ["help", "version", "completion"] as const;
+export type InfoCommandName = (typeof INFO_COMMANDS)[number];
+
+/**
+ * Words that are not commands yet but are what users of `vault`, `doppler`, `infisical`, `op`,
+ * `chamber` and envconsul type, or that envject may take as a subcommand later. As a first word
+ * they are a usage error (64) instead of running a program of that name (`envject init` would
+ * otherwise start `/usr/sbin/init`): `envject -- init` runs the program.
+ */
+export const RESERVED_WORDS = [
+  "dev",
+  "init",
+  "login",
+  "logout",
+  "status",
+  "exec",
+  "get",
+  "set",
+  "list",
+  "test",
+  "show",
+  "read",
+  "write",
+  "delete",
+  "secrets",
+  "config",
+  "setup",
+  "doctor",
+  "update",
+  "upgrade",
+  "whoami",
+  "agent",
+  "serve",
+  "server",
+  "watch",
+  "validate",
+  "lint",
+  "template",
+  "render",
+  "inject",
+] as const;
+
+/** The options each command takes. */
+export const OPTIONS_OF: Record<CommandName, Record<string, Options>> = {
+  run: { ...COMMON_OPTIONS, ...RUN_OPTIONS },
+  check: { ...COMMON_OPTIONS },
+  export: { ...COMMON_OPTIONS, ...EXPORT_OPTIONS },
+};
+
+/** Options that may be given more than once, each use adding one value. */
+export const REPEATABLE_OPTIONS: ReadonlySet<string> = new Set(["env-file"]);
+
+/** Every option of every command by long name, and the commands that take it. */
+export function optionTable(): Map<string, { spec: Options; commands: CommandName[] }> {
+  const table = new Map<string, { spec: Options; commands: CommandName[] }>();
+  for (const command of COMMANDS) {
+    for (const [name, spec] of Object.entries(OPTIONS_OF[command])) {
+      const entry = table.get(name) ?? { spec, commands: [] };
+      entry.commands.push(command);
+      table.set(name, entry);
     }
   }
-  return out;
+  return table;
 }
