@@ -49,9 +49,12 @@ export interface SourceLocation {
 /** Bad mapping file, .env file or reference (65). */
 export class ConfigError extends EnvjectError {
   readonly location: SourceLocation | undefined;
-  constructor(message: string, location?: SourceLocation, options?: { cause?: unknown }) {
+  /** Further problems of the same kind found with this one (every unknown key of a file), each reported on its own line. */
+  readonly related: readonly ConfigError[];
+  constructor(message: string, location?: SourceLocation, options?: { cause?: unknown; related?: readonly ConfigError[] }) {
     super(location ? `${formatLocation(location)}: ${message}` : message, ExitCode.config, options);
     this.location = location;
+    this.related = options?.related ?? [];
   }
 }
 

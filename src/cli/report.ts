@@ -2,7 +2,7 @@
  * How failures reach the user: one log line per problem, naming the variables and the reference,
  * never a value and never a stack trace for a mistake the user can fix.
  */
-import { EnvjectError, ExitCode, UsageError, mostSeriousExitCode } from "../errors.js";
+import { ConfigError, EnvjectError, ExitCode, UsageError, mostSeriousExitCode } from "../errors.js";
 import { displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import type { VariableFailure } from "../resolve/resolution.js";
@@ -35,6 +35,7 @@ export function reportFatal(error: unknown, logger: Logger): number {
   if (error instanceof EnvjectError) {
     const hint = error instanceof UsageError ? " (see envject --help)" : "";
     logger.error(`${error.message}${hint}`, { exit_code: error.exitCode });
+    if (error instanceof ConfigError) for (const more of error.related) logger.error(more.message, { exit_code: error.exitCode });
     return error.exitCode;
   }
   const e = error instanceof Error ? error : new Error(String(error));

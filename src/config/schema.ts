@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.js";
 import type { SourceLocation } from "../errors.js";
 import { expandEnvReferences } from "./expand-env.js";
 import { VARIABLE_NAME } from "./names.js";
+import { closest } from "../suggest.js";
 
 /** One step of a path into the file: a mapping key or a list index. */
 export type PathKey = string | number;
@@ -132,12 +133,18 @@ function keyText(pair: Pair): string {
   return String(key);
 }
 
-/** Turns valibot issues into the ConfigError of the one written first in the file. */
+/**
+ * Turns valibot issues into the ConfigError of the one written first in the file. Unknown keys
+ * are all reported (a misspelt section rarely comes alone): the others ride along as `related`.
+ */
 export function issuesToConfigError(issues: readonly v.BaseIssue<unknown>[], source: SourceMap): ConfigError {
   const located = issues.map((issue) => ({ issue, location: locateIssue(issue, source) }));
   located.sort((a, b) => (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0));
   const first = located[0]!;
-  return new ConfigError(first.issue.message, first.location);
+  const unknownKeys = located.filter((l) => l !== first && l.issue.expected === "never");
+  return new ConfigError(first.issue.message, first.location, {
+    related: unknownKeys.map((l) => new ConfigError(l.issue.message, l.location)),
+  });
 }
 
 /** Where a valibot issue points: its path's keys, at the key itself when the issue is about the key. */
@@ -154,16 +161,40 @@ function isPlainMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** A mapping with exactly these keys (all optional unless the entry says so); unknown keys are named. */
+/**
+ * A mapping with exactly these keys (all optional unless the entry says so). Every unknown key is
+ * named at its place, with the known key it is most likely a typo of (valibot's strictObject
+ * stops at the first).
+ */
 function section<const E extends v.ObjectEntries>(entries: E) {
-  const allowed = Object.keys(entries).join(", ");
+  const known = Object.keys(entries);
+  const allowed = known.join(", ");
+  // The unknown keys are taken from the input before the object schema runs (its output drops
+  // `__proto__`, `constructor` and `prototype`) and reported after it, so that the issues inside
+  // known keys are found in the same pass. Runs of one section never nest, so one slot is enough.
+  let unknown: { input: Record<string, unknown>; keys: string[] } | undefined;
   return v.pipe(
     v.custom<Record<string, unknown>>(isPlainMapping, (issue) => `expected a mapping, got ${describeType(issue.input)}`),
-    v.strictObject(entries, (issue) => {
-      if (issue.expected === "never") return `unknown key '${String(issue.input)}'; expected one of ${allowed}`;
+    v.rawCheck(({ dataset }) => {
+      const input = dataset.value as Record<string, unknown>;
+      unknown = { input, keys: Object.keys(input).filter((key) => !Object.hasOwn(entries, key)) };
+    }),
+    v.looseObject(entries, (issue) => {
       const key = issue.path?.at(-1)?.key;
       if (issue.input === undefined && key !== undefined) return `missing required key '${String(key)}'`;
       return `expected a mapping, got ${describeType(issue.input)}`;
+    }),
+    v.rawCheck(({ addIssue }) => {
+      const found = unknown;
+      unknown = undefined;
+      for (const key of found?.keys ?? []) {
+        const hint = closest(key, known);
+        addIssue({
+          expected: "never",
+          message: `unknown key '${key}'; expected one of ${allowed}${hint ? `; did you mean '${hint}'?` : ""}`,
+          path: [{ type: "object", origin: "key", input: found!.input, key, value: found!.input[key] }],
+        });
+      }
     }),
   );
 }
