@@ -27,8 +27,9 @@ export interface ResolveEnvOptions {
   envFiles?: string[];
   /** Vault address; wins over the file and VAULT_ADDR. */
   vaultAddr?: string;
-  /** The environment envject reads its own settings and credentials from (default `process.env`). */
-  environ?: NodeJS.ProcessEnv;
+  /** The environment envject reads its own settings and credentials from (default `process.env`).
+   *  Typed without Node's types, so the declarations need no `@types/node`. */
+  environ?: Record<string, string | undefined>;
   /** How long to retry unreachable stores: milliseconds or a DURATION string (default 60s). */
   startTimeout?: number | string;
   /** Where to log (default: nowhere). */
