@@ -49,6 +49,8 @@ export interface SecretDocument {
 export interface ReadOptions {
   /** Epoch ms after which retryable failures are given up (→ UnavailableError, exit 69). */
   deadline: number;
+  /** The --start-timeout `deadline` came from: named in the "retrying until" messages (nothing else depends on it). */
+  startTimeoutMs?: number;
   /**
    * One attempt only (the watcher keeps its own backoff and logs outages itself): a retryable
    * failure is thrown as it is (UnavailableError with `retryable` true), and the provider logs no

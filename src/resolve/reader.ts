@@ -20,6 +20,8 @@ export interface SecretReaderOptions {
   concurrency?: number;
   /** Epoch ms: the end of --start-timeout. */
   deadline: number;
+  /** The --start-timeout itself, for the messages of a wait (see ReadOptions.startTimeoutMs). */
+  startTimeoutMs?: number;
 }
 
 export class SecretReader {
@@ -61,7 +63,7 @@ export class SecretReader {
       this.records.set(id, record);
       p = this.limit.run(async () => {
         const provider = await this.providers.get(ref.provider);
-        return provider.read(ref, { deadline: this.options.deadline });
+        return provider.read(ref, { deadline: this.options.deadline, startTimeoutMs: this.options.startTimeoutMs });
       });
       p.then(
         (doc) => (record.doc = doc),

@@ -6,7 +6,9 @@
  */
 import { backoffCeiling } from "../backoff.js";
 import { UnavailableError } from "../errors.js";
-import type { LogFields, Logger } from "../log/logger.js";
+import { type Clock, systemClock } from "../clock.js";
+import type { Logger } from "../log/logger.js";
+import { type StoreDescription, StoreWait, type WaitEnd } from "./wait.js";
 
 export interface RetryOptions {
   /** Epoch ms after which no new attempt starts. */
@@ -42,6 +44,11 @@ export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, 
   }
 }
 
+/** Whether `error` is retryUntil's "gave up" at the deadline (rather than a failure no retry could fix). */
+export function isGivenUp(error: unknown): boolean {
+  return error instanceof UnavailableError && !error.retryable && error.cause instanceof UnavailableError && error.cause.retryable;
+}
+
 function givenUp(error: UnavailableError, started: number): UnavailableError {
   const waited = Math.max(0, Math.round((Date.now() - started) / 1000));
   return new UnavailableError(`${error.message} (gave up after ${waited}s of retries; see --start-timeout)`, {
@@ -58,37 +65,59 @@ export function sleep(ms: number): Promise<void> {
 /**
  * Start-up retries of one secret store (or one region of it), as both providers make them: one
  * attempt under `once` (the watcher keeps its own backoff and outage log), else retryUntil the
- * deadline with one warning when the store first fails, each retry at debug level, and one line
- * when it answers again.
+ * deadline. When the store first fails, a StoreWait says so (store, address, reason, until when)
+ * and shows progress until the store answers or the wait ends; each retry is logged at debug
+ * level, and one line says when the store answers again.
  */
 export class StoreRetries {
   private unreachable = false;
+  private wait: StoreWait | undefined;
+  private unreachableSince = 0;
 
   constructor(
-    /** How users call the store in messages: "Vault", "AWS Secrets Manager". */
-    private readonly label: string,
+    private readonly store: StoreDescription,
     private readonly logger: Logger,
-    /** Fields every line carries (the address, the region). */
-    private readonly fields: LogFields,
+    private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Runs `operation` as described above; throws what it throws (UnavailableError "gave up" at the deadline). */
-  async run<T>(operation: () => Promise<T>, options: { deadline: number; once?: boolean }): Promise<T> {
+  /**
+   * Runs `operation` as described above; throws what it throws (UnavailableError "gave up" at the
+   * deadline). `startTimeoutMs` (the --start-timeout the deadline came from) is only for messages.
+   */
+  async run<T>(operation: () => Promise<T>, options: { deadline: number; once?: boolean; startTimeoutMs?: number }): Promise<T> {
     if (options.once) return operation();
-    const result = await retryUntil(operation, {
-      deadline: options.deadline,
-      onRetry: (error, attempt, delay) => {
-        if (!this.unreachable) {
-          this.unreachable = true;
-          this.logger.warn(`${this.label} is unavailable; retrying until --start-timeout`, { ...this.fields, reason: error.message });
-        }
-        this.logger.debug(`retrying ${this.label}`, { attempt, delay_ms: Math.round(delay), reason: error.message, ...this.fields });
-      },
-    });
+    const { label, fields } = this.store;
+    let result: T;
+    try {
+      result = await retryUntil(operation, {
+        deadline: options.deadline,
+        onRetry: (error, attempt, delay) => {
+          if (!this.unreachable) {
+            this.unreachable = true;
+            this.unreachableSince = this.clock.now();
+            this.wait = new StoreWait(this.store, this.logger, { deadline: options.deadline, startTimeoutMs: options.startTimeoutMs }, error.message, this.clock);
+          } else {
+            this.wait?.failed(error.message);
+          }
+          this.logger.debug(`retrying ${label}`, { attempt, delay_ms: Math.round(delay), reason: error.message, ...fields });
+        },
+      });
+    } catch (error) {
+      // The deadline passed (the error says "gave up"), or the store answered with an error.
+      this.endWait(isGivenUp(error) ? "gave-up" : "failed");
+      throw error;
+    }
+    this.endWait("answered");
     if (this.unreachable) {
       this.unreachable = false;
-      this.logger.info(`${this.label} is reachable again`, this.fields);
+      const seconds = Math.round((this.clock.now() - this.unreachableSince) / 1000);
+      this.logger.info(`${label} is reachable again after ${seconds}s`, fields);
     }
     return result;
+  }
+
+  private endWait(how: WaitEnd): void {
+    this.wait?.end(how);
+    this.wait = undefined;
   }
 }

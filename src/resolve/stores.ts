@@ -27,7 +27,7 @@ export interface StoreOptions {
 /** Prepares (but does not contact) the stores a mapping may need. */
 export function openStores(options: StoreOptions): Stores {
   const providers = new ProviderSet(providerFactories(options));
-  return { providers, reader: new SecretReader(providers, { deadline: Date.now() + options.startTimeoutMs }) };
+  return { providers, reader: new SecretReader(providers, { deadline: Date.now() + options.startTimeoutMs, startTimeoutMs: options.startTimeoutMs }) };
 }
 
 /** Revokes the leases taken (unless `keepLeases`) and closes every store connection. Never throws. */

@@ -203,7 +203,11 @@ describe("exit codes", () => {
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /API_KEY/);
     assert.match(r.stderr, /gave up/);
-    assert.equal(r.stderr.split("\n").filter((l) => /WARN.*unavailable/.test(l)).length, 1, r.stderr);
+    const warnings = r.stderr.split("\n").filter((l) => /WARN.*unavailable/.test(l));
+    assert.equal(warnings.length, 1, r.stderr);
+    // The wait names the region and the endpoint in use, and until when it lasts.
+    const endpoint = sa.url.replace(/[.]/g, "\\.");
+    assert.match(warnings[0]!, new RegExp(`WARN  AWS Secrets Manager in [a-z0-9-]+ at ${endpoint} is unavailable: .*ThrottlingException.*; retrying until \\d\\d:\\d\\d:\\d\\d \\(--start-timeout 2s\\) `));
     assert.ok((await sa.client.requests()).length >= 2, "retried before giving up");
   });
 

@@ -267,7 +267,7 @@ describe("transient failures are retried", () => {
     const reads = (await vault.admin.requests()).filter((r) => r.path === "secret/data/myapp/db").map((r) => r.status);
     assert.deepEqual(reads, [500, 503, 200]);
     assert.equal(result.stderr.match(/retrying Vault attempt=\d/g)?.length, 2, result.stderr);
-    assert.match(result.stderr, /WARN  Vault is unavailable; retrying/);
+    assert.match(result.stderr, /WARN  Vault at http:\/\/127\.0\.0\.1:\d+ answered 500 while [^;]+; retrying until \d\d:\d\d:\d\d \(--start-timeout 60s\)/);
     assert.match(result.stderr, /Vault is reachable again/);
     assert.equal(errorLines(result.stderr).length, 0);
   });

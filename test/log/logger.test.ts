@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Logger } from "../../src/log/logger.js";
+import { ERASE_LINE, Logger } from "../../src/log/logger.js";
 
 function capture(format: "text" | "json", secrets: string[]): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -42,5 +42,76 @@ describe("logger redaction", () => {
     const record = JSON.parse(lines[0]!) as Record<string, unknown>;
     assert.equal(record.pid, "*****");
     assert.equal(record.other, 7);
+  });
+});
+
+describe("logger status line (a terminal's updating line)", () => {
+  function terminal(options: { columns?: number; format?: "text" | "json"; level?: "info" | "warn" } = {}) {
+    let raw = "";
+    const logger = new Logger(options.level ?? "info", options.format ?? "text", { write: (s) => (raw += s), terminal: true, columns: () => options.columns });
+    return { logger, raw: () => raw };
+  }
+
+  it("is offered only for text at a terminal with the level enabled", () => {
+    assert.equal(new Logger("info", "text", { write: () => {} }).statusLine(), undefined, "not a terminal");
+    assert.equal(terminal({ format: "json" }).logger.statusLine(), undefined);
+    assert.equal(terminal({ level: "warn" }).logger.statusLine("info"), undefined);
+    assert.notEqual(terminal().logger.statusLine(), undefined);
+  });
+
+  it("rewrites itself in place, and end() leaves one finished line", () => {
+    const t = terminal();
+    const status = t.logger.statusLine()!;
+    status.update("waiting 1s");
+    status.update("waiting 2s");
+    status.end("waited 2s");
+    const parts = t.raw().split(ERASE_LINE);
+    assert.equal(parts.length, 4, JSON.stringify(t.raw()));
+    assert.match(parts[1]!, /^\S+ envject INFO  waiting 1s$/);
+    assert.match(parts[2]!, /^\S+ envject INFO  waiting 2s$/);
+    assert.match(parts[3]!, /^\S+ envject INFO  waited 2s\n$/);
+    status.update("late");
+    status.end("later");
+    assert.equal(t.raw().split(ERASE_LINE).length, 4, "an ended status line writes nothing more");
+  });
+
+  it("a log line written meanwhile erases the status line first and draws it again below, in one write", () => {
+    const writes: string[] = [];
+    const logger = new Logger("info", "text", { write: (s) => writes.push(s), terminal: true });
+    const status = logger.statusLine()!;
+    status.update("waiting");
+    logger.warn("something else", { k: "v" });
+    assert.match(writes[1]!, /^\r\x1b\[2K\S+ envject WARN  something else k=v\n\S+ envject INFO  waiting$/);
+    status.end();
+    assert.match(writes[2]!, /^\r\x1b\[2K\S+ envject INFO  waiting\n$/);
+    logger.info("after");
+    assert.doesNotMatch(writes[3]!, /\r|\x1b/, "no status on screen: a plain line");
+  });
+
+  it("several status lines share one row; each leaves its own finished line", () => {
+    const t = terminal();
+    const vault = t.logger.statusLine()!;
+    const aws = t.logger.statusLine()!;
+    vault.update("waiting for Vault");
+    aws.update("waiting for AWS");
+    assert.match(t.raw(), /INFO  waiting for Vault \| waiting for AWS$/);
+    vault.end("waited for Vault");
+    assert.match(t.raw(), /INFO  waited for Vault\n\S+ envject INFO  waiting for AWS$/);
+    aws.end("waited for AWS");
+    assert.ok(t.raw().endsWith(" INFO  waited for AWS\n"));
+  });
+
+  it("is redacted, and cut to the terminal's width so that it never wraps", () => {
+    const t = terminal({ columns: 60 });
+    t.logger.redactor.add("s3cr3t-value");
+    const status = t.logger.statusLine()!;
+    status.update(`token s3cr3t-value ${"x".repeat(100)}`);
+    const row = t.raw().split(ERASE_LINE)[1]!;
+    assert.ok(row.length <= 59, `${row.length}: ${row}`);
+    assert.ok(row.endsWith("…"));
+    assert.ok(!t.raw().includes("s3cr3t"));
+    status.end(`done s3cr3t-value`);
+    assert.ok(!t.raw().includes("s3cr3t"));
+    assert.ok(t.raw().endsWith("done *****\n"));
   });
 });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { AuthError, UnavailableError } from "../../src/errors.js";
 import { Logger } from "../../src/log/logger.js";
 import { StoreRetries, retryUntil } from "../../src/resolve/retry.js";
+import type { StoreDescription } from "../../src/resolve/wait.js";
 
 describe("retryUntil", () => {
   it("retries retryable failures until the operation succeeds", async () => {
@@ -66,6 +67,8 @@ describe("retryUntil", () => {
   });
 });
 
+const VAULT: StoreDescription = { label: "Vault", subject: "Vault at http://127.0.0.1:1", fields: { address: "http://127.0.0.1:1" } };
+
 describe("StoreRetries", () => {
   const flaky = (failures: number) => {
     let calls = 0;
@@ -83,19 +86,19 @@ describe("StoreRetries", () => {
 
   it("retries until the store answers: one warning, each retry at debug level, one line when it is back", async () => {
     const { lines, logger } = logged();
-    const retries = new StoreRetries("Vault", logger, { address: "http://127.0.0.1:1" });
+    const retries = new StoreRetries(VAULT, logger);
     const f = flaky(2);
-    assert.equal(await retries.run(f.op, { deadline: Date.now() + 30_000 }), "ok");
+    assert.equal(await retries.run(f.op, { deadline: Date.now() + 30_000, startTimeoutMs: 30_000 }), "ok");
     assert.equal(f.calls(), 3);
-    assert.equal(lines.filter((l) => / WARN  Vault is unavailable; retrying until --start-timeout .*address=/.test(l)).length, 1);
+    assert.equal(lines.filter((l) => / WARN  Vault at http:\/\/127\.0\.0\.1:1 is unavailable: connection refused; retrying until \d\d:\d\d:\d\d \(--start-timeout 30s\) .*address=/.test(l)).length, 1);
     assert.equal(lines.filter((l) => /DEBUG retrying Vault attempt=\d/.test(l)).length, 2);
-    assert.equal(lines.filter((l) => /INFO  Vault is reachable again address=/.test(l)).length, 1);
+    assert.equal(lines.filter((l) => /INFO  Vault is reachable again after \d+s address=/.test(l)).length, 1);
   });
 
   it("with once: one attempt, the retryable failure thrown as it is, nothing logged", async () => {
     const { lines, logger } = logged();
     const f = flaky(1);
-    await assert.rejects(new StoreRetries("AWS Secrets Manager", logger, { region: "eu-west-1" }).run(f.op, { deadline: Date.now() + 30_000, once: true }), (e: unknown) => {
+    await assert.rejects(new StoreRetries({ label: "AWS Secrets Manager", subject: "AWS Secrets Manager in eu-west-1", fields: { region: "eu-west-1" } }, logger).run(f.op, { deadline: Date.now() + 30_000, once: true }), (e: unknown) => {
       assert.ok(e instanceof UnavailableError && e.retryable);
       return true;
     });

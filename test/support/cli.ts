@@ -50,8 +50,13 @@ export function hermeticEnv(home: string, extra: Record<string, string | undefin
 
 /** Runs `envject args…` and collects its exit status and output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], options);
+}
+
+/** Runs `file args…` (a wrapper around envject, such as `script` or `unshare`) like runCli. */
+export function runProgram(file: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(file, args, {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? hermeticEnv(tmpdir()),
       stdio: ["pipe", "pipe", "pipe"],

@@ -11,3 +11,19 @@ export function unshareUnavailable(): string | undefined {
   if (probe.status !== 0) return `unshare ${UNSHARE_PID1.join(" ")} is not permitted here (${probe.stderr.trim()}); run as root`;
   return undefined;
 }
+
+/** Why `script` (util-linux), which runs a command on a pseudo-terminal, cannot be used here, or undefined when it can. */
+export function scriptUnavailable(): string | undefined {
+  const probe = spawnSync("script", ["-qec", "true", "/dev/null"], { encoding: "utf8", input: "" });
+  if (probe.error) return `script is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
+  if (probe.status !== 0) return `script -qec cannot run a command here (${probe.stderr.trim()})`;
+  return undefined;
+}
+
+/** Why a new network namespace (`unshare --net`: nothing listens on its loopback) cannot be created here, or undefined when it can. */
+export function netnsUnavailable(): string | undefined {
+  const probe = spawnSync("unshare", ["--net", "true"], { encoding: "utf8" });
+  if (probe.error) return `unshare is not installed (${(probe.error as NodeJS.ErrnoException).code}); install util-linux`;
+  if (probe.status !== 0) return `unshare --net is not permitted here (${probe.stderr.trim()}); run as root`;
+  return undefined;
+}

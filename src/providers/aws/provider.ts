@@ -9,6 +9,7 @@ import { NotFoundError, UnavailableError } from "../../errors.js";
 import type { AwsRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import { StoreRetries } from "../../resolve/retry.js";
+import type { StoreDescription } from "../../resolve/wait.js";
 import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { CurrentValueBatcher } from "./batch.js";
 import { SecretsManagerCalls } from "./client.js";
@@ -117,10 +118,21 @@ export class AwsProvider implements SecretProvider {
   /** Runs one operation, retried until the deadline unless `once`, with one warning per outage of a region. */
   private attempt<T>(region: string, options: ReadOptions, operation: () => Promise<T>): Promise<T> {
     let retries = this.retries.get(region);
-    if (!retries) this.retries.set(region, (retries = new StoreRetries("AWS Secrets Manager", this.logger, { region })));
+    if (!retries) this.retries.set(region, (retries = new StoreRetries(this.describeStore(region), this.logger)));
     return retries.run(operation, options);
   }
 
+
+  /** The region's endpoint as wait messages name it: the override in use, else the SDK's default for the region. */
+  private describeStore(region: string): StoreDescription {
+    const endpoint = this.settings.endpoint;
+    return {
+      label: "AWS Secrets Manager",
+      subject: `AWS Secrets Manager in ${region}${endpoint ? ` at ${endpoint.value}` : ""}`,
+      defaultAddressHint: endpoint ? undefined : "the region's default endpoint",
+      fields: { region, address: endpoint?.value },
+    };
+  }
 
   /** The region a reference is read in: its own (`?region=`, the ARN's), else the configured one, else the SDK profile's. */
   private async regionOf(ref: AwsRef): Promise<string> {

@@ -57,7 +57,10 @@ export class VaultProvider implements SecretProvider {
       skipVerify: settings.skipVerify,
       timeoutMs: settings.timeoutMs,
     });
-    this.retries = new StoreRetries("Vault", logger, { address: this.client.address });
+    this.retries = new StoreRetries(
+      { label: "Vault", subject: `Vault at ${this.client.address}`, defaultAddressHint: settings.defaultAddressHint, fields: { address: this.client.address } },
+      logger,
+    );
     this.session = new VaultSession(this.client, settings.auth, logger);
     this.mounts = new MountResolver(this.client);
   }

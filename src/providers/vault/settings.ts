@@ -20,6 +20,11 @@ export interface VaultSettings {
   address: string;
   /** Where the address came from, for messages: `--vault-addr`, `envject.yaml:3:12 (vault.address)`, `VAULT_ADDR`… */
   addressSource: string;
+  /**
+   * Set only when no setting chose the address (it is DEFAULT_VAULT_ADDRESS): what messages say
+   * about that, e.g. "the default address; set VAULT_ADDR or vault.address".
+   */
+  defaultAddressHint?: string;
   namespace?: string;
   mount: string;
   caCertPath?: string;
@@ -37,6 +42,8 @@ export interface VaultSettingsInput {
 }
 
 export const DEFAULT_VAULT_ADDRESS = "http://127.0.0.1:8200";
+/** The `addressSource` of DEFAULT_VAULT_ADDRESS: no flag, mapping setting or variable gave one. */
+export const DEFAULT_ADDRESS_SOURCE = "the default";
 
 /** Resolves every setting; throws ConfigError (65) for contradictions, AuthError (77) for missing credentials. */
 export function resolveVaultSettings(input: VaultSettingsInput): VaultSettings {
@@ -60,6 +67,7 @@ export function resolveVaultSettings(input: VaultSettingsInput): VaultSettings {
   return {
     address,
     addressSource,
+    defaultAddressHint: addressSource === DEFAULT_ADDRESS_SOURCE ? defaultAddressHint(environ) : undefined,
     namespace: namespace || undefined,
     mount,
     caCertPath,
@@ -82,7 +90,16 @@ function pickAddress(input: VaultSettingsInput): [string, string] {
   const env = input.environ;
   if (nonEmpty(env.VAULT_ADDR)) return [env.VAULT_ADDR!, "VAULT_ADDR"];
   if (nonEmpty(env.VAULT_URL)) return [env.VAULT_URL!, "VAULT_URL"];
-  return [DEFAULT_VAULT_ADDRESS, "the default"];
+  return [DEFAULT_VAULT_ADDRESS, DEFAULT_ADDRESS_SOURCE];
+}
+
+/**
+ * What to say of a default address: that nothing set one, and how to. VAULT_AGENT_ADDR is named
+ * when it is set, because the Vault CLI would use it and envject does not read it (yet).
+ */
+function defaultAddressHint(env: NodeJS.ProcessEnv): string {
+  const agent = nonEmpty(env.VAULT_AGENT_ADDR) ? "; envject does not read VAULT_AGENT_ADDR" : "";
+  return `the default address${agent}; set VAULT_ADDR or vault.address`;
 }
 
 function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv): VaultAuthSettings {

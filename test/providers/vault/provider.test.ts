@@ -568,7 +568,7 @@ describe("retries", () => {
       log.filter((e) => e.path === "secret/data/myapp/db").map((e) => e.status),
       [500, 500, 200],
     );
-    assert.equal(h.lines.filter((l) => / WARN .*Vault is unavailable/.test(l)).length, 1);
+    assert.equal(h.lines.filter((l) => / WARN .*Vault at \S+ answered 500 while .*; retrying until /.test(l)).length, 1);
     assert.equal(h.lines.filter((l) => /Vault is reachable again/.test(l)).length, 1);
   });
 

@@ -28,6 +28,25 @@ describe("Vault address resolution", () => {
     assert.match(settings(env, file).addressSource, /envject\.yaml:3:12 \(vault\.address\)/);
   });
 
+  it("says so when the address is the default, and only then (the wait messages name it)", () => {
+    assert.equal(settings({ VAULT_TOKEN: "t" }).defaultAddressHint, "the default address; set VAULT_ADDR or vault.address");
+    assert.equal(settings({ VAULT_TOKEN: "t", VAULT_ADDR: "  " }).defaultAddressHint, "the default address; set VAULT_ADDR or vault.address");
+    for (const [env, file, flag] of [
+      [{ VAULT_TOKEN: "t" }, {}, "http://127.0.0.1:8200"],
+      [{ VAULT_TOKEN: "t" }, { address: located("http://127.0.0.1:8200", "vault.address") }, undefined],
+      [{ VAULT_TOKEN: "t", VAULT_ADDR: "http://127.0.0.1:8200" }, {}, undefined],
+      [{ VAULT_TOKEN: "t", VAULT_URL: "http://vault:8200" }, {}, undefined],
+    ] as Array<[NodeJS.ProcessEnv, VaultFileSettings, string | undefined]>) {
+      assert.equal(settings(env, file, flag).defaultAddressHint, undefined, JSON.stringify([env, file, flag]));
+    }
+  });
+
+  it("a default address with VAULT_AGENT_ADDR set says that envject does not read it", () => {
+    const s = settings({ VAULT_TOKEN: "t", VAULT_AGENT_ADDR: "http://127.0.0.1:8100" });
+    assert.equal(s.address, DEFAULT_VAULT_ADDRESS);
+    assert.equal(s.defaultAddressHint, "the default address; envject does not read VAULT_AGENT_ADDR; set VAULT_ADDR or vault.address");
+  });
+
   it("rejects an address that is not http(s), naming where it came from", () => {
     assert.throws(() => settings({ VAULT_TOKEN: "t", VAULT_ADDR: "ftp://x" }), (e: unknown) => e instanceof ConfigError && /VAULT_ADDR/.test(e.message));
   });
