@@ -222,7 +222,7 @@ export class Supervisor {
       try {
         listener(exit);
       } catch (error) {
-        this.logger.error("child exit listener failed", { error: error instanceof Error ? error.message : String(error) });
+        this.logger.error("child exit listener failed", { reason: error instanceof Error ? error.message : String(error) });
       }
     }
     if (child === this.replacing) return; // restart() goes on with the next child
