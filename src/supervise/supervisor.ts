@@ -29,6 +29,12 @@ export interface SupervisorOptions {
   parentDeathSignal?: boolean;
   /** With a terminal, a second Ctrl-C within this many ms kills the child (default 2000). */
   terminalDoublePressMs?: number;
+  /**
+   * Called once each child has been spawned (the OS has started it), before anything else about
+   * it is known: the first start is 1, each restart (a change, a crash) counts on. Never called
+   * for a command that could not be started.
+   */
+  onStart?: (child: StartedChild) => void;
   /** Restart a child that exits on its own with a non-zero code or by a signal, up to `limit` times. */
   restartOnFailure?: {
     limit: number; // 0 = never (exit with the child, as today)
@@ -39,6 +45,13 @@ export interface SupervisorOptions {
     initialDelayMs?: number;
     maxDelayMs?: number;
   };
+}
+
+/** A child that has just been spawned. */
+export interface StartedChild {
+  pid: number | undefined;
+  /** Which start this is: 1 for the first child, then 2, 3, … for each restart. */
+  start: number;
 }
 
 /** The wait between a crash and the restart it leads to. */
@@ -77,6 +90,8 @@ export class Supervisor {
   private terminalStopped = false;
   /** Set while waiting to restart a crashed child; no child runs meanwhile. */
   private backoff: CrashBackoff | undefined;
+  /** Children spawned so far. */
+  private starts = 0;
 
   constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger;
@@ -187,6 +202,8 @@ export class Supervisor {
       this.terminalStopped = false;
       void child.exited.then((exit) => this.onChildExit(child, exit));
       await child.spawned;
+      this.starts += 1;
+      this.options.onStart?.({ pid: child.pid, start: this.starts });
     } catch (error) {
       if (error instanceof SpawnError) this.finish(error.exitCode);
       throw error;
@@ -205,7 +222,7 @@ export class Supervisor {
       try {
         listener(exit);
       } catch (error) {
-        this.logger.error("child exit listener failed", { error: error instanceof Error ? error.message : String(error) });
+        this.logger.error("child exit listener failed", { reason: error instanceof Error ? error.message : String(error) });
       }
     }
     if (child === this.replacing) return; // restart() goes on with the next child

@@ -4,11 +4,12 @@
  * only then — `--on-change` runs after a random `--splay` delay.
  */
 import { EnvjectError } from "../errors.js";
+import type { LogFields } from "../log/logger.js";
 import type { EvaluationContext } from "../resolve/evaluate.js";
 import { type ResolutionInput, updateResolution } from "../resolve/resolution.js";
 import { type Clock, TimerGroup, systemClock } from "./clock.js";
 import type { SecretChange } from "./controller.js";
-import { type OnChange, type PolicyTarget, applyPolicy } from "./policy.js";
+import { type OnChange, type PolicyTarget, applyPolicy, describeOnChange } from "./policy.js";
 import { splayDelay } from "./schedule.js";
 
 export interface ChangeApplierOptions {
@@ -38,17 +39,17 @@ export class ChangeApplier {
       logger.warn(`${failure.name} cannot be evaluated with the new secret; it keeps its current value`, { variable: failure.name, reason: failure.error.message });
     }
     const change = environment.diff(update.resolution);
-    const secrets = changes.map(describeChange);
+    const what = changes.map(describeChange).join("; ");
+    const fields = changeFields(changes);
     if (change.variables.length === 0) {
-      logger.debug("a secret changed, but no variable of the command did", { secrets });
+      logger.debug(`${what}, but no variable of the command did`, fields, { inMessage: Object.keys(fields) });
       environment.adopt(change, { writeFiles: false });
       return;
     }
-    logger.info(`${secrets.join("; ")}: ${change.variables.length === 1 ? "variable" : "variables"} ${change.variables.join(", ")} changed`, {
-      secrets,
-      variables: change.variables,
-      on_change: this.options.policy.kind,
-    });
+    // The rotation line: what changed and which variables, each said once; the action is the next
+    // line's to say (policy.ts), once any --splay has passed. JSON carries all of it as fields.
+    const rotation = { ...fields, variables: change.variables, on_change: describeOnChange(this.options.policy) };
+    logger.info(`${what}: new values for ${change.variables.join(", ")}`, rotation, { inMessage: Object.keys(rotation) });
     // Credentials about to end (a lease, a replaced login) cannot wait for a splay; they are each
     // instance's own anyway, so a fleet does not act on them in lockstep.
     const urgent = changes.some((c) => c.reason !== "version");
@@ -72,16 +73,29 @@ export class ChangeApplier {
   }
 }
 
-/** `vault://secret/myapp/db changed (version 2 → 3)`: the secret and its versions, never a value. */
+/**
+ * `vault://secret/myapp/db changed (version 2 → 3)`, `vault://database/creds/app has new
+ * credentials (…)`: the secret and its versions, never a value.
+ */
 export function describeChange(change: SecretChange): string {
   switch (change.reason) {
     case "lease":
-      return `${change.display}: new credentials (the lease could not be extended)`;
+      return `${change.display} has new credentials (its lease could not be extended)`;
     case "login":
-      return `${change.display}: new credentials (read under the new Vault login)`;
+      return `${change.display} has new credentials (read under the new Vault login)`;
     case "version": {
       const versions = change.before !== undefined && change.after !== undefined && change.before !== change.after ? ` (version ${change.before} → ${change.after})` : "";
       return `${change.display} changed${versions}`;
     }
   }
+}
+
+/**
+ * The rotation line's fields for a batch of re-read secrets (README "Log lines"): for one secret,
+ * `reference`, `reason` and — when the store has versions — `from_version` and `to_version`; for
+ * several, a `changes` list of those records, one per secret.
+ */
+export function changeFields(changes: readonly SecretChange[]): LogFields {
+  const records = changes.map((c) => ({ reference: c.display, reason: c.reason, from_version: c.before, to_version: c.after }));
+  return records.length === 1 ? records[0]! : { changes: records };
 }

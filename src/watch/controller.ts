@@ -217,7 +217,7 @@ export class WatchController {
       this.readable(w, "poll");
       if (stamp !== w.stamp && stamp !== w.seen) {
         w.seen = stamp;
-        this.logger.debug("secret version changed", { secret: w.display });
+        this.logger.debug("secret version changed", { reference: w.display });
         this.mark(w, "version");
       }
       return undefined;
@@ -240,9 +240,9 @@ export class WatchController {
     const reason = error instanceof Error ? error.message : String(error);
     if (w.problem !== kind) {
       w.problem = kind;
-      this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { secret: w.display, reason });
+      this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { reference: w.display, reason });
     } else {
-      this.logger.debug("secret still cannot be read", { secret: w.display, reason });
+      this.logger.debug("secret still cannot be read", { reference: w.display, reason });
     }
     w.failures += 1;
     return Math.max(this.options.intervalMs, runtimeBackoff(w.failures, this.timers.clock.random()));
@@ -257,7 +257,7 @@ export class WatchController {
     w.failures = 0;
     if (w.problem === undefined) return;
     w.problem = undefined;
-    this.logger.info(`${w.display} can be read again`, { secret: w.display });
+    this.logger.info(`${w.display} can be read again`, { reference: w.display });
   }
 
   /** Re-reads one batch of secrets (fresh, once each), commits what was read, and applies it. */
@@ -344,7 +344,7 @@ export class WatchController {
     const lease = w.lease!;
     const provider = await this.options.providers.get(w.store);
     if (action === "reread" || !provider.renewLease) {
-      this.logger.info(`the lease of ${w.display} is near its max TTL; reading the secret again`, { secret: w.display, lease_id: lease.id });
+      this.logger.info(`the lease of ${w.display} is near its max TTL; reading the secret again`, { reference: w.display, lease_id: lease.id });
       return this.mark(w, "lease");
     }
     try {
@@ -358,7 +358,7 @@ export class WatchController {
         return;
       }
       this.logger.info(`the lease of ${w.display} cannot be renewed; reading the secret again`, {
-        secret: w.display,
+        reference: w.display,
         lease_id: lease.id,
         reason: error instanceof Error ? error.message : String(error),
       });
@@ -369,7 +369,7 @@ export class WatchController {
   private renewed(w: Watched, granted: Lease): void {
     w.lease = granted;
     this.options.reader.renewed(w.id, granted);
-    this.logger.debug("renewed lease", { secret: w.display, lease_id: granted.id, ttl: granted.durationSeconds });
+    this.logger.debug("renewed lease", { reference: w.display, lease_id: granted.id, ttl: granted.durationSeconds });
     this.scheduleLease(w);
   }
 

@@ -11,6 +11,11 @@ import type { ChildEnvironment, EnvironmentChange } from "./child-environment.js
 
 export type OnChange = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals } | { kind: "exit" } | { kind: "none" };
 
+/** The policy as `--on-change` spells it: `restart`, `signal:SIGHUP`, `exit`, `none`. */
+export function describeOnChange(policy: OnChange): string {
+  return policy.kind === "signal" ? `signal:${policy.signal}` : policy.kind;
+}
+
 /** What the policies act on. */
 export interface PolicyTarget {
   environment: ChildEnvironment;

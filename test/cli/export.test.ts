@@ -198,7 +198,7 @@ describe("envject export: files, leases and failures", () => {
     assert.equal(created[0]!.username, out.DB_USER);
     const warning = r.stderr.split("\n").find((l) => /WARN .*lease/.test(l));
     assert.ok(warning, r.stderr);
-    assert.match(warning, /ttl=1h0m0s/);
+    assert.match(warning, /when its lease ends in 1h0m0s .*\bttl=3600\b/, "the TTL in words, and in seconds like every ttl field");
     assert.ok(warning.includes(created[0]!.lease_id), "the warning names the lease");
     assert.ok(!r.stderr.includes(out.DB_PASS!), "the password is not in the logs");
   });

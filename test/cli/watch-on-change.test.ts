@@ -57,7 +57,7 @@ describe("envject run --on-change", () => {
     await run.waitFor("the change to be logged", () => run.lines("INFO", /--on-change none/).length === 1);
     await pause(1500);
     assert.deepEqual(run.events().map((e) => e.event), ["start"]);
-    assert.equal(run.lines("INFO", /variable K changed/).length, 1);
+    assert.equal(run.lines("INFO", / envject INFO  vault:\/\/secret\/oc\/none changed \(version 1 → 2\): new values for K$/).length, 1, run.stderr);
     const end = await run.stop();
     assert.equal(end.code, 0);
   });

@@ -44,7 +44,7 @@ describe("envject run watches Vault secrets", () => {
     const exitOfFirst = events.findIndex((e) => e.pid === first!.pid && e.event === "exit");
     const startOfSecond = events.findIndex((e) => e.pid === second!.pid && e.event === "start");
     assert.ok(exitOfFirst >= 0 && exitOfFirst < startOfSecond, `the old child exited before the new one started: ${JSON.stringify(events)}`);
-    assert.equal(run.lines("INFO", /vault:\/\/secret\/rot\/app changed \(version 1 → 2\): variable A_PASS changed/).length, 1, run.stderr);
+    assert.equal(run.lines("INFO", / envject INFO  vault:\/\/secret\/rot\/app changed \(version 1 → 2\): new values for A_PASS$/).length, 1, run.stderr);
 
     // A burst of three writes within ~100 ms → exactly one more restart, with the last value.
     for (const n of [4, 5, 6]) await suite.vault.admin.writeKv2("secret/rot/app", { username: "rot-user", password: `pw-Rot-Burst-${n}` });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ERASE_LINE, Logger } from "../../src/log/logger.js";
+import { ERASE_LINE, Logger, colourWanted } from "../../src/log/logger.js";
 
 function capture(format: "text" | "json", secrets: string[]): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -113,5 +113,79 @@ describe("logger status line (a terminal's updating line)", () => {
     status.end(`done s3cr3t-value`);
     assert.ok(!t.raw().includes("s3cr3t"));
     assert.ok(t.raw().endsWith("done *****\n"));
+  });
+});
+
+describe("structured fields", () => {
+  it("masks every string, number and boolean inside lists and records, and keeps their shape in JSON", () => {
+    const { logger, lines } = capture("json", ["pw-Nested-Secret", "4242"]);
+    logger.info("rotation", {
+      changes: [
+        { reference: "vault://secret/a", from_version: "1", to_version: "pw-Nested-Secret", reason: "version" },
+        { reference: "x pw-Nested-Secret y", count: 4242, ok: true, gone: undefined },
+      ],
+      numbers: [1, 4242, null],
+      variables: ["A", "pw-Nested-Secret"],
+    });
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.deepEqual(record.changes, [
+      { reference: "vault://secret/a", from_version: "1", to_version: "*****", reason: "version" },
+      { reference: "x ***** y", count: "*****", ok: true },
+    ]);
+    assert.deepEqual(record.numbers, [1, "*****", null]);
+    assert.deepEqual(record.variables, ["A", "*****"]);
+    assert.ok(!lines[0]!.includes("Nested-Secret"));
+  });
+
+  it("in text, a list of scalars is joined by commas, records are JSON, and both are masked", () => {
+    const { logger, lines } = capture("text", ["pw-Nested-Secret"]);
+    logger.info("rotation", { names: ["A", "B"], changes: [{ reference: "pw-Nested-Secret", n: 1 }] });
+    // logfmt-style: a value holding quotes is itself quoted, so the record comes out escaped once.
+    assert.match(lines[0]!.trimEnd(), / envject INFO  rotation names=A,B changes="\[\{\\"reference\\":\\"\*\*\*\*\*\\",\\"n\\":1\}\]"$/);
+  });
+
+  it("fields the message already says are left out of text lines, kept in JSON", () => {
+    const text = capture("text", []);
+    text.logger.info("vault://secret/a changed: A", { reference: "vault://secret/a", variables: ["A"], on_change: "restart" }, { inMessage: ["reference", "variables"] });
+    assert.match(text.lines[0]!.trimEnd(), / envject INFO  vault:\/\/secret\/a changed: A on_change=restart$/);
+    const json = capture("json", []);
+    json.logger.info("vault://secret/a changed: A", { reference: "vault://secret/a", variables: ["A"] }, { inMessage: ["reference", "variables"] });
+    const record = JSON.parse(json.lines[0]!) as Record<string, unknown>;
+    assert.equal(record.reference, "vault://secret/a");
+    assert.deepEqual(record.variables, ["A"]);
+  });
+});
+
+describe("colour", () => {
+  it("is wanted only at a terminal, and NO_COLOR (non-empty), TERM=dumb and FORCE_COLOR=0 turn it off", () => {
+    assert.equal(colourWanted(true, {}), true);
+    assert.equal(colourWanted(true, { NO_COLOR: "" }), true, "an empty NO_COLOR does not count");
+    for (const value of ["1", "0", "false", "yes"]) assert.equal(colourWanted(true, { NO_COLOR: value }), false, `NO_COLOR=${value}`);
+    assert.equal(colourWanted(true, { TERM: "dumb" }), false);
+    assert.equal(colourWanted(true, { FORCE_COLOR: "0" }), false);
+    assert.equal(colourWanted(true, { FORCE_COLOR: "false" }), false);
+    assert.equal(colourWanted(true, { FORCE_COLOR: "1" }), true);
+    for (const env of [{}, { FORCE_COLOR: "1" }, { FORCE_COLOR: "3" }]) assert.equal(colourWanted(false, env), false, `no terminal: ${JSON.stringify(env)}`);
+  });
+
+  it("colours the level name of text lines after redaction; never JSON lines; never by default when writing elsewhere", () => {
+    const lines: string[] = [];
+    const write = (line: string) => lines.push(line);
+    const coloured = new Logger("debug", "text", { write, colour: true });
+    coloured.redactor.add("pw-Colour-Secret");
+    coloured.debug("d");
+    coloured.info("i pw-Colour-Secret", { reason: "pw-Colour-Secret" });
+    coloured.warn("w");
+    coloured.error("e");
+    assert.match(lines[0]!.trimEnd(), / envject \x1b\[2mDEBUG\x1b\[0m d$/);
+    assert.match(lines[1]!.trimEnd(), / envject \x1b\[36mINFO\x1b\[0m  i \*\*\*\*\* reason=\*\*\*\*\*$/);
+    assert.match(lines[2]!.trimEnd(), / envject \x1b\[33mWARN\x1b\[0m  w$/);
+    assert.match(lines[3]!.trimEnd(), / envject \x1b\[31mERROR\x1b\[0m e$/);
+
+    const json = new Logger("info", "json", { write, colour: true });
+    assert.equal(json.colour, false);
+    json.info("i");
+    assert.doesNotMatch(lines.at(-1)!, /\x1b/);
+    assert.equal(new Logger("info", "text", { write }).colour, false, "a logger writing to a function has no terminal");
   });
 });

@@ -62,6 +62,7 @@ interface Logged {
 function supervisor(
   restartOnFailure: Partial<NonNullable<SupervisorOptions["restartOnFailure"]>> & { limit: number },
   next: (call: number) => ChildSpec,
+  extra: Partial<SupervisorOptions> = {},
 ): { supervisor: Supervisor; logged: Logged[]; specs: () => number; exits: ChildExit[] } {
   const logged: Logged[] = [];
   let calls = 0;
@@ -71,6 +72,7 @@ function supervisor(
     logger: new Logger("debug", "json", { write: (line) => logged.push(JSON.parse(line) as Logged) }),
     stdinIsTTY: false,
     restartOnFailure: { initialDelayMs: 20, ...restartOnFailure, spec: () => next(++calls) },
+    ...extra,
   });
   const exits: ChildExit[] = [];
   s.onExit((e) => exits.push(e));
@@ -187,6 +189,33 @@ describe("restart on failure", () => {
       } finally {
         s.dispose();
       }
+    }
+  });
+
+  it("onStart names each spawned child's pid and counts the starts; a command that cannot start is never reported", async () => {
+    const log = logFile();
+    const started: Array<[number | undefined, number]> = [];
+    const onStart = ({ pid, start }: { pid: number | undefined; start: number }) => void started.push([pid, start]);
+    const { supervisor: s } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]), { onStart });
+    try {
+      await s.start(crash(log, "1", ["code", 3]));
+      assert.equal(await within("done", s.done), 3);
+      assert.deepEqual(started, runsOf(log).map((r, i) => [r.pid, i + 1]));
+    } finally {
+      s.dispose();
+    }
+
+    const missing: Array<[number | undefined, number]> = [];
+    const second = supervisor({ limit: 3 }, () => ({ command: "envject-no-such-command", args: [], shell: false, env: { PATH } }), {
+      onStart: ({ pid, start }) => void missing.push([pid, start]),
+    });
+    try {
+      await second.supervisor.start(crash(logFile(), "1", ["code", 3]));
+      assert.equal(await within("done", second.supervisor.done), 127);
+      assert.equal(missing.length, 1, "only the child that ran");
+      assert.equal(missing[0]![1], 1);
+    } finally {
+      second.supervisor.dispose();
     }
   });
 

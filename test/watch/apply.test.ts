@@ -9,7 +9,7 @@ import { parseValue, secretIdentity } from "../../src/config/reference.js";
 import type { Binding } from "../../src/config/model.js";
 import { type ResolutionInput, resolveBindings } from "../../src/resolve/resolution.js";
 import type { ChildSpec } from "../../src/supervise/child.js";
-import { ChangeApplier } from "../../src/watch/apply.js";
+import { ChangeApplier, changeFields, describeChange } from "../../src/watch/apply.js";
 import { ChildEnvironment } from "../../src/watch/child-environment.js";
 import type { SecretChange } from "../../src/watch/controller.js";
 import type { OnChange } from "../../src/watch/policy.js";
@@ -24,7 +24,7 @@ function binding(name: string, text: string): Binding {
 const created: ChildEnvironment[] = [];
 after(() => created.forEach((e) => e.removeFiles()));
 
-async function setup(policy: OnChange, splayMs = 0) {
+async function setup(policy: OnChange, splayMs = 0, format: "text" | "json" = "text") {
   const clock = new FakeClock();
   const store = new FakeStore(clock);
   store.kv("secret/a", { pass: "pw-a-one", unused: "u1" });
@@ -46,7 +46,7 @@ async function setup(policy: OnChange, splayMs = 0) {
       files: [binding("TLS_FILE", "vault://secret/tls#pem")],
     },
   };
-  const { logger, count, lines } = captureLogger();
+  const { logger, count, lines } = captureLogger("debug", format);
   const ctx = { reader, redactor: logger.redactor, environ };
   const resolution = await resolveBindings(input, ctx);
   const environment = new ChildEnvironment(resolution, {
@@ -71,17 +71,26 @@ async function setup(policy: OnChange, splayMs = 0) {
     target: { environment, supervisor, logger, exit: async (code) => void events.push(`exit ${code}`) },
   });
   const envReadsAtStart = envReads;
-  /** Writes `data` to `path`, re-reads and commits it as the watcher does, and applies it. */
-  const change = async (path: string, data: Record<string, string>, reason: SecretChange["reason"] = "version") => {
+  /** Writes `data` to `path` and re-reads and commits it as the watcher does. */
+  const reread = async (path: string, data: Record<string, string>, reason: SecretChange["reason"]): Promise<SecretChange> => {
     store.kv(path, data);
     const id = secretIdentity(ref(`vault://${path}`));
     const before = reader.all().get(id)!.doc!;
     const doc = await reader.reread(id, { once: true, deadline: Date.now() + 1000 });
     reader.commit(id, doc);
-    const c: SecretChange = { id, ref: ref(`vault://${path}`), display: `vault://${path}`, reason, before: before.version, after: doc.version };
-    await applier.apply([c]);
+    return { id, ref: ref(`vault://${path}`), display: `vault://${path}`, reason, before: before.version, after: doc.version };
   };
-  return { store, environment, events, change, count, lines, fileNow, envReads: () => envReads - envReadsAtStart, logger, clock };
+  /** Writes `data` to `path`, re-reads and commits it as the watcher does, and applies it. */
+  const change = async (path: string, data: Record<string, string>, reason: SecretChange["reason"] = "version") => {
+    await applier.apply([await reread(path, data, reason)]);
+  };
+  /** Several secrets re-read in one batch, applied together. */
+  const changeMany = async (writes: Array<[string, Record<string, string>]>) => {
+    const batch: SecretChange[] = [];
+    for (const [path, data] of writes) batch.push(await reread(path, data, "version"));
+    await applier.apply(batch);
+  };
+  return { store, environment, events, change, changeMany, count, lines, fileNow, envReads: () => envReads - envReadsAtStart, logger, clock };
 }
 
 describe("applying a change", () => {
@@ -91,16 +100,70 @@ describe("applying a change", () => {
     assert.equal(s.envReads(), 0, "B_URL (env_var + secret/b) was not evaluated again");
     assert.equal(s.store.count("read", "secret/b"), 1, "secret/b was not read again");
     assert.deepEqual(s.events, ["restart A_PASS=pw-a-two file=pem-one"]);
-    assert.equal(s.count("info", /vault:\/\/secret\/a changed \(version 1 → 2\): variable A_PASS changed/), 1);
+    assert.equal(s.count("info", /vault:\/\/secret\/a changed \(version 1 → 2\): new values for A_PASS$/), 1);
     assert.ok(!s.lines.join("").includes("pw-a-two"), "the new value is never logged");
     assert.equal(s.logger.redactor.redact("x pw-a-two"), "x *****", "the new value is redacted");
+  });
+
+  it("the rotation line in JSON: reference, reason, versions, variables and on_change as fields, the message saying each once", async () => {
+    const s = await setup({ kind: "signal", signal: "SIGHUP" }, 0, "json");
+    await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+    const lines = s.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.level === "info" && r.reference !== undefined);
+    assert.equal(lines.length, 1, s.lines.join("\n"));
+    const { time, ...rest } = lines[0]!;
+    assert.equal(typeof time, "string");
+    assert.deepEqual(rest, {
+      level: "info",
+      msg: "vault://secret/a changed (version 1 → 2): new values for A_PASS",
+      reference: "vault://secret/a",
+      reason: "version",
+      from_version: "1",
+      to_version: "2",
+      variables: ["A_PASS"],
+      on_change: "signal:SIGHUP",
+    });
+    assert.ok(!s.lines.join("").includes("pw-a-two"));
+  });
+
+  it("several secrets in one batch: a changes list, one record per secret, and one line", async () => {
+    const s = await setup({ kind: "restart" }, 0, "json");
+    await s.changeMany([
+      ["secret/a", { pass: "pw-a-two", unused: "u1" }],
+      ["secret/b", { key: "key-b-two" }],
+    ]);
+    const info = s.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.level === "info");
+    const rotation = info.filter((r) => r.changes !== undefined);
+    assert.equal(rotation.length, 1, s.lines.join("\n"));
+    assert.equal(rotation[0]!.msg, "vault://secret/a changed (version 1 → 2); vault://secret/b changed (version 1 → 2): new values for A_PASS, B_URL");
+    assert.deepEqual(rotation[0]!.changes, [
+      { reference: "vault://secret/a", reason: "version", from_version: "1", to_version: "2" },
+      { reference: "vault://secret/b", reason: "version", from_version: "1", to_version: "2" },
+    ]);
+    assert.deepEqual(rotation[0]!.variables, ["A_PASS", "B_URL"]);
+    assert.equal(rotation[0]!.reference, undefined, "either flat fields or changes, never both");
+    assert.deepEqual(s.events, ["restart A_PASS=pw-a-two file=pem-one"], "one restart for the batch");
+  });
+
+  it("new credentials (a lease, a new login) say so, with reason lease or login; a secret without versions has no version fields", async () => {
+    const s = await setup({ kind: "restart" }, 0, "json");
+    await s.change("secret/b", { key: "key-b-two" }, "lease");
+    const rotation = s.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.reference === "vault://secret/b")!;
+    assert.equal(rotation.msg, "vault://secret/b has new credentials (its lease could not be extended): new values for B_URL");
+    assert.equal(rotation.reason, "lease");
+    const text = await setup({ kind: "restart" });
+    await text.change("secret/b", { key: "key-b-two" }, "login");
+    assert.equal(text.count("info", /^\S+ envject INFO  vault:\/\/secret\/b has new credentials \(read under the new Vault login\): new values for B_URL$/), 1, text.lines.join("\n"));
+    // A dynamic secret (or KV v1) has no version: the fields are left out, not null.
+    const dynamic: SecretChange = { id: "x", ref: ref("vault://database/creds/app"), display: "vault://database/creds/app", reason: "lease" };
+    assert.deepEqual(JSON.parse(JSON.stringify(changeFields([dynamic]))), { reference: "vault://database/creds/app", reason: "lease" });
+    assert.equal(describeChange({ ...dynamic, reason: "version" }), "vault://database/creds/app changed");
   });
 
   it("a change to a key no variable uses changes nothing: debug only, no action", async () => {
     const s = await setup({ kind: "restart" });
     await s.change("secret/a", { pass: "pw-a-one", unused: "u2" });
     assert.deepEqual(s.events, []);
-    assert.equal(s.count("debug", /no variable of the command did/), 1);
+    assert.equal(s.count("debug", /^\S+ envject DEBUG vault:\/\/secret\/a changed \(version 1 → 2\), but no variable of the command did$/), 1);
     assert.equal(s.count("info", /changed/), 0);
   });
 

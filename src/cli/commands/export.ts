@@ -39,9 +39,9 @@ export async function exportCommand(
     const output = formatVariables(values, format);
     keepLeases = true;
     for (const lease of ctx.reader.leases()) {
-      logger.warn("exported a leased secret; it stops working when its lease ends", {
+      logger.warn(`exported a leased secret; it stops working when its lease ends in ${formatDuration(lease.durationSeconds * 1000)}`, {
         lease_id: lease.id,
-        ttl: formatDuration(lease.durationSeconds * 1000),
+        ttl: lease.durationSeconds,
       });
     }
     write(output);

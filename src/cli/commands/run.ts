@@ -4,6 +4,7 @@
  * polled, leases renewed, the login kept alive), and on the way out revoke leases and delete
  * secret files.
  */
+import { systemClock } from "../../clock.js";
 import type { Logger } from "../../log/logger.js";
 import { type ResolvedVariable, resolveBindings } from "../../resolve/resolution.js";
 import type { Supervisor } from "../../supervise/supervisor.js";
@@ -12,9 +13,17 @@ import { signalNumber } from "../../supervise/signal-names.js";
 import { ChangeApplier } from "../../watch/apply.js";
 import { ChildEnvironment } from "../../watch/child-environment.js";
 import { WatchController } from "../../watch/controller.js";
+import { describeOnChange } from "../../watch/policy.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
 import { type CommandContext, loadContext, releaseStores } from "../context.js";
 import { reportFailures } from "../report.js";
+
+/**
+ * How long the command must have run before "watching N secrets for changes" is logged, so that a
+ * one-shot command (`envject -- printenv FOO`) never announces a watch it does not need. Polling
+ * itself starts at once.
+ */
+export const WATCHING_NOTICE_AFTER_MS = 1000;
 
 export async function runCommand(global: GlobalArgs, args: RunArgs, environ: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
   // The supervisor (and execa under it) loads, and setpriv is probed, while the secrets are read.
@@ -57,17 +66,21 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       environ,
     });
     environment = current;
-    logger.info("starting command", {
-      command: args.command[0],
-      variables: resolution.variables.length,
-      secrets: ctx.reader.all().size,
-    });
 
     const supervisor: Supervisor = new (await supervision).Supervisor({
       killSignal: args.killSignal,
       killTimeoutMs: args.killTimeoutMs,
       mask: args.mask ? () => logger.redactor.secrets() : undefined,
       logger,
+      // Logged once the child exists, so it names its pid, and never for a command that cannot start.
+      onStart: ({ pid, start }) =>
+        logger.info("starting command", {
+          command: args.command[0],
+          pid,
+          start,
+          variable_count: current.resolution.variables.length,
+          secret_count: ctx.reader.all().size,
+        }),
       // A crashed child starts again with the newest values (after `--on-change none`, too).
       restartOnFailure: { limit: args.restartOnFailure, spec: () => current.spec() },
     });
@@ -84,28 +97,40 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       splayMs: args.splayMs,
       target: { environment: current, supervisor, exit: end, logger },
     });
+    const polled = secretsToPoll(args, ctx, logger);
     const watcher = new WatchController({
       reader: ctx.reader,
       providers: ctx.providers,
       logger,
       intervalMs: args.intervalMs,
-      poll: shouldPoll(args, ctx, logger),
+      poll: polled > 0,
       apply: (changes) => applier.apply(changes),
       retireReplacedLogins: args.onChange.kind === "restart" || args.onChange.kind === "exit",
     });
     // The last await is behind us: from the check to the spawn nothing can run in between, so a
     // stop request either came before (nothing starts) or reaches the supervisor's handlers.
     if (stopping) return await stopping;
+    let supervising = true;
+    void supervisor.done.then(() => (supervising = false));
+    let watchingNotice: { cancel(): void } | undefined;
     try {
       stopEarly();
       stopEarly = undefined;
       await supervisor.start(current.spec());
       watcher.start();
+      if (polled > 0) {
+        watchingNotice = systemClock.after(WATCHING_NOTICE_AFTER_MS, () => {
+          if (!supervising) return;
+          const secrets = polled === 1 ? "secret" : "secrets";
+          logger.info(`watching ${polled} ${secrets} for changes every ${args.intervalMs / 1000}s`, { on_change: describeOnChange(args.onChange) });
+        });
+      }
       await keepLoginsAlive(ctx, watcher, logger, end);
       const code = await supervisor.done;
       logger.debug("command exited", { exit_code: code });
       return ownExitCode ?? code;
     } finally {
+      watchingNotice?.cancel();
       watcher.close();
       applier.close();
       supervisor.dispose();
@@ -124,21 +149,17 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
 }
 
 /**
- * Whether versions are polled: unless `--no-watch`, when some secret has a version to compare
- * (pinned versions and leased secrets have none). Leases are renewed either way.
+ * How many secrets have their versions polled: none under `--no-watch`, else every secret with a
+ * version to compare (pinned versions and leased secrets have none). Leases are renewed either way.
  */
-function shouldPoll(args: RunArgs, ctx: CommandContext, logger: Logger): boolean {
+function secretsToPoll(args: RunArgs, ctx: CommandContext, logger: Logger): number {
   const stamped = [...ctx.reader.all().values()].filter((r) => r.doc?.stamp !== undefined).length;
   if (args.watch === false) {
     logger.debug("--no-watch: secret versions are not polled (leases and the login are still renewed)");
-    return false;
+    return 0;
   }
-  if (stamped === 0) {
-    if (args.watch === true) logger.info("--watch: no secret has a version to poll (pinned versions and dynamic secrets are renewed, not polled)");
-    return false;
-  }
-  logger.info(`watching ${stamped} ${stamped === 1 ? "secret" : "secrets"} for changes every ${args.intervalMs / 1000}s`, { on_change: args.onChange.kind });
-  return true;
+  if (stamped === 0 && args.watch === true) logger.info("--watch: no secret has a version to poll (pinned versions and dynamic secrets are renewed, not polled)");
+  return stamped;
 }
 
 /**

@@ -89,7 +89,7 @@ export class CurrentValueBatcher {
     const deadline = Math.max(...[...waiters.values()].map((w) => w.deadline));
     let answer: Awaited<ReturnType<SecretsManagerCalls["batchGetSecretValue"]>>;
     try {
-      this.logger.debug("reading secrets with BatchGetSecretValue", { region, secrets: ids.length });
+      this.logger.debug("reading secrets with BatchGetSecretValue", { region, secret_count: ids.length });
       answer = await this.calls.batchGetSecretValue(region, ids, deadline);
     } catch (error) {
       if (this.fallBack(error, region)) {
@@ -135,7 +135,7 @@ export class CurrentValueBatcher {
     }
     const mapped = errorFromSdk(error, { action: "BatchGetSecretValue", secretId: "(batch)", region });
     if (mapped instanceof AuthError || (mapped instanceof UnavailableError && mapped.retryable)) return false;
-    this.logger.debug("BatchGetSecretValue failed as a whole; reading each secret with GetSecretValue", { region, error: code ?? mapped.message });
+    this.logger.debug("BatchGetSecretValue failed as a whole; reading each secret with GetSecretValue", { region, reason: code ?? mapped.message });
     return true;
   }
 }

@@ -6,7 +6,7 @@
  * leases, so there is nothing to renew or revoke.
  */
 import { NotFoundError, UnavailableError } from "../../errors.js";
-import type { AwsRef, SecretRef } from "../../config/reference.js";
+import { type AwsRef, type SecretRef, displayRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import { StoreRetries } from "../../resolve/retry.js";
 import type { StoreDescription } from "../../resolve/wait.js";
@@ -91,7 +91,7 @@ export class AwsProvider implements SecretProvider {
         if (error instanceof NotFoundError) throw error;
         if (awsErrorCode(error) !== "AccessDeniedException") throw errorFromSdk(error, this.call("DescribeSecret", ref, region));
         this.describeDenied = true;
-        this.logger.debug("DescribeSecret is denied; watching versions with GetSecretValue instead", { secret: ref.secretId, region });
+        this.logger.debug("DescribeSecret is denied; watching versions with GetSecretValue instead", { reference: displayRef({ ...ref, field: undefined }), region });
       }
     }
     const doc = secretDocument(await this.getSecretValue(ref, region, deadline), ref, region);
