@@ -60,7 +60,7 @@ const RESET = "\x1b[0m";
  * `FORCE_COLOR` never turns colour on: what does not go to a terminal goes to a file or a log
  * collector, where escape codes are noise.
  */
-export function colourWanted(stderrIsTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+export function colourWanted(stderrIsTTY: boolean, env: Record<string, string | undefined>): boolean {
   if (!stderrIsTTY) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.TERM === "dumb") return false;

@@ -41,10 +41,11 @@ function envject(args: string[], extra: Record<string, string | undefined>): Pro
   return runProgram(NODE, [BIN, ...args], { cwd: ws.dir, env: env(extra), timeoutMs: 60_000 });
 }
 
-/** Runs envject on a pseudo-terminal (`script`), so its stderr is a TTY; what it wrote is in `stdout` (with \r\n line ends). */
+/** Runs envject on a pseudo-terminal (`script`), so its stderr is a TTY; what it wrote is in `stdout` (with \r\n line ends).
+ *  Colour is off (NO_COLOR): these tests read the updating line, the colour rule has its own tests. */
 function envjectAtTerminal(args: string[], extra: Record<string, string | undefined>): Promise<CliResult> {
   const command = [NODE, BIN, ...args].map(shellQuote).join(" ");
-  return runProgram("script", ["-qec", command, "/dev/null"], { cwd: ws.dir, env: env(extra), timeoutMs: 60_000 });
+  return runProgram("script", ["-qec", command, "/dev/null"], { cwd: ws.dir, env: env({ NO_COLOR: "1", ...extra }), timeoutMs: 60_000 });
 }
 
 function shellQuote(word: string): string {
