@@ -6,27 +6,20 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { ROOT } from "../support/cli.js";
-import { SEED, type SeededVault, leakedSecrets, startSeededVault } from "../support/vault-fixture.js";
-import { NODE, Workspace, assertNoStackTrace, childJson, errorLines, printEnv } from "./e2e.js";
+import { SEED, type SeededVault, leakedSecrets } from "../support/vault-fixture.js";
+import { NODE, type Workspace, assertNoStackTrace, childJson, errorLines, printEnv, seededWorkspace } from "./e2e.js";
 
+const MAPPING = "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n";
+const suite = seededWorkspace();
 let vault: SeededVault;
 let ws: Workspace;
 let marker: string;
 
-const MAPPING = "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n";
-
-before(async () => {
-  vault = await startSeededVault();
-  ws = new Workspace(vault);
-  marker = join(ws.dir, "child-started");
-});
-after(async () => {
-  ws.cleanup();
-  await vault.close();
-});
 beforeEach(async () => {
+  ({ vault, ws } = suite);
+  marker = join(ws.dir, "child-started");
   rmSync(marker, { force: true });
   ws.file("envject.yaml", MAPPING);
   await vault.admin.clearRequests();

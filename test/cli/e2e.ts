@@ -10,6 +10,8 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { type CliOptions, type CliResult, hermeticEnv, runCli, tempDir } from "../support/cli.js";
 import type { RequestLogEntry } from "../doubles/vault/client.js";
+import { after, before } from "node:test";
+import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 
 export const NODE = process.execPath;
 
@@ -111,4 +113,31 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A seeded Vault double and a workspace pointed at it, for the suite (or file) that calls this:
+ * started in a `before` hook, closed in an `after` hook; `mapping`, when given, is written as
+ * envject.yaml. Read `vault` and `ws` inside tests and hooks (they exist once `before` ran).
+ */
+export function seededWorkspace(mapping?: string): { readonly vault: SeededVault; readonly ws: Workspace } {
+  let vault: SeededVault | undefined;
+  let ws: Workspace | undefined;
+  before(async () => {
+    vault = await startSeededVault();
+    ws = new Workspace(vault);
+    if (mapping !== undefined) ws.file("envject.yaml", mapping);
+  });
+  after(async () => {
+    ws?.cleanup();
+    await vault?.close();
+  });
+  return {
+    get vault() {
+      return vault ?? assert.fail("seededWorkspace: used before its before() hook ran");
+    },
+    get ws() {
+      return ws ?? assert.fail("seededWorkspace: used before its before() hook ran");
+    },
+  };
 }

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it } from "node:test";
 import { BIN } from "../support/cli.js";
-import { type SeededVault, leakedSecrets, startSeededVault } from "../support/vault-fixture.js";
+import { type SeededVault, leakedSecrets } from "../support/vault-fixture.js";
 import { watchSuite } from "../watch/e2e-harness.js";
-import { NODE, Workspace } from "./e2e.js";
+import { NODE, Workspace, seededWorkspace } from "./e2e.js";
 
 interface LogRecord {
   time: string;
@@ -107,16 +107,11 @@ describe("the rotation line", () => {
 });
 
 describe("command checks and the watching line", () => {
+  const suite = seededWorkspace("env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n");
   let vault: SeededVault;
   let ws: Workspace;
-  before(async () => {
-    vault = await startSeededVault();
-    ws = new Workspace(vault);
-    ws.file("envject.yaml", "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n");
-  });
-  after(async () => {
-    ws.cleanup();
-    await vault.close();
+  beforeEach(() => {
+    ({ vault, ws } = suite);
   });
 
   it("a command that is not found exits 127 with one error, before 'starting command' or 'watching' is logged", async () => {

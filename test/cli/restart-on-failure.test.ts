@@ -6,23 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { leakedSecrets, SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
+import { describe, it } from "node:test";
+import { leakedSecrets, SEED } from "../support/vault-fixture.js";
 import { lines } from "../supervise/fixtures/processes.js";
-import { NODE, Workspace } from "./e2e.js";
+import { NODE, seededWorkspace } from "./e2e.js";
 
-let vault: SeededVault;
-let ws: Workspace;
-
-before(async () => {
-  vault = await startSeededVault();
-  ws = new Workspace(vault);
-  ws.file("envject.yaml", "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n");
-});
-after(async () => {
-  ws.cleanup();
-  await vault.close();
-});
+const suite = seededWorkspace("env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n");
 
 let n = 0;
 
@@ -46,8 +35,8 @@ function records(stderr: string): LogRecord[] {
 
 describe("--restart-on-failure", () => {
   it("2: the command runs three times, each with the injected secret, and envject exits 3", async () => {
-    const log = join(ws.dir, `runs-${++n}`);
-    const result = await ws.run(["--restart-on-failure", "2", "--log-format", "json", "--", ...crashing(log)]);
+    const log = join(suite.ws.dir, `runs-${++n}`);
+    const result = await suite.ws.run(["--restart-on-failure", "2", "--log-format", "json", "--", ...crashing(log)]);
     assert.equal(result.code, 3, result.stderr);
     assert.deepEqual(lines(log), [SEED.db.password, SEED.db.password, SEED.db.password]);
     const restarts = records(result.stderr).filter((r) => r.level === "warn" && /restarting in/.test(r.msg));
@@ -63,16 +52,16 @@ describe("--restart-on-failure", () => {
   });
 
   it("0: the command runs once and envject exits 3 without a restart", async () => {
-    const log = join(ws.dir, `runs-${++n}`);
-    const result = await ws.run(["--restart-on-failure", "0", "--", ...crashing(log)]);
+    const log = join(suite.ws.dir, `runs-${++n}`);
+    const result = await suite.ws.run(["--restart-on-failure", "0", "--", ...crashing(log)]);
     assert.equal(result.code, 3, result.stderr);
     assert.deepEqual(lines(log), [SEED.db.password]);
     assert.doesNotMatch(result.stderr, /restarting in|not restarting/);
   });
 
   it("a command that succeeds is not restarted", async () => {
-    const log = join(ws.dir, `runs-${++n}`);
-    const result = await ws.run(["--restart-on-failure", "2", "--", NODE, "-e", `require("node:fs").appendFileSync(process.argv[1], "ran\\n")`, log]);
+    const log = join(suite.ws.dir, `runs-${++n}`);
+    const result = await suite.ws.run(["--restart-on-failure", "2", "--", NODE, "-e", `require("node:fs").appendFileSync(process.argv[1], "ran\\n")`, log]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(lines(log), ["ran"]);
   });
