@@ -37,12 +37,31 @@ export interface SecretDocument {
   source: string;
   lease?: Lease;
   /**
-   * What the watcher compares to notice a change, in the same form `stamp()` returns: KV v2
-   * `v<version>`, KV v1 `sha256:<hex>` of the data, AWS the VersionId holding the wanted stage.
-   * Undefined when there is nothing to poll: a pinned version (`?version=`, `version_id`) or a
-   * leased dynamic secret (leases are renewed instead).
+   * What the watcher compares (sameStamp) to notice a change, in the same form `stamp()` returns:
+   * KV v2 `v<version>@<created_time>` (a secret deleted with its metadata and written again starts
+   * over at version 1: the time tells it apart), KV v1 `sha256:<hex>` of the data, AWS the
+   * VersionId holding the wanted stage. Undefined when there is nothing to poll: a pinned version
+   * (`?version=`, `version_id`) or a leased dynamic secret (leases are renewed instead).
    */
   stamp?: string;
+}
+
+/** A KV v2 stamp: its version, and the time that version was written when known. */
+const VERSION_STAMP = /^(v\d+)(@.+)?$/;
+
+/**
+ * Whether two stamps of one secret say the same thing. Equal stamps do, and nothing else does —
+ * except a KV v2 stamp without the time (`v3`, from an answer that left `created_time` out) and
+ * one with it (`v3@…`): they compare by the version alone, so such an answer does not make every
+ * poll look like a change. Two times that differ are a change even when the numbers are equal.
+ */
+export function sameStamp(a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const va = VERSION_STAMP.exec(a);
+  const vb = VERSION_STAMP.exec(b);
+  if (!va || !vb || (va[2] !== undefined && vb[2] !== undefined)) return false;
+  return va[1] === vb[1];
 }
 
 /** Options for one read. */

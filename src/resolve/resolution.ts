@@ -144,6 +144,14 @@ function resolutionTasks(input: ResolutionInput, bindings: readonly SectionBindi
   return tasks;
 }
 
+/**
+ * `resolution` with other parts (as many, in the same order: `next.parts` with some put back to
+ * what they were before, say), its variables and failures assembled from them again.
+ */
+export function withParts(resolution: Resolution, parts: Resolution["parts"]): Resolution {
+  return assemble(parts, resolution.bindings);
+}
+
 function assemble(parts: Array<ResolvedVariable[] | VariableFailure>, bindings: SectionBinding[]): Resolution {
   const variables: ResolvedVariable[] = [];
   const failures: VariableFailure[] = [];

@@ -38,7 +38,10 @@ export class ChangeApplier {
     for (const failure of update.failures) {
       logger.warn(`${failure.name} cannot be evaluated with the new secret; it keeps its current value`, { variable: failure.name, reason: failure.error.message });
     }
-    const change = environment.diff(update.resolution);
+    // Checked before anything is stopped: a value the child could not be started with keeps the current one.
+    const fitted = environment.fit(update.resolution);
+    for (const refusal of fitted.refused) logger.warn(refusal.message, refusal.fields);
+    const change = environment.diff(fitted.resolution);
     const what = changes.map(describeChange).join("; ");
     const fields = changeFields(changes);
     if (change.variables.length === 0) {

@@ -7,7 +7,7 @@
 import { EnvjectError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
-import type { Lease, NewLogin, ReadOptions, SecretDocument, SecretProvider } from "../providers/provider.js";
+import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
 import type { ProviderName, ProviderSet } from "../resolve/providers.js";
 import type { SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
@@ -215,7 +215,9 @@ export class WatchController {
       const provider = await this.options.providers.get(w.store);
       const stamp = await provider.stamp(w.ref, this.requestOptions());
       this.readable(w, "poll");
-      if (stamp !== w.stamp && stamp !== w.seen) {
+      // Not only "a higher version": a secret deleted and written again may come back at the same
+      // number, with another creation time in its stamp (a secret that comes back changed is a change).
+      if (!sameStamp(stamp, w.stamp) && !sameStamp(stamp, w.seen)) {
         w.seen = stamp;
         this.logger.debug("secret version changed", { reference: w.display });
         this.mark(w, "version");

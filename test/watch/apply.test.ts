@@ -197,6 +197,32 @@ describe("applying a change", () => {
     assert.deepEqual(s.events.at(-1), "restart A_PASS=pw-a-three file=pem-one", "no splay for credentials about to end");
   });
 
+  it("a value too big for an environment (over 128 KiB): nothing is stopped, one warning naming the variable and its size, never the value; a later normal value is applied", async () => {
+    for (const policy of [{ kind: "restart" }, { kind: "signal", signal: "SIGHUP" }, { kind: "exit" }, { kind: "none" }] as OnChange[]) {
+      const s = await setup(policy);
+      const big = "big-Value-".repeat(20_000); // 200,000 bytes
+      await s.change("secret/a", { pass: big, unused: "u1" });
+      assert.deepEqual(s.events, [], `${policy.kind}: no action`);
+      assert.equal(s.count("warn", /the new value of A_PASS is too big for an environment variable \(200008 bytes .*131072/), 1, `${policy.kind}: ${s.lines.join("\n")}`);
+      assert.ok(!s.lines.join("").includes("big-Value-big-Value-"), "the value is never logged");
+      assert.equal(s.environment.spec().env.A_PASS, "pw-a-one", `${policy.kind}: the next start (a crash restart) keeps the current value`);
+      await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });
+      assert.equal(s.environment.spec().env.A_PASS, "pw-a-two", `${policy.kind}: the later value is applied`);
+      assert.equal(s.events.length, policy.kind === "none" ? 0 : 1, `${policy.kind}: ${JSON.stringify(s.events)}`);
+      assert.equal(s.count("warn", /too big/), 1);
+      s.environment.removeFiles();
+    }
+  });
+
+  it("a too-big value in a files: secret is delivered as usual (files have no such limit)", async () => {
+    const s = await setup({ kind: "restart" });
+    const big = "big-File-".repeat(25_000);
+    await s.change("secret/tls", { pem: big });
+    assert.equal(s.count("warn", /too big/), 0);
+    assert.equal(s.events.length, 1);
+    assert.equal(s.fileNow().length, big.length);
+  });
+
   it("exit stops with 75", async () => {
     const s = await setup({ kind: "exit" });
     await s.change("secret/a", { pass: "pw-a-two", unused: "u1" });

@@ -110,6 +110,35 @@ describe("watch controller", () => {
     s.controller.close();
   });
 
+  it("a secret deleted with its metadata and written again comes back at version 1 — the same number, yet a change", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
+    s.store.failures.set("secret/a", new NotFoundError("no secret at secret/a (KV v2 mount secret)"));
+    await s.clock.advance(5000);
+    assert.equal(s.count("warn", /vault:\/\/secret\/a cannot be read now/), 1);
+    s.store.failures.delete("secret/a");
+    s.store.recreate("secret/a", { k: "new" });
+    await s.clock.advance(70_000);
+    assert.equal(s.applied.length, 1, "applied once");
+    assert.deepEqual(s.applied[0]!.map((c) => ({ before: c.before, after: c.after })), [{ before: "1", after: "1" }]);
+    assert.deepEqual((await s.reader.read(ref("vault://secret/a#k"))).data, { k: "new" });
+    assert.equal(s.store.count("read", "secret/a"), 2, "one re-read, then the new stamp is the baseline");
+    s.controller.close();
+  });
+
+  it("polls answered without the version's time compare by version number: no re-read while nothing changes, a new version still is one", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "one" }));
+    s.store.untimedStamps = true;
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("read"), 1, "no re-read for `v1` against `v1@…`");
+    s.store.kv("secret/a", { k: "two" });
+    await s.clock.advance(5000);
+    assert.equal(s.applied.length, 1);
+    await s.clock.advance(20_000);
+    assert.equal(s.applied.length, 1, "and not again");
+    assert.equal(s.store.count("read"), 2);
+    s.controller.close();
+  });
+
   it("a new version whose data cannot be read: one warning, the child keeps its value, no flapping 'readable again' lines", async () => {
     const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "a" }));
     s.store.readFailures.set("secret/a", new AuthError("permission denied on secret/data/a"));

@@ -1,6 +1,6 @@
 /**
  * A mutable in-memory Vault-like store for the watch engine's unit tests: KV secrets with a
- * version (their stamp `v<N>`), leased secrets with a renewal rule, a switch to make it
+ * version and a write serial standing in for its created_time (their stamp `v<N>@<serial>`), leased secrets with a renewal rule, a switch to make it
  * unreachable, per-path failures, and counts of every call.
  */
 import { type SecretRef, parseReference } from "../../src/config/reference.js";
@@ -14,6 +14,8 @@ interface KvEntry {
   kind: "kv";
   data: Record<string, string>;
   version: number;
+  /** Which write made this version (the fake's created_time). */
+  written: number;
 }
 interface LeasedEntry {
   kind: "leased";
@@ -37,12 +39,21 @@ export class FakeStore implements SecretProvider {
   renewFailure: EnvjectError | undefined;
   private readonly entries = new Map<string, KvEntry | LeasedEntry>();
   private readonly leaseIssued = new Map<string, number>();
+  private writes = 0;
+  /** stamp() leaves the time out (`v<N>`), as a server whose metadata lacks `versions` would. */
+  untimedStamps = false;
 
   constructor(private readonly clock: FakeClock) {}
 
   kv(path: string, data: Record<string, string>): void {
     const before = this.entries.get(path);
-    this.entries.set(path, { kind: "kv", data, version: before?.kind === "kv" ? before.version + 1 : 1 });
+    this.entries.set(path, { kind: "kv", data, version: before?.kind === "kv" ? before.version + 1 : 1, written: ++this.writes });
+  }
+
+  /** Deleted with its metadata and written again: back at version 1. */
+  recreate(path: string, data: Record<string, string>): void {
+    this.entries.delete(path);
+    this.kv(path, data);
   }
 
   leased(path: string, ttl: number, maxTtl: number): void {
@@ -56,7 +67,7 @@ export class FakeStore implements SecretProvider {
   async read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument> {
     const path = this.enter("read", ref, options);
     const entry = this.entries.get(path)!;
-    if (entry.kind === "kv") return { kind: "map", data: { ...entry.data }, version: String(entry.version), source: `kv-v2 ${path}`, stamp: `v${entry.version}` };
+    if (entry.kind === "kv") return { kind: "map", data: { ...entry.data }, version: String(entry.version), source: `kv-v2 ${path}`, stamp: `v${entry.version}@${entry.written}` };
     entry.serial += 1;
     const id = `${path}/lease-${entry.serial}`;
     this.leaseIssued.set(id, this.clock.now());
@@ -74,7 +85,7 @@ export class FakeStore implements SecretProvider {
     const path = this.enter("stamp", ref, options);
     const entry = this.entries.get(path)!;
     if (entry.kind !== "kv") throw new TypeError("no stamp for a leased secret");
-    return `v${entry.version}`;
+    return this.untimedStamps ? `v${entry.version}` : `v${entry.version}@${entry.written}`;
   }
 
   async renewLease(lease: Lease, incrementSeconds: number, options: ReadOptions): Promise<Lease> {

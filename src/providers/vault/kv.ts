@@ -11,6 +11,7 @@ import { dataStamp, versionStamp } from "./stamp.js";
 
 interface Kv2Metadata {
   version?: number;
+  created_time?: string;
   deletion_time?: string;
   destroyed?: boolean;
 }
@@ -35,7 +36,8 @@ export function requestPlain(client: VaultHttpClient, token: string, path: strin
 
 /**
  * Interprets a KV v2 data read; throws NotFoundError for missing, deleted or destroyed versions.
- * The stamp is the version read, none when `version` pins one (a pinned version never changes).
+ * The stamp is the version read and when it was written (see versionStamp), none when `version`
+ * pins one (a pinned version never changes).
  */
 export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: string, rest: string, version?: number): SecretDocument {
   const apiPath = `${mount}/data/${rest}`;
@@ -49,7 +51,7 @@ export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: 
       data: inner.data,
       version: read !== undefined ? String(read) : undefined,
       source: `kv-v2 ${apiPath}`,
-      stamp: version === undefined && read !== undefined ? versionStamp(read) : undefined,
+      stamp: version === undefined && read !== undefined ? versionStamp(read, inner.metadata?.created_time) : undefined,
     };
   }
   const which = version !== undefined ? `version ${version} of ${logical}` : `the current version of ${logical}`;

@@ -76,8 +76,8 @@ export class VaultProvider implements SecretProvider {
 
   /**
    * The secret's current stamp: a pinned ref its pinned `v<N>` (no request); KV v2 the
-   * `current_version` of `metadata/` (one request), or the version of a data read where metadata
-   * is denied (remembered per mount, so later calls make that one request); KV v1 the hash of a
+   * `current_version` of `metadata/` and its `created_time` (one request), or the same two of a
+   * data read where metadata is denied (remembered per mount, so later calls make that one request); KV v1 the hash of a
    * data read. Throws like read(); ConfigError for an engine with nothing to poll (leases).
    */
   async stamp(ref: SecretRef, options: ReadOptions): Promise<string> {

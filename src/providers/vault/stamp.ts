@@ -1,6 +1,13 @@
 /**
- * Version stamps of Vault secrets, what the watcher compares to notice a change: KV v2 `v<N>`
- * (from a data read or from `metadata/` `current_version`), KV v1 `sha256:<hex>` of the data.
+ * Version stamps of Vault secrets, what the watcher compares to notice a change: KV v2
+ * `v<N>@<created_time>` (from a data read's `metadata`, or from `metadata/` `current_version` and
+ * that version's entry in `versions`), KV v1 `sha256:<hex>` of the data.
+ *
+ * Why the creation time: a KV v2 secret deleted with its metadata (`DELETE <mount>/metadata/…`)
+ * and written again starts over at version 1, so its version number alone may come back equal to
+ * the one the command's values were read from. The time that version was written does not.
+ * (Not the metadata's `updated_time`: it also moves when only the metadata is edited, and a data
+ * read, the fallback where metadata is denied, does not carry it.)
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { NotFoundError } from "../../errors.js";
@@ -14,9 +21,13 @@ import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
  */
 const STAMP_KEY = randomBytes(32);
 
-/** The stamp of a KV v2 version number. */
-export function versionStamp(version: number | string): string {
-  return `v${version}`;
+/**
+ * The stamp of a KV v2 version: `v<N>@<created_time>`, or `v<N>` when the time is not known (a
+ * pinned version, which is never polled, or a server that leaves it out). See sameStamp() in
+ * ../provider.ts for how a stamp without the time compares.
+ */
+export function versionStamp(version: number | string, createdTime?: unknown): string {
+  return typeof createdTime === "string" && createdTime !== "" ? `v${version}@${createdTime}` : `v${version}`;
 }
 
 /** The stamp of KV v1 data: a (keyed) SHA-256 of its canonical JSON, so key order does not matter. */
@@ -42,12 +53,14 @@ export function requestKv2Metadata(client: VaultHttpClient, token: string, mount
 }
 
 interface Kv2VersionMetadata {
+  created_time?: string;
   deletion_time?: string;
   destroyed?: boolean;
 }
 
 /**
- * The stamp a 200 metadata answer gives (`current_version`). Throws NotFoundError when the
+ * The stamp a 200 metadata answer gives (`current_version`, and that version's `created_time`,
+ * as a data read of it gives them). Throws NotFoundError when the
  * current version is deleted or destroyed (as a data read would), or the secret is gone (404).
  */
 export function metadataStamp(res: VaultResponse, client: VaultHttpClient, mount: string, rest: string, now = Date.now()): string {
@@ -63,5 +76,5 @@ export function metadataStamp(res: VaultResponse, client: VaultHttpClient, mount
   if (entry?.deletion_time && Date.parse(entry.deletion_time) <= now) {
     throw new NotFoundError(`the current version of ${logical} (version ${current}) was deleted at ${entry.deletion_time}; undelete it or write a new version`);
   }
-  return versionStamp(current);
+  return versionStamp(current, entry?.created_time);
 }

@@ -1,12 +1,14 @@
 /**
- * Version stamps: the stamp every read document carries (KV v2 `v<N>`, KV v1 `sha256:…`, none
+ * Version stamps: the stamp every read document carries (KV v2 `v<N>@<created_time>`, KV v1 `sha256:…`, none
  * for pinned and leased secrets) and `stamp()`, the cheap poll the watcher makes (one request per
  * secret: `metadata/` for KV v2, a data read where metadata is denied or for KV v1).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, NotFoundError } from "../../../src/errors.js";
-import { canonicalJson, dataStamp } from "../../../src/providers/vault/stamp.js";
+import { sameStamp } from "../../../src/providers/provider.js";
+import { canonicalJson, dataStamp, metadataStamp, versionStamp } from "../../../src/providers/vault/stamp.js";
+import type { VaultHttpClient, VaultResponse } from "../../../src/providers/vault/http.js";
 import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harness.js";
 
 const suite = providerSuite({
@@ -18,12 +20,19 @@ const suite = providerSuite({
 
 const opts = () => ({ deadline: soon(), once: true });
 
+/** The stamp of the current version of `path` in the double: `v<N>@<created_time>`. */
+async function stampIn(path: string): Promise<string> {
+  const { metadata } = await suite.sv.admin.readKv2(path);
+  return `v${metadata.version}@${metadata.created_time}`;
+}
+
 describe("stamps on read documents", () => {
   it("a KV v2 document is stamped with the version read", async () => {
     await suite.sv.admin.writeKv2("secret/st/a", { k: "one-Stamp-Value-1" });
     await suite.sv.admin.writeKv2("secret/st/a", { k: "two-Stamp-Value-2" });
     const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://secret/st/a"), { deadline: soon() });
-    assert.equal(doc.stamp, "v2");
+    assert.match(doc.stamp ?? "", /^v2@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(doc.stamp, await stampIn("secret/st/a"));
     assert.equal(doc.version, "2");
   });
 
@@ -60,20 +69,22 @@ describe("stamp() for KV v2", () => {
     await suite.sv.admin.writeKv2("secret/st/b", { k: "b2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://secret/st/b"), { deadline: soon() });
-    assert.equal(doc.stamp, "v2");
+    assert.equal(doc.stamp, await stampIn("secret/st/b"));
     await suite.sv.admin.writeKv2("secret/st/b", { k: "b3-Stamp" });
+    const expected = await stampIn("secret/st/b");
     let stamp = "";
     const log = await logSince(suite.sv, async () => {
       stamp = await h.provider.stamp(ref("vault://secret/st/b"), opts());
     });
-    assert.equal(stamp, "v3");
+    assert.equal(stamp, expected);
+    assert.match(stamp, /^v3@/);
     assert.deepEqual(log.map((e) => `${e.method} ${e.path} ${e.status}`), ["GET secret/metadata/st/b 200"]);
   });
 
   it("a stamp without an earlier read finds the mount first, then costs one request per call", async () => {
     await suite.sv.admin.writeKv2("secret/st/c", { k: "c1-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
-    assert.equal(await h.provider.stamp(ref("vault://secret/st/c"), opts()), "v1");
+    assert.equal(await h.provider.stamp(ref("vault://secret/st/c"), opts()), await stampIn("secret/st/c"));
     const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/st/c"), opts()));
     assert.deepEqual(log.map((e) => e.path), ["secret/metadata/st/c"]);
   });
@@ -95,7 +106,8 @@ describe("stamp() for KV v2", () => {
     const log1 = await logSince(suite.sv, async () => {
       first = await h.provider.stamp(ref("vault://secret/st/d"), opts());
     });
-    assert.equal(first, "v3");
+    assert.equal(first, await stampIn("secret/st/d"));
+    assert.match(first, /^v3@/);
     assert.deepEqual(log1.map((e) => `${e.path} ${e.status}`), ["secret/metadata/st/d 403", "secret/data/st/d 200"]);
 
     await suite.sv.admin.writeKv2("secret/st/d", { k: "d4-Stamp" });
@@ -103,7 +115,8 @@ describe("stamp() for KV v2", () => {
     const log2 = await logSince(suite.sv, async () => {
       second = await h.provider.stamp(ref("vault://secret/st/d"), opts());
     });
-    assert.equal(second, "v4");
+    assert.equal(second, await stampIn("secret/st/d"));
+    assert.match(second, /^v4@/);
     assert.deepEqual(log2.map((e) => `${e.path} ${e.status}`), ["secret/data/st/d 200"]);
     // Remembered per mount: another secret under secret/ goes straight to the data too.
     const log3 = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/myapp/db"), opts()));
@@ -125,7 +138,7 @@ describe("stamp() for KV v2", () => {
   it("a deleted secret is a NotFoundError (metadata gone)", async () => {
     await suite.sv.admin.writeKv2("secret/st/gone", { k: "gone-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
-    assert.equal(await h.provider.stamp(ref("vault://secret/st/gone"), opts()), "v1");
+    assert.match(await h.provider.stamp(ref("vault://secret/st/gone"), opts()), /^v1@/);
     await suite.sv.admin.deleteKv2Metadata("secret/st/gone");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone"), opts()), NotFoundError);
   });
@@ -133,7 +146,7 @@ describe("stamp() for KV v2", () => {
   it("a soft-deleted current version is a NotFoundError, as a read would be", async () => {
     await suite.sv.admin.writeKv2("secret/st/soft", { k: "soft-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
-    assert.equal(await h.provider.stamp(ref("vault://secret/st/soft"), opts()), "v1");
+    assert.match(await h.provider.stamp(ref("vault://secret/st/soft"), opts()), /^v1@/);
     await suite.sv.admin.deleteKv2Latest("secret/st/soft");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/soft"), opts()), (e: unknown) => e instanceof NotFoundError && /deleted/.test(e.message));
     await assert.rejects(h.provider.read(ref("vault://secret/st/soft"), opts()), NotFoundError);
@@ -143,11 +156,99 @@ describe("stamp() for KV v2", () => {
     await suite.sv.admin.writeKv2("secret/st/gone2", { k: "gone2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     await suite.sv.admin.deny({ path: "secret/metadata/" });
-    assert.equal(await h.provider.stamp(ref("vault://secret/st/gone2"), opts()), "v1");
+    assert.match(await h.provider.stamp(ref("vault://secret/st/gone2"), opts()), /^v1@/);
     await suite.sv.admin.clearDenials();
     await suite.sv.admin.deleteKv2Metadata("secret/st/gone2");
     await suite.sv.admin.deny({ path: "secret/metadata/" });
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone2"), opts()), NotFoundError);
+  });
+});
+
+describe("a KV v2 secret deleted with its metadata and written again", () => {
+  it("comes back at version 1 with another stamp, by metadata/ and by the data-read fallback alike", async () => {
+    await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-Old" });
+    const h = harness(settingsFor(suite.sv), suite.open);
+    const before = (await h.provider.read(ref("vault://secret/st/again"), { deadline: soon() })).stamp!;
+    assert.equal(await h.provider.stamp(ref("vault://secret/st/again"), opts()), before);
+    await suite.sv.admin.deleteKv2Metadata("secret/st/again");
+    await assert.rejects(h.provider.stamp(ref("vault://secret/st/again"), opts()), NotFoundError);
+    const { version } = await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-New" });
+    assert.equal(version, 1);
+    const polled = await h.provider.stamp(ref("vault://secret/st/again"), opts());
+    assert.match(polled, /^v1@/);
+    assert.notEqual(polled, before, "the same version number, written at another time");
+    assert.equal(sameStamp(polled, before), false);
+    const read = await h.provider.read(ref("vault://secret/st/again"), { deadline: soon() });
+    assert.equal(read.stamp, polled, "a data read stamps the version as metadata/ does");
+
+    // Metadata denied: the stamp comes from a data read, and tells the two apart the same way.
+    const fallback = harness(settingsFor(suite.sv), suite.open);
+    await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+    try {
+      assert.equal(await fallback.provider.stamp(ref("vault://secret/st/again"), opts()), polled);
+      await suite.sv.admin.clearDenials();
+      await suite.sv.admin.deleteKv2Metadata("secret/st/again");
+      await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-Newer" });
+      await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+      let again = "";
+      const log = await logSince(suite.sv, async () => {
+        again = await fallback.provider.stamp(ref("vault://secret/st/again"), opts());
+      });
+      assert.deepEqual(log.map((e) => `${e.path} ${e.status}`), ["secret/data/st/again 200"]);
+      assert.match(again, /^v1@/);
+      assert.equal(sameStamp(again, polled), false);
+    } finally {
+      await suite.sv.admin.clearDenials();
+    }
+  });
+});
+
+describe("metadataStamp and sameStamp", () => {
+  const client = { address: "http://127.0.0.1:1" } as VaultHttpClient;
+  const answer = (data: unknown): VaultResponse => ({ status: 200, body: { data } }) as VaultResponse;
+  const T1 = "2026-01-02T03:04:05.123456789Z";
+  const T3 = "2026-01-02T03:09:00.5Z";
+
+  it("takes the created_time of the current version, not the metadata's updated_time", () => {
+    const res = answer({
+      current_version: 3,
+      created_time: T1,
+      updated_time: "2026-02-01T00:00:00Z",
+      versions: { "1": { created_time: T1, deletion_time: "", destroyed: false }, "3": { created_time: T3, deletion_time: "", destroyed: false } },
+    });
+    assert.equal(metadataStamp(res, client, "secret", "x"), `v3@${T3}`);
+    assert.equal(metadataStamp(res, client, "secret", "x"), versionStamp(3, T3));
+  });
+
+  it("without the version's created_time the stamp is the version alone", () => {
+    assert.equal(metadataStamp(answer({ current_version: 2, versions: {} }), client, "secret", "x"), "v2");
+    assert.equal(metadataStamp(answer({ current_version: 2 }), client, "secret", "x"), "v2");
+    assert.equal(versionStamp(2, ""), "v2");
+    assert.equal(versionStamp(2, undefined), "v2");
+  });
+
+  it("same version and time: same; another time at the same version: a change; another version: a change", () => {
+    assert.equal(sameStamp(`v1@${T1}`, `v1@${T1}`), true);
+    assert.equal(sameStamp(`v1@${T3}`, `v1@${T1}`), false, "deleted with its metadata and written again");
+    assert.equal(sameStamp(`v2@${T3}`, `v1@${T1}`), false);
+    assert.equal(sameStamp(`v1@${T3}`, `v2@${T3}`), false);
+  });
+
+  it("a stamp without the time compares by version number with one that has it", () => {
+    assert.equal(sameStamp("v3", `v3@${T3}`), true);
+    assert.equal(sameStamp(`v3@${T3}`, "v3"), true);
+    assert.equal(sameStamp("v3", `v4@${T3}`), false);
+    assert.equal(sameStamp("v3", "v3"), true);
+  });
+
+  it("other stores' stamps compare exactly", () => {
+    const sha = dataStamp({ a: "1" });
+    assert.equal(sameStamp(sha, sha), true);
+    assert.equal(sameStamp(sha, dataStamp({ a: "2" })), false);
+    assert.equal(sameStamp("a1b2c3d4-0000-4000-8000-000000000001", "a1b2c3d4-0000-4000-8000-000000000001"), true);
+    assert.equal(sameStamp("a1b2c3d4-0000-4000-8000-000000000001", "a1b2c3d4-0000-4000-8000-000000000002"), false);
+    assert.equal(sameStamp("v1", undefined), false);
+    assert.equal(sameStamp(undefined, undefined), true);
   });
 });
 
