@@ -17,6 +17,50 @@ const TERMINAL_GENERATED: ReadonlySet<NodeJS.Signals> = new Set(["SIGINT", "SIGQ
 /** Signals that, besides being forwarded, end supervision once the child has exited. */
 const SHUTDOWN: ReadonlySet<NodeJS.Signals> = new Set(["SIGTERM", "SIGINT"]);
 
+/**
+ * How long a new child must have run before the signals below are forwarded to it. A program
+ * that has not yet installed its handlers takes the default action: SIGHUP kills it, and SIGUSR1
+ * makes a Node program open its inspector on 127.0.0.1:9229 — a debugger, open to any local user,
+ * into a process whose environment holds the secrets. The same holds at the very first start.
+ */
+export const NEW_CHILD_SIGNAL_GRACE_MS = 1_000;
+
+/** Signals that keep their meaning during a (re)start: they stop envject (TERM, INT) or quit the program (QUIT). */
+const NEVER_HELD: ReadonlySet<NodeJS.Signals> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
+
+/**
+ * Whether a signal may be forwarded now, as far as the child's start is concerned: not from the
+ * moment a restart begins (the old child being stopped, the wait after a crash) until the new
+ * child has run `graceMs`, nor during the first `graceMs` of the first child. A held signal is
+ * dropped, not kept for later. SIGTERM, SIGINT and SIGQUIT are never held. Reads no clock: the
+ * caller passes the time (any clock that never jumps, in ms).
+ */
+export class StartGrace {
+  private restarted = false;
+  /** When the current child was spawned; undefined before the first one and while one is being replaced. */
+  private spawnedAt: number | undefined;
+
+  constructor(readonly graceMs: number = NEW_CHILD_SIGNAL_GRACE_MS) {}
+
+  /** A restart begins: from now until the next child has run `graceMs`, signals are held. */
+  restartBegins(): void {
+    this.restarted = true;
+    this.spawnedAt = undefined;
+  }
+
+  /** A child was spawned at `now`: its grace starts. */
+  childSpawned(now: number): void {
+    this.spawnedAt = now;
+  }
+
+  /** Why `signal` must not be forwarded at `now`, for the log line; undefined when it may be. */
+  holdReason(signal: NodeJS.Signals, now: number): string | undefined {
+    if (NEVER_HELD.has(signal)) return undefined;
+    if (this.spawnedAt !== undefined && now - this.spawnedAt >= this.graceMs) return undefined;
+    return this.restarted ? "a restart is in progress" : `the command started less than ${Number((this.graceMs / 1000).toFixed(1))}s ago`;
+  }
+}
+
 /** True when a received `signal` must be sent on to the child: always, except terminal-generated ones when stdin is a terminal. */
 export function shouldForward(signal: NodeJS.Signals, stdinIsTTY: boolean): boolean {
   return !(stdinIsTTY && TERMINAL_GENERATED.has(signal));

@@ -9,7 +9,7 @@ import type { Logger } from "../log/logger.js";
 import { ChildProcess, type ChildSpec } from "./child.js";
 import { type CrashDecision, CrashPolicy } from "./crash-policy.js";
 import type { ChildExit } from "./exit-code.js";
-import { catchSignals, type ForwardedSignal, isShutdownSignal, shouldForward } from "./signals.js";
+import { catchSignals, type ForwardedSignal, isShutdownSignal, shouldForward, StartGrace } from "./signals.js";
 
 export type { ChildSpec } from "./child.js";
 export type { ChildExit } from "./exit-code.js";
@@ -35,6 +35,9 @@ export interface SupervisorOptions {
    * for a command that could not be started.
    */
   onStart?: (child: StartedChild) => void;
+  /** Signals other than SIGTERM/SIGINT/SIGQUIT reach a new child only once it has run this long,
+   *  and none during a restart (default NEW_CHILD_SIGNAL_GRACE_MS). */
+  newChildSignalGraceMs?: number;
   /** Restart a child that exits on its own with a non-zero code or by a signal, up to `limit` times. */
   restartOnFailure?: {
     limit: number; // 0 = never (exit with the child, as today)
@@ -92,6 +95,8 @@ export class Supervisor {
   private backoff: CrashBackoff | undefined;
   /** Children spawned so far. */
   private starts = 0;
+  /** Holds back forwarded signals while a child is (re)starting. */
+  private readonly startGrace: StartGrace;
 
   constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger;
@@ -102,6 +107,7 @@ export class Supervisor {
     });
     const crash = options.restartOnFailure;
     if (crash && crash.limit > 0) this.crashPolicy = new CrashPolicy(crash);
+    this.startGrace = new StartGrace(options.newChildSignalGraceMs);
   }
 
   /** The current child's process id, if one has been started. */
@@ -178,6 +184,7 @@ export class Supervisor {
     if (this.cancelBackoff()) this.logger.debug("restart requested while waiting after a crash; starting now");
     const old = this.current;
     if (old) {
+      this.startGrace.restartBegins();
       this.replacing = old;
       try {
         await old.stop();
@@ -199,6 +206,7 @@ export class Supervisor {
       const child = ChildProcess.start(spec, this.options);
       this.current = child;
       this.currentStartedAt = performance.now();
+      this.startGrace.childSpawned(this.currentStartedAt);
       this.terminalStopped = false;
       void child.exited.then((exit) => this.onChildExit(child, exit));
       await child.spawned;
@@ -252,6 +260,7 @@ export class Supervisor {
 
   private waitThenRestart(exit: ChildExit, decision: CrashDecision & { restart: true }): void {
     const { attempt, limit, delayMs } = decision;
+    this.startGrace.restartBegins();
     this.logger.warn(`${describeExit(exit)}; restarting in ${seconds(delayMs)} (restart ${attempt} of ${limit})`, {
       exit_code: exit.exitCode,
       signal: exit.signal ?? undefined,
@@ -303,6 +312,12 @@ export class Supervisor {
     const child = this.current;
     const forward = shouldForward(signal, this.stdinIsTTY);
     if (!isShutdownSignal(signal)) {
+      const held = forward ? this.startGrace.holdReason(signal, performance.now()) : undefined;
+      if (held) {
+        // Dropped, not queued: a SIGHUP or SIGUSR1 replayed later would be a surprise of its own.
+        this.logger.debug(`not forwarding signal: ${held}`, { signal, grace_ms: this.startGrace.graceMs });
+        return;
+      }
       this.logger.debug(forward ? "forwarding signal" : "signal already delivered by the terminal", { signal });
       // Ctrl-\ quits the program on the user's behalf, like Ctrl-C below.
       if (!forward && signal === "SIGQUIT" && child?.running) this.terminalStopped = true;

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { BIN } from "../support/cli.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
-import { type Started, childrenOf, killIfAlive, lines, startProcess, waitFor, within } from "../supervise/fixtures/processes.js";
+import { type Started, childrenOf, killIfAlive, lines, pastStartGrace, startProcess, waitFor, within } from "../supervise/fixtures/processes.js";
 import { NODE, Workspace } from "./e2e.js";
 import { UNSHARE_PID1, unshareUnavailable } from "../support/system.js";
 
@@ -92,6 +92,7 @@ describe("signals sent to envject", () => {
     const log = newLog();
     const envject = startEnvject(["--", ...recorder(log, ["SIGINT:7"])]);
     await childReady(log);
+    await pastStartGrace();
     const sent = ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGWINCH"] as const;
     for (const [i, signal] of sent.entries()) {
       envject.process.kill(signal);
@@ -231,6 +232,7 @@ describe("as PID 1", () => {
     // envject is PID 1 inside: it sees itself as 1, and its child's parent is 1.
     const ns = spawnSync("cat", [`/proc/${envject}/status`], { encoding: "utf8" }).stdout;
     assert.match(ns, /^NSpid:\s+\d+\s+1$/m);
+    await pastStartGrace();
     process.kill(envject!, "SIGHUP");
     await recorded(log, "SIGHUP");
     process.kill(envject!, "SIGTERM");

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { childReady, fixture, killIfAlive, lines, recorded, startHarness, tempDir, within } from "./fixtures/processes.js";
+import { childReady, fixture, killIfAlive, lines, pastStartGrace, recorded, startHarness, tempDir, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +25,7 @@ describe("signal forwarding without a terminal", () => {
     let childPid: number | undefined;
     try {
       childPid = await childReady(log);
+      await pastStartGrace();
       for (const signal of ["SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const) {
         process.kill(harness.pid, signal);
         await recorded(log, signal);

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { UNSHARE_PID1 as UNSHARE, unshareUnavailable } from "../support/system.js";
-import { childReady, contentOf, childrenOf, fixture, harnessArgv, killIfAlive, lines, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
+import { childReady, contentOf, childrenOf, fixture, harnessArgv, killIfAlive, lines, pastStartGrace, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +31,7 @@ describe("as PID 1", () => {
         const found = childrenOf(unshare.pid);
         return found.length === 1 ? found : undefined;
       });
+      await pastStartGrace();
       process.kill(harness!, "SIGHUP");
       await recorded(log, "SIGHUP");
       process.kill(harness!, "SIGTERM");

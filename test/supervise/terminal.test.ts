@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { HarnessConfig } from "./fixtures/harness.js";
-import { childReady, contentOf, fixture, harnessArgv, killIfAlive, lines, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
+import { childReady, contentOf, fixture, harnessArgv, killIfAlive, lines, pastStartGrace, recorded, startProcess, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +46,7 @@ describe("signals with a terminal", () => {
       // SIGUSR1 is forwarded (a terminal never sends it) and ends the child. envject handles its
       // signals in the order they arrive, so a duplicate SIGINT/SIGQUIT would be recorded before it.
       const harnessPid = Number(await waitFor("harness pid", () => contentOf(pidFile)));
+      await pastStartGrace();
       process.kill(harnessPid, "SIGUSR1");
       const exit = await within("script exit", script.exit);
       assert.deepEqual(lines(log).slice(1), ["SIGINT", "SIGQUIT", "SIGUSR1"], script.stdout().toString());
