@@ -12,22 +12,30 @@ import { type Started, startProcess, waitFor } from "../supervise/fixtures/proce
 export const NODE = process.execPath;
 
 /**
- * The child, steered by its environment: PROC_LOG (the file it appends to: `ready <pid>`,
- * `signal <pid> <SIG>`, `grandchild <pid>`, `detached <pid>`, `detached-ready <pid>` (its handler is in), `term <pid>`), IGNORE_TERM
- * (survive SIGTERM), TERM_EXIT (the code it exits with on SIGTERM, default 0), GRANDCHILD (fork
+ * The child, steered by its environment: PROC_LOG (the file it appends to: `ready <pid> <ms>`,
+ * `signal <pid> <SIG> <inspector url or ->`, `term <pid> <ms>`, `grandchild <pid>`, `detached
+ * <pid>`, `detached-ready <pid>` (its SIGTERM handler is in); <ms> is Date.now()), IGNORE_TERM
+ * (survive SIGTERM), TERM_EXIT (the code it exits with on SIGTERM, default 0), TERM_DELAY_MS (exit
+ * that long after the first SIGTERM; 2 s while the file SLOW_FILE exists), GRANDCHILD (fork
  * `sleep 300`), DETACHED_GRANDCHILD (fork, in a session of its own, a node that ignores SIGTERM),
  * EXIT_AFTER_MS + EXIT_CODE (exit on its own).
  */
 export const CHILD_SOURCE = `
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { spawn } from "node:child_process";
+import inspector from "node:inspector";
 const log = process.env.PROC_LOG;
 const write = (s) => appendFileSync(log, s + "\\n");
-for (const s of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGINT"]) process.on(s, () => write("signal " + process.pid + " " + s));
+for (const s of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGINT"]) process.on(s, () => write("signal " + process.pid + " " + s + " " + (inspector.url() ?? "-")));
+let terms = 0;
 process.on("SIGTERM", () => {
-  write("term " + process.pid);
-  if (process.env.IGNORE_TERM) return;
-  process.exit(Number(process.env.TERM_EXIT || 0));
+  write("term " + process.pid + " " + Date.now());
+  if (process.env.IGNORE_TERM || ++terms > 1) return;
+  const slow = process.env.SLOW_FILE && existsSync(process.env.SLOW_FILE);
+  const delay = slow ? 2000 : Number(process.env.TERM_DELAY_MS || 0);
+  const exit = () => process.exit(Number(process.env.TERM_EXIT || 0));
+  if (delay > 0) setTimeout(exit, delay);
+  else exit();
 });
 if (process.env.GRANDCHILD) {
   const g = spawn("sleep", ["300"], { stdio: "ignore" });
@@ -39,7 +47,7 @@ if (process.env.DETACHED_GRANDCHILD) {
   g.unref();
   write("detached " + g.pid);
 }
-write("ready " + process.pid);
+write("ready " + process.pid + " " + Date.now());
 if (process.env.EXIT_AFTER_MS) setTimeout(() => process.exit(Number(process.env.EXIT_CODE || 0)), Number(process.env.EXIT_AFTER_MS));
 setInterval(() => {}, 1 << 30);
 `;
