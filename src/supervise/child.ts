@@ -100,12 +100,21 @@ export class ChildProcess {
     const outputs = mask
       ? [pipeThroughMask(this.subprocess.stdout, process.stdout, mask), pipeThroughMask(this.subprocess.stderr, process.stderr, mask)]
       : [];
+    // The process itself has ended ('exit' comes before its pipes close; execa's result waits for
+    // them). What it forked that still runs is stopped now, not once the output has ended: with
+    // --mask, such a process holding the pipes would otherwise keep envject waiting for it.
+    const leftovers = new Promise<void>((resolve) => {
+      this.subprocess.once("exit", () => {
+        clearInterval(this.noteTimer);
+        if (!this.noted) return resolve();
+        void this.stopLeftovers(this.noted).then(resolve, resolve);
+      });
+    });
     this.exited = result.then(async (r) => {
       clearTimeout(this.killTimer);
       clearInterval(this.noteTimer);
       if (!this.hasSpawned) return { code: null, signal: null, exitCode: spawnErrorFrom(r, this.name).exitCode };
-      // Before the output: a leftover holding the --mask pipes would otherwise keep them open.
-      if (this.noted) await this.stopLeftovers(this.noted);
+      await leftovers; // a process that was spawned always emits 'exit'
       // With --mask, a descendant that inherited the pipes and outlives the child delays this
       // until it closes them, as the reader of a shell pipeline would wait.
       await Promise.all(outputs);

@@ -125,6 +125,19 @@ describe("(c) grandchildren the child forks", () => {
     assert.equal(isRunning(process.pid), true);
   });
 
+  it("with --mask, a background job holding the output pipes does not keep envject waiting after the stop", async () => {
+    const { marker, log } = fresh();
+    // The sleep inherits sh's stdout/stderr: with --mask those are envject's pipes, which envject
+    // reads to the end before it exits — until the sleep ends, 300 s later, were it left running.
+    const envject = run(["--mask", "--kill-timeout", "1s"], runEnv(dir, marker, log), ["sh", "-c", `sleep 300 & exec ${NODE} ${child}`]);
+    await nthReady(log);
+    envject.process.kill("SIGTERM");
+    const exit = await within("envject exit (not 300 s later)", envject.exit, 30_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, envject.stderr());
+    assert.equal(logged(envject.stderr(), "WARN", /1 process the command started still running after it exited; sending SIGTERM/).length, 1, envject.stderr());
+    await assertNothingLeft(marker, "--mask");
+  });
+
   it("the child exiting on its own: envject exits with its code; what it forked is re-parented and left (documented)", async () => {
     const { marker, log } = fresh();
     const envject = run([], runEnv(dir, marker, log, { GRANDCHILD: "1", EXIT_AFTER_MS: "300", EXIT_CODE: "4" }));
