@@ -6,6 +6,7 @@
  * never has two children at once. Afterwards nothing of the run is left, zombies included, the
  * exit code is the child's, and signals reached each child that had run past its start grace
  * (README "Supervision": none reach a child being stopped, or one that started less than 1 s ago).
+ * STORM_ROTATIONS (default 6) sets the number of rotations; the counts are printed as a diagnostic.
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
