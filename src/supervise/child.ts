@@ -10,7 +10,11 @@ import type { Logger } from "../log/logger.js";
 import { commandLine, findExecutable, spawnErrorFrom } from "./command.js";
 import { type ChildExit, childExit } from "./exit-code.js";
 import { pipeThroughMask } from "./output.js";
+import { addNoted, type NotedProcess, noteDescendants, signalEach, stillRunning } from "./leftovers.js";
 import { findSetpriv, withParentDeathSignal } from "./parent-death.js";
+
+/** While a stop is under way, the child's descendants are noted again this often (ms). */
+const NOTE_EVERY_MS = 100;
 
 export interface ChildSpec {
   /** argv[0], passed through untouched (no shell). With `shell`, the start of the script (see `args`). */
@@ -46,6 +50,9 @@ export class ChildProcess {
   private readonly subprocess: ResultPromise;
   private killTimer: NodeJS.Timeout | undefined;
   private hasSpawned = false;
+  /** Set once a stop begins: the child's descendants seen since, to stop after it has exited. */
+  private noted: NotedProcess[] | undefined;
+  private noteTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     /** The name used in messages: the command, or the shell for `shell: true`. */
@@ -93,9 +100,21 @@ export class ChildProcess {
     const outputs = mask
       ? [pipeThroughMask(this.subprocess.stdout, process.stdout, mask), pipeThroughMask(this.subprocess.stderr, process.stderr, mask)]
       : [];
+    // The process itself has ended ('exit' comes before its pipes close; execa's result waits for
+    // them). What it forked that still runs is stopped now, not once the output has ended: with
+    // --mask, such a process holding the pipes would otherwise keep envject waiting for it.
+    const leftovers = new Promise<void>((resolve) => {
+      this.subprocess.once("exit", () => {
+        clearInterval(this.noteTimer);
+        if (!this.noted) return resolve();
+        void this.stopLeftovers(this.noted).then(resolve, resolve);
+      });
+    });
     this.exited = result.then(async (r) => {
       clearTimeout(this.killTimer);
+      clearInterval(this.noteTimer);
       if (!this.hasSpawned) return { code: null, signal: null, exitCode: spawnErrorFrom(r, this.name).exitCode };
+      await leftovers; // a process that was spawned always emits 'exit'
       // With --mask, a descendant that inherited the pipes and outlives the child delays this
       // until it closes them, as the reader of a shell pipeline would wait.
       await Promise.all(outputs);
@@ -150,6 +169,7 @@ export class ChildProcess {
    */
   stop(signal: NodeJS.Signals | null = this.options.killSignal): Promise<ChildExit> {
     if (this.running) {
+      this.noteDescendants();
       if (signal) this.signal(signal);
       this.killTimer ??= setTimeout(() => {
         this.options.logger.warn("child did not exit in time, sending SIGKILL", { pid: this.pid, kill_timeout_ms: this.options.killTimeoutMs });
@@ -163,6 +183,57 @@ export class ChildProcess {
   kill(): void {
     this.signal("SIGKILL");
   }
+
+  /**
+   * From the first stop on, notes the child's descendants (and its own process group's members,
+   * if it made one) now and every NOTE_EVERY_MS until it exits: once it has, its children are
+   * re-parented and no longer found by parent pid (src/supervise/leftovers.ts).
+   */
+  private noteDescendants(): void {
+    if (this.noted || this.pid === undefined) return;
+    const pid = this.pid;
+    const noted: NotedProcess[] = [];
+    this.noted = noted;
+    addNoted(noted, noteDescendants(pid));
+    this.noteTimer = setInterval(() => {
+      if (this.running) addNoted(noted, noteDescendants(pid));
+    }, NOTE_EVERY_MS);
+  }
+
+  /**
+   * After the child has exited: those of `noted` that still run get killSignal, then SIGKILL after
+   * killTimeoutMs. Resolves when they are gone (or, should SIGKILL not end one, shortly after).
+   */
+  private async stopLeftovers(noted: readonly NotedProcess[]): Promise<void> {
+    const left = stillRunning(noted);
+    if (left.length === 0) return;
+    const { killSignal, killTimeoutMs, logger } = this.options;
+    const pids = left.map((p) => p.pid);
+    logger.warn(`${left.length} process${left.length === 1 ? "" : "es"} the command started still running after it exited; sending ${killSignal}`, {
+      pid: this.pid,
+      pids,
+      signal: killSignal,
+      kill_timeout_ms: killTimeoutMs,
+    });
+    signalEach(left, killSignal);
+    if (await gone(left, killTimeoutMs)) return;
+    const stubborn = stillRunning(left);
+    logger.warn(`${stubborn.length} process${stubborn.length === 1 ? "" : "es"} the command started did not exit in time, sending SIGKILL`, {
+      pids: stubborn.map((p) => p.pid),
+    });
+    signalEach(stubborn, "SIGKILL");
+    await gone(stubborn, 2000);
+  }
 }
 
 export type { ChildExit };
+
+/** Waits until none of `procs` runs, up to `limitMs`; true when they are all gone. */
+async function gone(procs: readonly NotedProcess[], limitMs: number): Promise<boolean> {
+  const deadline = performance.now() + limitMs;
+  for (;;) {
+    if (stillRunning(procs).length === 0) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,7 +5,8 @@
  * sets it and then execs the command, so the child keeps the PID envject spawned.
  *
  * What remains uncovered, by design of the kernel feature:
- * - grandchildren: the death signal reaches only the process envject started. An app that forks
+ * - grandchildren: the death signal reaches only the process envject started (an ordinary stop
+ *   also stops what it forked, see leftovers.ts; a SIGKILL of envject cannot). An app that forks
  *   workers must stop them itself; in containers run with `docker run --init` (or tini) so an init
  *   reaps and signals orphans — Node cannot reap processes it did not spawn.
  * - set-user-ID/-group or file-capability programs: the kernel clears the death signal when one is
