@@ -3,8 +3,14 @@
  * 0700 directory on tmpfs when one is available (/dev/shm, then $XDG_RUNTIME_DIR), so the secret
  * never reaches a disk; the directory is removed when envject exits. Writes are atomic (write a
  * temporary file, then rename), so a program re-reading a file after a signal never sees half of it.
+ *
+ * An envject killed with SIGKILL cannot remove its directory. So each directory holds an `.owner`
+ * record (pid, the process's start time and its PID namespace, read from /proc), and the next
+ * envject that writes files removes the directories of owners that are gone: same user, same PID
+ * namespace, and no live process with that pid and start time. A directory without a record, or
+ * whose owner cannot be judged (no /proc, another namespace), is left alone.
  */
-import { accessSync, constants, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -15,7 +21,11 @@ export class SecretFiles {
   /** Creates the private directory (tmpfs when available). */
   static create(environ: NodeJS.ProcessEnv = process.env): SecretFiles {
     const base = secretFileBase(environ);
-    return new SecretFiles(mkdtempSync(join(base, "envject-")));
+    removeStaleDirectories(base);
+    const files = new SecretFiles(mkdtempSync(join(base, "envject-")));
+    const owner = ownerRecord(process.pid);
+    if (owner !== undefined) writeFileSync(join(files.directory, OWNER_FILE), owner, { mode: 0o600, flag: "wx" });
+    return files;
   }
 
   /** Where the file for variable `name` is (whether or not it has been written yet). */
@@ -51,4 +61,55 @@ export function secretFileBase(environ: NodeJS.ProcessEnv): string {
     }
   }
   return tmpdir();
+}
+
+const OWNER_FILE = ".owner";
+
+/**
+ * `<pid> <start time in clock ticks> <pid namespace>` for a live process, from /proc; undefined
+ * where there is no /proc (macOS) or the process is gone.
+ */
+export function ownerRecord(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const startTime = fields[19]; // field 22 of the whole line
+    const namespace = readlinkSync(`/proc/${pid}/ns/pid`);
+    return startTime === undefined ? undefined : `${pid} ${startTime} ${namespace}\n`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes `envject-*` directories in `base` whose recorded owner process no longer exists. */
+export function removeStaleDirectories(base: string): string[] {
+  const removed: string[] = [];
+  const self = ownerRecord(process.pid);
+  if (self === undefined) return removed;
+  const namespace = self.trim().split(" ")[2];
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith("envject-")) continue;
+    const directory = join(base, name);
+    try {
+      const info = statSync(directory);
+      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+      const [pid, startTime, ownerNamespace] = readFileSync(join(directory, OWNER_FILE), "utf8").trim().split(" ");
+      if (ownerNamespace !== namespace || !/^\d+$/.test(pid ?? "")) continue;
+      const now = ownerRecord(Number(pid));
+      if (now !== undefined && now.split(" ")[1] === startTime) continue; // still running
+      rmSync(directory, { recursive: true, force: true });
+      removed.push(directory);
+    } catch {
+      // no record (being created, or an older envject) or unreadable: not ours to judge
+    }
+  }
+  return removed;
 }
