@@ -5,7 +5,10 @@
  * at once and the watcher is told, so leased secrets are
  * read again under the new token before the old one, and its leases, expire; a given token is
  * warned about once and, when it has expired, ends envject (77). Failures are retried with backoff
- * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good.
+ * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good. An AppRole
+ * login refused past the token's end is fatal only when the command holds leases (they ended with
+ * the token); with KV values only, envject keeps trying. verify() answers the watcher's "is the
+ * token still good?" after denials (lookup-self), replacing an invalid token at once.
  */
 import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
