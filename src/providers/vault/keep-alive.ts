@@ -235,7 +235,9 @@ export class TokenKeeper {
    */
   async verify(): Promise<LoginCheck> {
     const t = this.tracked;
-    if (this.closed || !t) return "failing";
+    if (this.closed) return "failing";
+    // No login followed yet: nothing to tell the denials apart with; they are warned about as policies.
+    if (!t) return "valid";
     // Already known to be lost and being retried: one more login attempt would skip the backoff.
     if (this.loginFailing) return "failing";
     const gen = this.generation;
