@@ -111,6 +111,8 @@ export class WatchController {
   private readonly logins: LoginTracker;
   private readonly logger: Logger;
   private readonly loginStates = new Map<ProviderName, LoginState>();
+  /** Per store, how many new logins it had: a denial of a request sent before the latest one is stale. */
+  private readonly loginEpochs = new Map<ProviderName, number>();
 
   constructor(private readonly options: WatchControllerOptions) {
     this.timers = new TimerGroup(options.clock ?? systemClock);
@@ -232,6 +234,7 @@ export class WatchController {
     if (this.outage(w.store).down || this.timers.isClosed) return undefined;
     // A re-read is coming anyway: polling now would only repeat what it will learn.
     if (this.rereadComing(w)) return undefined;
+    const epoch = this.loginEpoch(w.store);
     try {
       const provider = await this.options.providers.get(w.store);
       const stamp = await provider.stamp(w.ref, this.requestOptions());
@@ -245,7 +248,7 @@ export class WatchController {
       }
       return undefined;
     } catch (error) {
-      return this.failed(w, error, "poll");
+      return this.failed(w, error, "poll", epoch);
     }
   }
 
@@ -256,9 +259,14 @@ export class WatchController {
    * be the login's, not a policy's — Vault said "invalid token", or every secret of the store is
    * denied at once — is warned about only once the login check says the token is good.
    */
-  private failed(w: Watched, error: unknown, operation: "poll" | "read"): number | undefined {
+  private failed(w: Watched, error: unknown, operation: "poll" | "read", epoch: number): number | undefined {
     if (isOutage(error)) {
       this.outage(w.store).failed(error);
+      return undefined;
+    }
+    if (error instanceof AuthError && epoch !== this.loginEpoch(w.store)) {
+      // Sent under the login that has just been replaced: it says nothing about the new one.
+      this.logger.debug("secret denied under the replaced login; checking it again under the new one", { reference: w.display });
       return undefined;
     }
     const kind = `${operation}:${error instanceof EnvjectError ? error.name : "Error"}`;
@@ -332,7 +340,12 @@ export class WatchController {
   }
 
   /** A new login of `store` works: what its old login could not read is tried again at once, its failures forgotten. */
+  private loginEpoch(store: ProviderName): number {
+    return this.loginEpochs.get(store) ?? 0;
+  }
+
   private loggedInAgain(store: ProviderName): void {
+    this.loginEpochs.set(store, this.loginEpoch(store) + 1);
     this.loginStates.delete(store);
     for (const w of this.watched.values()) {
       if (w.store !== store || !w.denied) continue;
@@ -372,6 +385,7 @@ export class WatchController {
           return;
         }
         this.rereading.add(id);
+        const epoch = this.loginEpoch(w.store);
         try {
           const before = this.options.reader.all().get(id)?.doc;
           const doc = await this.options.reader.reread(id, this.requestOptions());
@@ -407,9 +421,13 @@ export class WatchController {
             this.outage(w.store).failed(error);
             return;
           }
-          const delay = this.failed(w, error, "read")!;
-          // A leased secret has no poller to notice it is back: try again after the backoff.
-          if (!w.poller) this.timers.after(delay, () => this.mark(w, reason));
+          const delay = this.failed(w, error, "read", epoch);
+          // A leased secret has no poller to notice it is back: try again after the backoff
+          // (at once when it was denied under a login that has been replaced meanwhile).
+          if (!w.poller) {
+            if (delay === undefined) this.mark(w, w.reason ?? reason);
+            else this.timers.after(delay, () => this.mark(w, reason));
+          }
         } finally {
           this.rereading.delete(id);
         }
