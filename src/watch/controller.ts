@@ -339,11 +339,11 @@ export class WatchController {
     }
   }
 
-  /** A new login of `store` works: what its old login could not read is tried again at once, its failures forgotten. */
   private loginEpoch(store: ProviderName): number {
     return this.loginEpochs.get(store) ?? 0;
   }
 
+  /** A new login of `store` works: what its old login could not read is tried again at once, its failures forgotten. */
   private loggedInAgain(store: ProviderName): void {
     this.loginEpochs.set(store, this.loginEpoch(store) + 1);
     this.loginStates.delete(store);
