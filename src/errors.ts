@@ -60,8 +60,11 @@ export class ConfigError extends EnvjectError {
 
 /** Authentication failed or access denied (77). */
 export class AuthError extends EnvjectError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The store said the credentials themselves are bad (Vault's "invalid token"), not just that this request is denied. */
+  readonly credentialsInvalid: boolean;
+  constructor(message: string, options?: { cause?: unknown; credentialsInvalid?: boolean }) {
     super(message, ExitCode.auth, options);
+    this.credentialsInvalid = options?.credentialsInvalid ?? false;
   }
 }
 

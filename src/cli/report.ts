@@ -6,6 +6,7 @@ import { ConfigError, EnvjectError, ExitCode, UsageError, mostSeriousExitCode } 
 import { displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import type { VariableFailure } from "../resolve/resolution.js";
+import type { SecretProvider } from "../providers/provider.js";
 
 export const INTERNAL_ERROR_EXIT = ExitCode.internal;
 
@@ -28,6 +29,22 @@ export function reportFailures(failures: readonly VariableFailure[], logger: Log
     });
   }
   return mostSeriousExitCode(failures.map((f) => f.error.exitCode));
+}
+
+/**
+ * Failures as the user should read them: when a store says its login explains every denial
+ * (SecretProvider.loginDenial), the variables it denied share that one error, so they are one line.
+ */
+export function explainDenials(failures: readonly VariableFailure[], providers: readonly SecretProvider[]): VariableFailure[] {
+  let out = [...failures];
+  for (const provider of providers) {
+    const denial = provider.loginDenial?.();
+    if (!denial) continue;
+    out = out.map((f) =>
+      f.error.exitCode === ExitCode.auth && f.refs.length > 0 && f.refs.every((r) => r.provider === provider.name) ? { ...f, error: denial } : f,
+    );
+  }
+  return out;
 }
 
 /** Logs an error that ends envject and returns the exit code to use. */

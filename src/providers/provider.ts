@@ -95,7 +95,21 @@ export interface KeepAliveEvents {
   onNewLogin(login: NewLogin): void;
   /** The login can no longer be kept (a given token expired or was revoked): envject ends with this error (77). */
   onFatal(error: EnvjectError): void;
+  /**
+   * Whether the command holds leased credentials of this store (dynamic secrets), which end with
+   * the login's token: when a new login cannot be had before the token ends, only then is that
+   * fatal. Absent: assumed true.
+   */
+  holdsLeases?(): boolean;
 }
+
+/**
+ * What a store's login check found (SecretProvider.verifyLogin): `valid` — the login works, so a
+ * denial is a policy; `replaced` — it did not, and a new login replaced it (onNewLogin was called);
+ * `failing` — it did not and no new login could be had yet (the provider retries and reports
+ * that itself, or ended envject through onFatal).
+ */
+export type LoginCheck = "valid" | "replaced" | "failing";
 
 export interface SecretProvider {
   readonly name: "vault" | "aws";
@@ -121,6 +135,18 @@ export interface SecretProvider {
   renewLease?(lease: Lease, incrementSeconds: number, options: ReadOptions): Promise<Lease>;
   /** Starts keeping the provider's own login alive (Vault: renew-self at 2/3 of the TTL, AppRole re-login) until close(). */
   keepAlive?(events: KeepAliveEvents): void;
+  /**
+   * Checks the store's own login after its requests were denied (Vault: `auth/token/lookup-self`)
+   * and acts on a login that no longer works (see LoginCheck). Throws UnavailableError when the
+   * store cannot answer. Absent for stores whose denials are always policies.
+   */
+  verifyLogin?(): Promise<LoginCheck>;
+  /**
+   * After the reads at start: one error that explains every denial of this store at once, when
+   * its login is the likely cause (Vault: the token could not look itself up and every read was
+   * denied), so the user gets one line instead of a denial per secret. Undefined otherwise.
+   */
+  loginDenial?(): EnvjectError | undefined;
   /** Revokes what envject holds (leases), best effort; never throws. */
   revokeLeases(leases: Lease[]): Promise<void>;
   /** Releases sockets and timers. */

@@ -4,7 +4,7 @@
  * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
  * re-read of just the secrets concerned, handed to `apply` one batch at a time.
  */
-import { EnvjectError } from "../errors.js";
+import { AuthError, EnvjectError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
@@ -81,7 +81,21 @@ interface Watched {
   reason?: ChangeReason;
   /** The login a lease read under an older one was read again for (once per login, so never a loop). */
   staleFor?: string;
+  /** Whether the current problem was warned about (a denial waits for the login check first). */
+  warned?: boolean;
+  /** The last request about this secret was denied (403). */
+  denied?: boolean;
+  /** Why the last request about it failed (for a warning given later). */
+  lastReason?: string;
 }
+
+/**
+ * Per store, what envject knows of its login while requests are denied: `checking` while the
+ * token is being looked up, `valid` when it was found good (the denials are policies; not looked
+ * up again until a request of the store works), `lost` while a new login cannot be had (the
+ * provider retries and reports it; denials are then not warned about per secret).
+ */
+type LoginState = "checking" | "valid" | "lost";
 
 /** Whether a document can be watched: it has a stamp to poll, or a lease to renew. */
 export function isWatchable(doc: SecretDocument | undefined): boolean {
@@ -96,6 +110,9 @@ export class WatchController {
   private readonly rereading = new Set<string>();
   private readonly logins: LoginTracker;
   private readonly logger: Logger;
+  private readonly loginStates = new Map<ProviderName, LoginState>();
+  /** Per store, how many new logins it had: a denial of a request sent before the latest one is stale. */
+  private readonly loginEpochs = new Map<ProviderName, number>();
 
   constructor(private readonly options: WatchControllerOptions) {
     this.timers = new TimerGroup(options.clock ?? systemClock);
@@ -117,6 +134,11 @@ export class WatchController {
   /** Secrets whose lease is renewed. */
   get leased(): number {
     return [...this.watched.values()].filter((w) => w.lease).length;
+  }
+
+  /** Secrets of `store` whose lease is renewed: leased credentials the command holds. */
+  leasedOf(store: ProviderName): number {
+    return [...this.watched.values()].filter((w) => w.store === store && w.lease).length;
   }
 
   /** Starts polling every stamped secret (unless `poll` is off) and the renewal of every lease. */
@@ -154,6 +176,7 @@ export class WatchController {
    */
   rereadLeased(store: ProviderName, login?: NewLogin): void {
     if (login) this.logins.adopt(store, login);
+    if (login) this.loggedInAgain(store);
     for (const w of this.watched.values()) {
       if (w.store !== store || !w.lease) continue;
       if (login && w.lease.holder === login.holder) continue; // already read under the new login
@@ -211,6 +234,7 @@ export class WatchController {
     if (this.outage(w.store).down || this.timers.isClosed) return undefined;
     // A re-read is coming anyway: polling now would only repeat what it will learn.
     if (this.rereadComing(w)) return undefined;
+    const epoch = this.loginEpoch(w.store);
     try {
       const provider = await this.options.providers.get(w.store);
       const stamp = await provider.stamp(w.ref, this.requestOptions());
@@ -224,25 +248,43 @@ export class WatchController {
       }
       return undefined;
     } catch (error) {
-      return this.failed(w, error, "poll");
+      return this.failed(w, error, "poll", epoch);
     }
   }
 
   /**
    * A failed request about `w`: an outage marks the store down (its own loop takes over); any
    * other failure (denied, deleted) is warned once per change of state, and answered with a
-   * backoff delay for the next attempt. The child keeps its values either way.
+   * backoff delay for the next attempt. The child keeps its values either way. A denial that may
+   * be the login's, not a policy's — Vault said "invalid token", or every secret of the store is
+   * denied at once — is warned about only once the login check says the token is good.
    */
-  private failed(w: Watched, error: unknown, operation: "poll" | "read"): number | undefined {
+  private failed(w: Watched, error: unknown, operation: "poll" | "read", epoch: number): number | undefined {
     if (isOutage(error)) {
       this.outage(w.store).failed(error);
       return undefined;
     }
+    if (error instanceof AuthError && epoch !== this.loginEpoch(w.store)) {
+      // Sent under the login that has just been replaced: it says nothing about the new one.
+      this.logger.debug("secret denied under the replaced login; checking it again under the new one", { reference: w.display });
+      return undefined;
+    }
     const kind = `${operation}:${error instanceof EnvjectError ? error.name : "Error"}`;
     const reason = error instanceof Error ? error.message : String(error);
+    w.denied = error instanceof AuthError;
+    w.lastReason = reason;
     if (w.problem !== kind) {
       w.problem = kind;
-      this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { reference: w.display, reason });
+      w.warned = false;
+    }
+    const state = this.loginStates.get(w.store);
+    if (w.denied && state === "lost") {
+      this.logger.debug("secret cannot be read while the login is lost", { reference: w.display, reason });
+    } else if (w.denied && ((error as AuthError).credentialsInvalid || (state !== "valid" && this.allDenied(w.store)))) {
+      this.logger.debug("secret denied; checking the store's login", { reference: w.display, reason });
+      void this.checkLogin(w.store);
+    } else if (!w.warned && state !== "checking") {
+      this.warnUnreadable(w, reason);
     } else {
       this.logger.debug("secret still cannot be read", { reference: w.display, reason });
     }
@@ -250,16 +292,84 @@ export class WatchController {
     return Math.max(this.options.intervalMs, runtimeBackoff(w.failures, this.timers.clock.random()));
   }
 
+  private warnUnreadable(w: Watched, reason: string): void {
+    w.warned = true;
+    this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { reference: w.display, reason });
+  }
+
+  /** Whether every secret of `store` is denied now: those polled, or (a store with leases only) every one. */
+  private allDenied(store: ProviderName): boolean {
+    const mine = [...this.watched.values()].filter((w) => w.store === store);
+    const polled = mine.filter((w) => w.poller);
+    const judged = polled.length > 0 ? polled : mine;
+    return judged.length > 0 && judged.every((w) => w.denied);
+  }
+
+  /** Looks the store's login up once (concurrent callers share it) and acts on what it says. */
+  private async checkLogin(store: ProviderName): Promise<void> {
+    if (this.loginStates.get(store) === "checking" || this.timers.isClosed) return;
+    this.loginStates.set(store, "checking");
+    let check;
+    try {
+      const provider = await this.options.providers.get(store);
+      if (!provider.verifyLogin) return this.loginValid(store);
+      check = await provider.verifyLogin();
+    } catch (error) {
+      this.loginStates.delete(store);
+      if (isOutage(error)) this.outage(store).failed(error);
+      else this.loginValid(store);
+      return;
+    }
+    if (this.timers.isClosed) return;
+    if (check === "valid") return this.loginValid(store);
+    if (check === "failing") {
+      // The provider warned (once) and retries with backoff; its next login clears this (loggedInAgain).
+      if (this.loginStates.get(store) === "checking") this.loginStates.set(store, "lost");
+      return;
+    }
+    // "replaced": onNewLogin came first and has re-checked the store's secrets.
+    if (this.loginStates.get(store) === "checking") this.loginStates.delete(store);
+  }
+
+  /** The login is good: the denials are policies, each warned about as before. */
+  private loginValid(store: ProviderName): void {
+    this.loginStates.set(store, "valid");
+    for (const w of this.watched.values()) {
+      if (w.store === store && w.denied && !w.warned) this.warnUnreadable(w, w.lastReason ?? "denied");
+    }
+  }
+
+  private loginEpoch(store: ProviderName): number {
+    return this.loginEpochs.get(store) ?? 0;
+  }
+
+  /** A new login of `store` works: what its old login could not read is tried again at once, its failures forgotten. */
+  private loggedInAgain(store: ProviderName): void {
+    this.loginEpochs.set(store, this.loginEpoch(store) + 1);
+    this.loginStates.delete(store);
+    for (const w of this.watched.values()) {
+      if (w.store !== store || !w.denied) continue;
+      w.failures = 0;
+      w.denied = false;
+      if (!w.warned) w.problem = undefined;
+      if (w.poller && !this.rereadComing(w)) w.poller.checkNow();
+    }
+  }
+
   /**
    * A request about `w` worked. Only the same kind of request clears a problem: a version that
    * can be polled says nothing about data that cannot be read (metadata allowed, data denied).
    */
   private readable(w: Watched, operation: "poll" | "read"): void {
+    w.denied = false;
+    // Something of this store can be read: its login works, and a later denial is looked at afresh.
+    if (this.loginStates.get(w.store) === "valid") this.loginStates.delete(w.store);
     if (w.problem !== undefined && !w.problem.startsWith(`${operation}:`)) return;
     w.failures = 0;
     if (w.problem === undefined) return;
     w.problem = undefined;
-    this.logger.info(`${w.display} can be read again`, { reference: w.display });
+    if (w.warned) this.logger.info(`${w.display} can be read again`, { reference: w.display });
+    w.warned = false;
   }
 
   /** Re-reads one batch of secrets (fresh, once each), commits what was read, and applies it. */
@@ -275,6 +385,7 @@ export class WatchController {
           return;
         }
         this.rereading.add(id);
+        const epoch = this.loginEpoch(w.store);
         try {
           const before = this.options.reader.all().get(id)?.doc;
           const doc = await this.options.reader.reread(id, this.requestOptions());
@@ -310,9 +421,13 @@ export class WatchController {
             this.outage(w.store).failed(error);
             return;
           }
-          const delay = this.failed(w, error, "read")!;
-          // A leased secret has no poller to notice it is back: try again after the backoff.
-          if (!w.poller) this.timers.after(delay, () => this.mark(w, reason));
+          const delay = this.failed(w, error, "read", epoch);
+          // A leased secret has no poller to notice it is back: try again after the backoff
+          // (at once when it was denied under a login that has been replaced meanwhile).
+          if (!w.poller) {
+            if (delay === undefined) this.mark(w, w.reason ?? reason);
+            else this.timers.after(delay, () => this.mark(w, reason));
+          }
         } finally {
           this.rereading.delete(id);
         }

@@ -240,4 +240,57 @@ describe("watch controller", () => {
     assert.deepEqual(retired, []);
     s.controller.close();
   });
+
+  describe("denials and the login (the token is looked up before warning per secret)", () => {
+    const two = (store: FakeStore) => {
+      store.kv("secret/a", { k: "a" });
+      store.kv("secret/b", { k: "b" });
+    };
+    const withVerify = (store: FakeStore, answer: () => "valid" | "replaced" | "failing") => {
+      const calls = { n: 0 };
+      Object.assign(store, { verifyLogin: async () => (calls.n++, answer()) });
+      return calls;
+    };
+
+    it("one path denied by a policy while the others read: warned at once, the token never looked up", async () => {
+      const s = await setup(["vault://secret/a#k", "vault://secret/b#k"], two);
+      const calls = withVerify(s.store, () => "valid");
+      s.store.failures.set("secret/b", new AuthError("Vault denied reading secret/data/b (403: permission denied)"));
+      await s.clock.advance(10_000);
+      assert.equal(s.count("warn", /vault:\/\/secret\/b cannot be read now/), 1);
+      assert.equal(s.count("warn", /./), 1);
+      assert.equal(calls.n, 0);
+      s.controller.close();
+    });
+
+    it("every path denied, the token valid (a policy change): looked up once, then each path warned about once", async () => {
+      const s = await setup(["vault://secret/a#k", "vault://secret/b#k"], two);
+      const calls = withVerify(s.store, () => "valid");
+      for (const p of ["secret/a", "secret/b"]) s.store.failures.set(p, new AuthError(`Vault denied reading ${p} (403: permission denied)`));
+      await s.clock.advance(30_000);
+      assert.equal(calls.n, 1, "looked up once, not once per poll");
+      assert.equal(s.count("warn", /vault:\/\/secret\/a cannot be read now/), 1);
+      assert.equal(s.count("warn", /vault:\/\/secret\/b cannot be read now/), 1);
+      s.controller.close();
+    });
+
+    it("a denial saying \"invalid token\" while a new login is failing: no per-secret warning; a new login re-checks every secret at once", async () => {
+      const s = await setup(["vault://secret/a#k", "vault://secret/b#k"], two);
+      const calls = withVerify(s.store, () => "failing");
+      for (const p of ["secret/a", "secret/b"]) s.store.failures.set(p, new AuthError(`Vault denied reading ${p} (403: permission denied; invalid token)`, { credentialsInvalid: true }));
+      await s.clock.advance(30_000);
+      assert.equal(s.count("warn", /./), 0, s.lines.join("\n"));
+      assert.equal(calls.n, 1, "the lost login is not looked up again and again");
+      s.store.failures.clear();
+      s.store.kv("secret/a", { k: "a2" });
+      const before = s.store.count("stamp");
+      s.controller.rereadLeased("vault", { holder: "2", retireOld: async () => {} });
+      await s.clock.advance(10);
+      assert.equal(s.store.count("stamp"), before + 2, "both secrets polled at once after the new login");
+      await s.clock.advance(5000);
+      assert.equal(s.applied.length, 1, "the change made meanwhile is applied");
+      assert.equal(s.count("info", /can be read again/), 0, "nothing was warned, so no recovery line either");
+      s.controller.close();
+    });
+  });
 });

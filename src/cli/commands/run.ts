@@ -16,7 +16,7 @@ import { WatchController } from "../../watch/controller.js";
 import { describeOnChange } from "../../watch/policy.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
 import { type CommandContext, loadContext, releaseStores } from "../context.js";
-import { reportFailures } from "../report.js";
+import { explainDenials, reportFailures } from "../report.js";
 
 /**
  * How long the command must have run before "watching N secrets for changes" is logged, so that a
@@ -52,7 +52,7 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ };
     const resolution = await resolveBindings(input, evaluation);
     if (stopping) return await stopping;
-    if (resolution.failures.length > 0) return reportFailures(resolution.failures, logger);
+    if (resolution.failures.length > 0) return reportFailures(explainDenials(resolution.failures, await ctx.providers.active()), logger);
 
     warnAboutOverrides(resolution.variables, logger);
     const current = new ChildEnvironment(resolution, {
@@ -171,6 +171,7 @@ async function keepLoginsAlive(ctx: CommandContext, watcher: WatchController, lo
   for (const provider of await ctx.providers.active()) {
     provider.keepAlive?.({
       onNewLogin: (login) => watcher.rereadLeased(provider.name, login),
+      holdsLeases: () => watcher.leasedOf(provider.name) > 0,
       onFatal: (error) => {
         logger.error(`${error.message}; stopping the command`);
         void end(error.exitCode);

@@ -39,8 +39,9 @@ export function errorForStatus(res: VaultResponse, what: string, address: string
   const messages = vaultErrorMessages(res.body);
   const detail = messages.length > 0 ? `: ${messages.join("; ")}` : "";
   if (res.status === 403) {
-    const hint = saysInvalidToken(res.body) ? " (the Vault token is invalid, expired or revoked)" : "";
-    return new AuthError(`Vault denied ${what} (403${detail})${hint}`);
+    const invalid = saysInvalidToken(res.body);
+    const hint = invalid ? " (the Vault token is invalid, expired or revoked)" : "";
+    return new AuthError(`Vault denied ${what} (403${detail})${hint}`, { credentialsInvalid: invalid });
   }
   if (res.status === 404) return new NotFoundError(`${what}: nothing found in Vault (404${detail})`);
   if (res.status === 503 && messages.includes("Vault is sealed")) {

@@ -5,16 +5,19 @@
  * at once and the watcher is told, so leased secrets are
  * read again under the new token before the old one, and its leases, expire; a given token is
  * warned about once and, when it has expired, ends envject (77). Failures are retried with backoff
- * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good.
+ * (1 s..60 s, never past the token's expiry): no single failure stops renewal for good. An AppRole
+ * login refused past the token's end is fatal only when the command holds leases (they ended with
+ * the token); with KV values only, envject keeps trying. verify() answers the watcher's "is the
+ * token still good?" after denials (lookup-self), replacing an invalid token at once.
  */
 import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { KeepAliveEvents } from "../provider.js";
+import type { KeepAliveEvents, LoginCheck } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
 import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
 import type { VaultLogin, VaultSession } from "./session.js";
-import { type RenewOutcome, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
+import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
 
 interface Tracked {
   login: VaultLogin;
@@ -33,6 +36,10 @@ export class TokenKeeper {
   /** Consecutive failed attempts (renewal, re-login, first login); 0 when the last one worked. */
   private failures = 0;
   private warnedExpiry = false;
+  /** AppRole: a new login is being retried after a failure (cleared by the next login that works). */
+  private loginFailing = false;
+  /** AppRole: said once per failing spell that the token ended and the command keeps running without a login. */
+  private saidRunningOn = false;
   private readonly listener = (login: VaultLogin) => this.adopt(login);
 
   constructor(
@@ -90,6 +97,8 @@ export class TokenKeeper {
     if (this.failures > 0) this.logger.info("Vault login works again", { after_failures: this.failures });
     this.failures = 0;
     this.warnedExpiry = false;
+    this.loginFailing = false;
+    this.saidRunningOn = false;
     const ttl = login.leaseDuration;
     if (ttl === undefined || ttl <= 0) {
       this.tracked = { login, expiresAt: Infinity, increment: 0 };
@@ -182,16 +191,73 @@ export class TokenKeeper {
     } catch (error) {
       if (gen !== this.generation) return;
       const retryable = error instanceof UnavailableError && error.retryable;
-      if (!retryable && Date.now() >= t.expiresAt) {
+      const ended = Date.now() >= t.expiresAt;
+      // Refused for good and the token is gone: fatal only when the command's leased credentials
+      // (dynamic secrets) went with it. Values read from KV stay valid without a token, so the
+      // command keeps running on them while envject keeps trying to log in.
+      if (!retryable && ended && this.leasesEndWithToken()) {
         return this.fatal(
-          new AuthError(`could not log in to Vault again with AppRole (${messageOf(error)}), and envject's token expired at ${new Date(t.expiresAt).toISOString()}`, { cause: error }),
+          new AuthError(
+            `could not log in to Vault again with AppRole (${messageOf(error)}), and envject's token expired at ${new Date(t.expiresAt).toISOString()}, ending the command's leased credentials with it`,
+            { cause: error },
+          ),
         );
       }
+      this.loginFailing = true;
       this.failed("log in to Vault again with AppRole", error, t);
+      if (ended && !this.saidRunningOn) {
+        this.saidRunningOn = true;
+        this.logger.info("the Vault token has ended; the command keeps running with its current values while envject keeps trying to log in", {
+          expires_at: new Date(t.expiresAt).toISOString(),
+        });
+      }
       const next = Date.now() + runtimeBackoff(this.failures, this.random());
       // Never sleep past the expiry: a login refused for good must end envject then, not later.
       this.schedule(Date.now() < t.expiresAt ? Math.min(next, t.expiresAt) : next, () => this.relogin());
     }
+  }
+
+  /** Whether the command holds leased credentials that end with the token (asked of the watcher; assumed when it cannot say). */
+  private leasesEndWithToken(): boolean {
+    try {
+      return this.events.holdsLeases?.() ?? true;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * The watcher saw its requests denied: is the token still good? Looked up once
+   * (`auth/token/lookup-self`). Valid (or a token that may not look itself up, so nothing can be
+   * told): "valid", the denials are policies. Invalid: an AppRole token is replaced by a new login
+   * at once ("replaced", or "failing" while that is retried with backoff); a given token ends
+   * envject (77). Throws UnavailableError when Vault cannot answer.
+   */
+  async verify(): Promise<LoginCheck> {
+    const t = this.tracked;
+    if (this.closed) return "failing";
+    // No login followed yet: nothing to tell the denials apart with; they are warned about as policies.
+    if (!t) return "valid";
+    // Already known to be lost and being retried: one more login attempt would skip the backoff.
+    if (this.loginFailing) return "failing";
+    const gen = this.generation;
+    const outcome = await lookupSelf(this.client, t.login.token);
+    if (this.closed) return "failing";
+    if (gen !== this.generation) return "replaced"; // a new login came meanwhile
+    if (outcome.kind === "valid") return "valid";
+    // A bare "permission denied" from a token that could not look itself up at start tells nothing.
+    if (outcome.kind === "denied" && t.login.leaseDuration === undefined) return "valid";
+    const reason = `${outcome.reason} on auth/token/lookup-self`;
+    if (!this.isAppRole) {
+      this.fatal(new AuthError(`the Vault token from ${this.tokenSource} is no longer valid: it was revoked or has expired (${reason}); give envject a new token`));
+      return "failing";
+    }
+    t.expiresAt = Math.min(t.expiresAt, Date.now());
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.logger.warn("the Vault token was revoked or has expired; logging in again with AppRole", { reason });
+    await this.relogin();
+    return gen !== this.generation ? "replaced" : "failing";
   }
 
   /** The token is gone (or past its expiry with Vault out of reach): AppRole logs in again, a given token is fatal. */

@@ -4,11 +4,11 @@
  * a stamp to poll, renews leases and its own token, and revokes the leases envject took.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError, NotFoundError } from "../../errors.js";
+import { AuthError, ConfigError, type EnvjectError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
 import { StoreRetries } from "../../resolve/retry.js";
-import type { KeepAliveEvents, Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
+import type { KeepAliveEvents, Lease, LoginCheck, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
 import {
@@ -40,6 +40,9 @@ export class VaultProvider implements SecretProvider {
   /** KV v2 mounts whose `metadata/` the token may not read: their stamps come from data reads. */
   private readonly metadataDenied = new Set<string>();
   private keeper: TokenKeeper | undefined;
+  /** Reads that worked / were denied (403), for loginDenial(). */
+  private readsOk = 0;
+  private readsDenied = 0;
 
   constructor(
     readonly settings: VaultSettings,
@@ -164,6 +167,26 @@ export class VaultProvider implements SecretProvider {
     this.keeper.start();
   }
 
+  /**
+   * After denials: looks the token up (`auth/token/lookup-self`); an invalid AppRole token is
+   * replaced by a new login, an invalid given token ends envject (77) through `onFatal`.
+   */
+  async verifyLogin(): Promise<LoginCheck> {
+    return this.keeper ? this.keeper.verify() : "valid";
+  }
+
+  /**
+   * A token whose lookup-self got a bare 403 and with which no read worked, every one denied: an
+   * older Vault says just "permission denied" for a bad token, so say that once, and what to check.
+   */
+  loginDenial(): EnvjectError | undefined {
+    const auth = this.settings.auth;
+    if (auth.method !== "token" || !this.session.lookupDenied || this.readsOk > 0 || this.readsDenied === 0) return undefined;
+    return new AuthError(
+      `the Vault token from ${auth.source} is invalid or lacks permission: Vault denied auth/token/lookup-self and every secret read (403: permission denied); check that the token is valid (vault token lookup) and that its policies grant read on these paths`,
+    );
+  }
+
   async close(): Promise<void> {
     this.keeper?.close();
     this.client.close();
@@ -181,7 +204,14 @@ export class VaultProvider implements SecretProvider {
 
   private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
     const login = await this.session.current(deadline);
-    const doc = await this.readWithToken(ref, login.token, deadline);
+    let doc: SecretDocument;
+    try {
+      doc = await this.readWithToken(ref, login.token, deadline);
+      this.readsOk++;
+    } catch (error) {
+      if (error instanceof AuthError) this.readsDenied++;
+      throw error;
+    }
     if (doc.lease) doc.lease.holder = String(login.serial);
     return doc;
   }

@@ -27,6 +27,11 @@ export interface VaultLogin {
 export class VaultSession {
   private login: Promise<VaultLogin> | undefined;
   private serials = 0;
+  /**
+   * A given token's lookup-self answered a bare 403 ("permission denied", no "invalid token"): a
+   * token that may not look itself up, or a bad token on an older Vault, which says only that.
+   */
+  lookupDenied = false;
   /** Told of every login that becomes current (the first, and each re-login). */
   onLogin: ((login: VaultLogin) => void) | undefined;
 
@@ -120,7 +125,8 @@ export class VaultSession {
       if (saysInvalidToken(res.body)) {
         throw new AuthError(`the Vault token from ${source} is invalid, expired or revoked (403 on auth/token/lookup-self)`);
       }
-      this.logger.debug("the token may not look itself up; using it as it is", { source });
+      this.logger.debug("the token may not look itself up (or an older Vault says only \"permission denied\" for a bad token); using it as it is", { source });
+      this.lookupDenied = true;
       return { token, obtainedAt: Date.now(), serial: ++this.serials };
     }
     throw errorForStatus(res, "looking up the Vault token", this.client.address);

@@ -35,18 +35,37 @@ export async function renewSelf(client: VaultHttpClient, token: string, incremen
   throw errorForStatus(res, "renewing the Vault token", client.address);
 }
 
+/** What `auth/token/lookup-self` says of a token. */
+export type LookupOutcome =
+  /** Valid, with `ttl` seconds left (0: it never expires). */
+  | { kind: "valid"; ttl: number }
+  /** Vault says the token itself is bad: "invalid token" (expired, revoked, unknown). */
+  | { kind: "invalid"; reason: string }
+  /** A bare 403 ("permission denied"): a bad token on an older Vault, or a token that may not look itself up. */
+  | { kind: "denied"; reason: string };
+
+/** Looks `token` up once (`auth/token/lookup-self`); throws UnavailableError when Vault cannot answer. */
+export async function lookupSelf(client: VaultHttpClient, token: string, deadline?: number): Promise<LookupOutcome> {
+  const res = await client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
+  if (res.status === 200) {
+    const ttl = ((res.body as VaultEnvelope | undefined)?.data as { ttl?: unknown } | undefined)?.ttl;
+    return { kind: "valid", ttl: typeof ttl === "number" ? ttl : 0 };
+  }
+  if (res.status === 403) {
+    const messages = vaultErrorMessages(res.body);
+    const reason = `403${messages.length > 0 ? `: ${messages.join("; ")}` : ""}`;
+    return { kind: saysInvalidToken(res.body) ? "invalid" : "denied", reason };
+  }
+  throw errorForStatus(res, "looking up the Vault token", client.address);
+}
+
 /**
  * Seconds `token` has left by `auth/token/lookup-self` (once), or undefined when Vault says it is
  * invalid (403); throws UnavailableError when Vault cannot answer.
  */
 export async function remainingTtl(client: VaultHttpClient, token: string, deadline?: number): Promise<number | undefined> {
-  const res = await client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
-  if (res.status === 200) {
-    const ttl = ((res.body as VaultEnvelope | undefined)?.data as { ttl?: unknown } | undefined)?.ttl;
-    return typeof ttl === "number" ? ttl : 0;
-  }
-  if (res.status === 403) return undefined;
-  throw errorForStatus(res, "looking up the Vault token", client.address);
+  const outcome = await lookupSelf(client, token, deadline);
+  return outcome.kind === "valid" ? outcome.ttl : undefined;
 }
 
 /** Revokes `token` and its leases (`revoke-self`, in Vault's default policy); throws on any failure. */

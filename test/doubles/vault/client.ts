@@ -327,6 +327,11 @@ export class VaultDoubleClient {
     await this.api("POST", "auth/token/revoke", { token });
   }
 
+  /** Revokes a token by its accessor (`auth/token/revoke-accessor`): for tokens a test never sees, such as an AppRole login's. */
+  async revokeAccessor(accessor: string): Promise<void> {
+    await this.api("POST", "auth/token/revoke-accessor", { accessor });
+  }
+
   /** Creates (or updates) an AppRole and returns its role_id and a fresh secret_id. */
   async createAppRole(name: string, opts: AppRoleOptions = {}, mount = "approle"): Promise<{ roleId: string; secretId: string }> {
     const { policies, ...rest } = opts;

@@ -187,6 +187,44 @@ describe("keepAlive", { concurrency: true }, () => {
     assert.equal(h.lines.filter((l) => / WARN .*could not log in to Vault again/.test(l)).length, 1);
   });
 
+  it("AppRole whose re-login is refused while the command holds no leases: keeps trying past the token's end, one warning, never onFatal", { timeout: 40_000 }, async () => {
+    const sv = await vault();
+    const h = await appRole(sv, "once-kv", { token_ttl: 2, token_max_ttl: 2, secret_id_num_uses: 1 });
+    const events = { ...recorder(), holdsLeases: () => false };
+    h.provider.keepAlive(events);
+    await eventually(async () => count(await sv.admin.requests(), LOGIN, 400) >= 4, "4 refused logins", 30_000);
+    assert.equal(events.fatal, undefined, "not fatal: no leased credentials ended with the token");
+    assert.equal(h.lines.filter((l) => / WARN .*could not log in to Vault again/.test(l)).length, 1, "one warning, not one per attempt");
+    assert.equal(h.lines.filter((l) => / INFO .*Vault token has ended; the command keeps running/.test(l)).length, 1);
+    await h.provider.close();
+  });
+
+  it("verifyLogin: a valid token is \"valid\"; a revoked AppRole token is replaced (\"replaced\", onNewLogin); a revoked given token is onFatal (77)", { timeout: 30_000 }, async () => {
+    const sv = await vault();
+    const a = await appRole(sv, "verify", { token_ttl: 3600 });
+    const appEvents = recorder();
+    await a.provider.read(ref("vault://secret/myapp/single"), { deadline: soon() });
+    a.provider.keepAlive(appEvents);
+    assert.equal(await a.provider.verifyLogin(), "valid");
+    const accessor = (await sv.admin.tokens()).find((t) => t.path === "auth/approle/login" && t.state === "active")!.accessor;
+    await sv.admin.revokeAccessor(accessor);
+    assert.equal(await a.provider.verifyLogin(), "replaced");
+    assert.equal(appEvents.newLogins, 1);
+    assert.equal(appEvents.fatal, undefined);
+    await a.provider.read(ref("vault://secret/myapp/single"), { deadline: soon() });
+
+    const token = await sv.admin.createToken({ policies: ["app"], ttl: "1h" });
+    const g = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const givenEvents = recorder();
+    await g.provider.read(ref("vault://secret/myapp/single"), { deadline: soon() });
+    g.provider.keepAlive(givenEvents);
+    await sv.admin.revokeToken(token);
+    assert.equal(await g.provider.verifyLogin(), "failing");
+    assert.equal(givenEvents.fatal?.exitCode, 77);
+    assert.match(givenEvents.fatal!.message, /token from VAULT_TOKEN is no longer valid/);
+    assert.ok(!givenEvents.fatal!.message.includes(token), "the token is never in the message");
+  });
+
   it("a root token (never expires) needs nothing: no renewal request", { timeout: 20_000 }, async () => {
     const sv = await vault();
     const h = harness(settingsFor(sv), open);

@@ -1,6 +1,6 @@
 /**
  * The token auth method (auth/token/): create, lookup-self, lookup, renew-self, renew,
- * revoke-self, revoke. Any token whose ACL grants `auth/token/create` may create tokens with any
+ * revoke-self, revoke, revoke-accessor. Any token whose ACL grants `auth/token/create` may create tokens with any
  * policies (Vault's parent-subset and sudo rules are not enforced).
  */
 import { route, type HandlerContext, type Route } from "../context.js";
@@ -41,6 +41,15 @@ export function tokenRoute(rest: string, req: LogicalRequest): Route {
           return noContent();
         }),
       );
+    case "revoke-accessor":
+      return only(["update"], (ctx) => {
+        const accessor = stringField(ctx.req.data, "accessor");
+        if (accessor === "") return errorReply(400, "missing accessor");
+        const entry = ctx.state.tokens.getByAccessor(accessor);
+        if (!entry || !ctx.state.tokens.valid(entry.id, ctx.nowMs)) return errorReply(400, "invalid accessor");
+        ctx.state.tokens.revoke(entry, ctx.nowMs);
+        return noContent();
+      });
     default:
       return route(req, unsupportedPath);
   }
