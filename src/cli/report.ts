@@ -5,7 +5,7 @@
 import { ConfigError, EnvjectError, ExitCode, UsageError, mostSeriousExitCode } from "../errors.js";
 import { displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
-import type { VariableFailure } from "../resolve/resolution.js";
+import type { ResolvedVariable, VariableFailure } from "../resolve/resolution.js";
 import type { SecretProvider } from "../providers/provider.js";
 
 export const INTERNAL_ERROR_EXIT = ExitCode.internal;
@@ -61,4 +61,16 @@ export function reportFatal(error: unknown, logger: Logger): number {
   });
   logger.debug("stack", { stack: e.stack ?? "" });
   return INTERNAL_ERROR_EXIT;
+}
+
+/** Within the mapping file, a later section silently replacing an earlier one is usually a mistake: say so. */
+export function warnAboutOverrides(variables: readonly ResolvedVariable[], logger: Logger): void {
+  const seen = new Map<string, ResolvedVariable>();
+  for (const v of variables) {
+    const before = seen.get(v.name);
+    if (before && before.section !== "env-file" && v.section !== "env-file" && before.section !== v.section) {
+      logger.warn(`${v.name} from ${v.section} replaces the value from ${before.section}`, { variable: v.name });
+    }
+    seen.set(v.name, v);
+  }
 }

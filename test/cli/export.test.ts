@@ -167,6 +167,15 @@ describe("envject export: formats", () => {
 });
 
 describe("envject export: files, leases and failures", () => {
+  it("warns, as run does, when an expand: key replaces an env: variable", async () => {
+    const r = ok(await exportWith({ "envject.yaml": "env:\n  APP_LOG_LEVEL: fixed\n  APP_OTHER: kept\nexpand:\n  - from: vault://secret/myapp/config\n    prefix: APP_\n" }, ["--format", "json"]));
+    const out = JSON.parse(r.stdout) as Record<string, string>;
+    assert.equal(out.APP_LOG_LEVEL, "debug");
+    assert.equal(out.APP_OTHER, "kept");
+    assert.match(r.stderr, /WARN  APP_LOG_LEVEL from expand replaces the value from env/);
+    assert.doesNotMatch(r.stderr, /APP_OTHER/);
+  });
+
   it("leaves files: entries out and names them in a warning", async () => {
     const r = ok(
       await exportWith({ "envject.yaml": "env:\n  A: vault://kv/legacy#token\nfiles:\n  TLS_KEY_FILE: vault://secret/myapp/tls#key\n  OTHER_FILE: vault://secret/myapp/single\n" }, [

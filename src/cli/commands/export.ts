@@ -11,7 +11,7 @@ import { finalValues, resolveBindings } from "../../resolve/resolution.js";
 import type { ExportFormat, GlobalArgs } from "../argv.js";
 import { loadContext, releaseStores } from "../context.js";
 import { formatVariables } from "../export-formats.js";
-import { explainDenials, reportFailures } from "../report.js";
+import { explainDenials, reportFailures, warnAboutOverrides } from "../report.js";
 
 export async function exportCommand(
   global: GlobalArgs,
@@ -28,6 +28,7 @@ export async function exportCommand(
       { reader: ctx.reader, redactor: logger.redactor, environ },
     );
     if (resolution.failures.length > 0) return reportFailures(explainDenials(resolution.failures, await ctx.providers.active()), logger);
+    warnAboutOverrides(resolution.variables, logger);
     if (ctx.mapping.files.length > 0) {
       logger.warn("files: entries are not exported (their temporary files exist only while envject runs)", {
         variables: ctx.mapping.files.map((b) => b.name),

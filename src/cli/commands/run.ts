@@ -6,7 +6,7 @@
  */
 import { systemClock } from "../../clock.js";
 import type { Logger } from "../../log/logger.js";
-import { type ResolvedVariable, resolveBindings } from "../../resolve/resolution.js";
+import { resolveBindings } from "../../resolve/resolution.js";
 import type { Supervisor } from "../../supervise/supervisor.js";
 import { catchSignals, isShutdownSignal } from "../../supervise/signals.js";
 import { signalNumber } from "../../supervise/signal-names.js";
@@ -16,7 +16,7 @@ import { WatchController } from "../../watch/controller.js";
 import { describeOnChange } from "../../watch/policy.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
 import { type CommandContext, loadContext, releaseStores } from "../context.js";
-import { explainDenials, reportFailures } from "../report.js";
+import { explainDenials, reportFailures, warnAboutOverrides } from "../report.js";
 
 /**
  * How long the command must have run before "watching N secrets for changes" is logged, so that a
@@ -177,17 +177,5 @@ async function keepLoginsAlive(ctx: CommandContext, watcher: WatchController, lo
         void end(error.exitCode);
       },
     });
-  }
-}
-
-/** Within the mapping file, a later section silently replacing an earlier one is usually a mistake: say so. */
-function warnAboutOverrides(variables: readonly ResolvedVariable[], logger: Logger): void {
-  const seen = new Map<string, ResolvedVariable>();
-  for (const v of variables) {
-    const before = seen.get(v.name);
-    if (before && before.section !== "env-file" && v.section !== "env-file" && before.section !== v.section) {
-      logger.warn(`${v.name} from ${v.section} replaces the value from ${before.section}`, { variable: v.name });
-    }
-    seen.set(v.name, v);
   }
 }
