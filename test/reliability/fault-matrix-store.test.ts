@@ -660,6 +660,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
     assert.ok(starts.length <= 3, `at most one restart per change (${starts.length} starts)`);
     for (const s of starts) assert.deepEqual(s.othersAlive, [], `never two children at once: ${JSON.stringify(starts)}`);
     assert.equal(starts.filter((s) => alive(s.pid)).length, 1, "one child runs");
+    measured.push(`mid-run rotation during a restart: ${starts.length} starts, values ${starts.map((s) => s.env!.K).join(" → ")}`);
     assert.equal((await run.stop()).code, 0, run.stderr);
   });
 
@@ -677,6 +678,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
     for (const s of starts) assert.deepEqual(s.othersAlive, [], `never two children at once: ${JSON.stringify(starts)}`);
     assert.equal(starts.filter((s) => alive(s.pid)).length, 1, "one child runs");
     const end = await run.stop(); // the last child ignores SIGTERM too: --kill-timeout, then SIGKILL
+    measured.push(`mid-run rotation in the kill window: ${starts.length} starts, values ${starts.map((s) => s.env!.K).join(" → ")}, envject exit ${end.code}`);
     assert.notEqual(end.code, null, run.stderr);
   });
 });
