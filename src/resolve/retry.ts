@@ -28,13 +28,15 @@ export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, 
   const max = options.maxDelayMs ?? 5000;
   const random = options.random ?? Math.random;
   const started = Date.now();
+  let answered: UnavailableError | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
       if (!(error instanceof UnavailableError) || !error.retryable) throw error;
+      if (!isTimeout(error)) answered = error;
       const remaining = options.deadline - Date.now();
-      if (remaining <= 0) throw givenUp(error, started);
+      if (remaining <= 0) throw givenUp(error, started, answered);
       const ceiling = backoffCeiling(attempt, initial, max);
       // Full jitter, but at least a quarter of the ceiling so a fleet does not hammer the store.
       const delay = Math.min(remaining, ceiling * (0.25 + 0.75 * random()));
@@ -49,12 +51,23 @@ export function isGivenUp(error: unknown): boolean {
   return error instanceof UnavailableError && !error.retryable && error.cause instanceof UnavailableError && error.cause.retryable;
 }
 
-function givenUp(error: UnavailableError, started: number): UnavailableError {
+/**
+ * The last attempt starts at the deadline with what little time is left, so on a busy machine it
+ * may time out even against a store that answers at once: then the reason given is the latest
+ * failure the store did answer with (a 500, a 429, sealed…), not that artefact of the deadline.
+ */
+function givenUp(error: UnavailableError, started: number, answered: UnavailableError | undefined): UnavailableError {
   const waited = Math.max(0, Math.round((Date.now() - started) / 1000));
-  return new UnavailableError(`${error.message} (gave up after ${waited}s of retries; see --start-timeout)`, {
-    cause: error,
+  const reason = isTimeout(error) && answered ? answered : error;
+  return new UnavailableError(`${reason.message} (gave up after ${waited}s of retries; see --start-timeout)`, {
+    cause: reason,
     retryable: false,
   });
+}
+
+/** Whether `error` is a request that got no answer in time (the providers' ETIMEDOUT), rather than something the store said. */
+function isTimeout(error: UnavailableError): boolean {
+  return /\bETIMEDOUT\b/.test(error.message);
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,40 @@ async function withDouble(fn: (v: VaultDoubleClient, d: VaultDouble) => Promise<
     await fn(new VaultDoubleClient(d.url, d.rootToken), d);
   } finally {
     await d.close();
+  }
+}
+
+/** What a raw GET got: the head (when one came), the body bytes received, and how it ended. */
+interface RawExchange {
+  status?: number;
+  contentLength?: number;
+  received: number;
+  ended: "complete" | "reset";
+}
+
+/** A GET on its own connection that records how far the answer got (status, bytes, a reset). */
+function rawGet(url: string, token: string, onHead?: () => void): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const out: RawExchange = { received: 0, ended: "reset" };
+    const req = http.get(url, { agent: false, headers: { "X-Vault-Token": token } }, (res) => {
+      out.status = res.statusCode;
+      out.contentLength = Number(res.headers["content-length"]);
+      onHead?.();
+      res.on("data", (c: Buffer) => (out.received += c.length));
+      res.on("end", () => resolve({ ...out, ended: "complete" }));
+      res.on("error", () => resolve(out));
+      res.on("aborted", () => resolve(out));
+    });
+    req.on("error", () => resolve(out));
+  });
+}
+
+/** Polls `predicate` every 20 ms (up to 10 s). */
+async function until(what: string, predicate: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!(await predicate())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
   }
 }
 
@@ -593,6 +628,59 @@ describe("control surface", () => {
       assert.equal((await v.request("GET", "secret/data/f")).status, 200);
       const statuses = (await v.requests()).filter((r) => r.path === "secret/data/f" && r.method === "GET").map((r) => r.status);
       assert.deepEqual(statuses, [500, 500, 200, 429, 0, 200]);
+    });
+  });
+
+  test("a hang fault reads the request and never answers; close() still ends at once and resets it", async () => {
+    const d = await startVaultDouble();
+    let closed = false;
+    try {
+      const v = new VaultDoubleClient(d.url, d.rootToken);
+      await v.writeKv2("secret/h", { k: "v" });
+      await v.fault({ path_prefix: "secret/data/h", mode: "hang" });
+      assert.deepEqual((await v.request("GET", "/__double/faults")).body, [{ path_prefix: "secret/data/h", method: null, mode: "hang", status: 0, remaining: 1 }]);
+      let headSeen = false;
+      const pending = rawGet(`${d.url}/v1/secret/data/h`, d.rootToken, () => (headSeen = true));
+      const hung = async () => (await v.requests()).find((r) => r.path === "secret/data/h" && r.method === "GET");
+      await until("the hung request in the log", async () => (await hung()) !== undefined);
+      assert.equal((await hung())!.status, 0);
+      assert.equal((await v.request("GET", "secret/data/h")).status, 200, "the fault was used up; other requests are answered");
+      assert.equal(headSeen, false, "no answer to the hung request");
+      const closing = d.close().then(() => (closed = true));
+      await Promise.race([closing, sleep(5000)]);
+      assert.equal(closed, true, "close() did not wait for the hung connection");
+      const ended = await pending;
+      assert.equal(ended.status, undefined);
+      assert.equal(ended.ended, "reset");
+    } finally {
+      if (!closed) await d.close();
+    }
+  });
+
+  test("a reset_mid_body fault sends the real head and half the body, then resets the connection", async () => {
+    await withDouble(async (v, d) => {
+      await v.writeKv2("secret/r", { k: "value-that-makes-the-body-longer" });
+      await v.fault({ path_prefix: "secret/data/r", mode: "reset_mid_body", count: 2 });
+      for (let i = 0; i < 2; i++) {
+        const got = await rawGet(`${d.url}/v1/secret/data/r`, d.rootToken);
+        assert.equal(got.status, 200);
+        assert.equal(got.ended, "reset");
+        assert.ok(got.contentLength! > 0);
+        assert.ok(got.received > 0 && got.received < got.contentLength!, `got ${got.received} of ${got.contentLength} bytes`);
+      }
+      const whole = await rawGet(`${d.url}/v1/secret/data/r`, d.rootToken);
+      assert.equal(whole.ended, "complete");
+      assert.equal(whole.received, whole.contentLength);
+      const statuses = (await v.requests()).filter((r) => r.path === "secret/data/r" && r.method === "GET").map((r) => r.status);
+      assert.deepEqual(statuses, [0, 0, 200]);
+    });
+  });
+
+  test("bad fault modes are a 400", async () => {
+    await withDouble(async (v) => {
+      assert.equal((await v.request("POST", "/__double/faults", { mode: "slow" })).status, 400);
+      assert.equal((await v.request("POST", "/__double/faults", { mode: "hang", status: 500 })).status, 400);
+      assert.equal((await v.request("POST", "/__double/faults", {})).status, 400, "mode error needs a status");
     });
   });
 

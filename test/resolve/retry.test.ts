@@ -53,6 +53,27 @@ describe("retryUntil", () => {
     assert.ok(calls >= 2, `tried ${calls} times`);
   });
 
+  it("gives up naming what the store answered, not the timeout of a last attempt cut short by the deadline", async () => {
+    let calls = 0;
+    const deadline = Date.now() + 150;
+    await assert.rejects(
+      retryUntil(async () => {
+        calls++;
+        if (Date.now() < deadline) throw new UnavailableError("Vault at http://127.0.0.1:1 answered 500 while reading secret/data/x: storage backend unavailable", { retryable: true });
+        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/secret/data/x: ETIMEDOUT no answer within 250ms)", { retryable: true });
+      }, { deadline, initialDelayMs: 10, maxDelayMs: 20 }),
+      (e: unknown) => e instanceof UnavailableError && /answered 500 .*storage backend unavailable \(gave up after \d+s of retries/.test(e.message) && !/ETIMEDOUT/.test(e.message),
+    );
+    assert.ok(calls >= 2, `tried ${calls} times`);
+    // When every attempt timed out, the timeout is the reason.
+    await assert.rejects(
+      retryUntil(async () => {
+        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/x: ETIMEDOUT no answer within 2s)", { retryable: true });
+      }, { deadline: Date.now() + 60, initialDelayMs: 10, maxDelayMs: 20 }),
+      (e: unknown) => e instanceof UnavailableError && /ETIMEDOUT no answer within 2s\) \(gave up after/.test(e.message),
+    );
+  });
+
   it("grows the delay exponentially up to the cap", async () => {
     const delays: number[] = [];
     let calls = 0;

@@ -29,6 +29,9 @@ const THROTTLING = new Set([
   "ProvisionedThroughputExceededException",
 ]);
 
+/** OpenSSL's certificate verification codes and Node's TLS/SSL codes (as in the Vault client); EPROTO is TLS to a plain-http server. */
+const TLS_FAILURE = /^(EPROTO$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
+
 /** Socket-level failures worth another attempt. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
@@ -63,6 +66,14 @@ export function errorFromSdk(error: unknown, call: AwsCall): EnvjectError {
         `or AWS_PROFILE (with ~/.aws/config), or run where an IAM role provides them (${oneLine(message) || name})`,
     );
   }
+  if (TLS_FAILURE.test(code)) {
+    // A retry cannot fix a certificate: fail at once, as Vault's client does, and say what to set.
+    const where = call.endpoint ?? `the endpoint of ${call.region}`;
+    const problem = code === "EPROTO" || code.startsWith("ERR_SSL_")
+      ? `TLS handshake with ${where} failed (${code}); is the endpoint https:// while it serves plain http?`
+      : `the TLS certificate of ${where} could not be verified (${code}); give its CA with NODE_EXTRA_CA_CERTS`;
+    return new UnavailableError(`AWS Secrets Manager: ${problem} (${call.action} ${call.secretId} in ${call.region})`, { retryable: false });
+  }
   // The SDK gives every failure `$metadata`; only an answer from the service has an HTTP status.
   if (isNetworkFailure(name, code, message)) {
     const where = call.endpoint ? ` at ${call.endpoint}` : "";
@@ -76,7 +87,8 @@ export function errorFromSdk(error: unknown, call: AwsCall): EnvjectError {
     const fault = error.$fault === "server" ? "server" : "client";
     return errorFromCode(cleanCode(name), message, call, { status, fault });
   }
-  return unexpected(call, name || code || "an unknown error");
+  // A plain Error's name says nothing; its code (a Node system or TLS code) does.
+  return unexpected(call, (name !== "Error" && name) || code || name || "an unknown error");
 }
 
 /**

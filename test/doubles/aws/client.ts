@@ -24,8 +24,13 @@ export interface FaultSpec {
   action?: string;
   /** Only requests naming this secret (name, ARN or partial ARN). */
   secretId?: string;
-  /** HTTP status (400-599), or 0 to drop the connection. */
-  status: number;
+  /**
+   * "error" (default): answer `status`. "hang": read the request and never answer (until the
+   * double closes). "reset_mid_body": send the real answer's head and half its body, then reset.
+   */
+  mode?: "error" | "hang" | "reset_mid_body";
+  /** HTTP status (400-599), or 0 to drop the connection (mode "error" only). */
+  status?: number;
   /** The error `__type`; default ThrottlingException for 4xx, InternalServiceError for 5xx. */
   type?: string;
   message?: string;

@@ -67,9 +67,9 @@ export function handleControl(state: DoubleState, method: string, path: string, 
 function addFault(state: DoubleState, body: Body): ControlAnswer {
   const checked = faultStatusAndCount(body, 400);
   if ("error" in checked) return bad(checked.error);
-  const { status, count } = checked;
+  const { status, count, mode } = checked;
   const type = optionalString(body.type) ?? (status >= 500 ? "InternalServiceError" : "ThrottlingException");
-  state.faults.push({ action: optionalString(body.action), secretId: optionalString(body.secretId), status, type, message: optionalString(body.message), remaining: count });
+  state.faults.push({ action: optionalString(body.action), secretId: optionalString(body.secretId), mode, status, type, message: optionalString(body.message), remaining: count });
   return done();
 }
 

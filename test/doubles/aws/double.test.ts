@@ -20,6 +20,43 @@ const ARN_RE = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:prod\/api-
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MARKED = "You can't perform this operation on the secret because it was marked for deletion.";
 
+/** What a raw signed call got: the head (when one came), the body bytes received, and how it ended. */
+interface RawExchange {
+  status?: number;
+  contentLength?: number;
+  received: number;
+  ended: "complete" | "reset";
+}
+
+/** One API call on its own connection, recording how far the answer got. */
+function rawCall(url: string, action: string, input: object, onHead?: () => void): Promise<RawExchange> {
+  const body = JSON.stringify(input);
+  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const headers = {
+    "Content-Type": "application/x-amz-json-1.1",
+    "X-Amz-Target": `secretsmanager.${action}`,
+    "X-Amz-Date": date,
+    Authorization: `AWS4-HMAC-SHA256 Credential=AKIDENVJECTTEST/${date.slice(0, 8)}/us-east-1/secretsmanager/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${"0".repeat(64)}`,
+    "Content-Length": String(Buffer.byteLength(body)),
+  };
+  return new Promise((resolve) => {
+    const out: RawExchange = { received: 0, ended: "reset" };
+    const req = http.request(url, { method: "POST", headers, agent: false }, (res) => {
+      out.status = res.statusCode;
+      out.contentLength = Number(res.headers["content-length"]);
+      onHead?.();
+      res.on("data", (c: Buffer) => (out.received += c.length));
+      res.on("end", () => resolve({ ...out, ended: "complete" }));
+      res.on("error", () => resolve(out));
+      res.on("aborted", () => resolve(out));
+    });
+    req.on("error", () => resolve(out));
+    req.end(body);
+  });
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function withDouble(fn: (c: AwsDoubleClient, d: AwsDouble) => Promise<void>, accountId?: string): Promise<void> {
   const d = await startAwsDouble(accountId ? { accountId } : {});
   try {
@@ -436,6 +473,57 @@ describe("control surface", () => {
       await assert.rejects(c.call("GetSecretValue", { SecretId: "x" }), /socket hang up|ECONNRESET/);
       assert.equal((await c.requests())[0]!.status, 0);
       assert.equal((await c.call("GetSecretValue", { SecretId: "x" })).status, 400);
+    });
+  });
+
+  test("a hang fault reads the request and never answers; close() still ends at once and resets it", async () => {
+    const d = await startAwsDouble();
+    let closed = false;
+    try {
+      const c = new AwsDoubleClient(d.url);
+      await c.createSecret("h", { SecretString: "v" });
+      await c.fault({ action: "GetSecretValue", secretId: "h", mode: "hang" });
+      let headSeen = false;
+      const pending = rawCall(d.url, "GetSecretValue", { SecretId: "h" }, () => (headSeen = true));
+      const end = Date.now() + 10_000;
+      while (!(await c.requests()).some((r) => r.action === "GetSecretValue")) {
+        assert.ok(Date.now() < end, "the hung request reaches the log");
+        await pause(20);
+      }
+      assert.equal((await c.requests()).find((r) => r.action === "GetSecretValue")!.status, 0);
+      assert.equal((await c.call("GetSecretValue", { SecretId: "h" })).status, 200, "the fault was used up; other requests are answered");
+      assert.equal(headSeen, false, "no answer to the hung request");
+      const closing = d.close().then(() => (closed = true));
+      await Promise.race([closing, pause(5000)]);
+      assert.equal(closed, true, "close() did not wait for the hung connection");
+      const ended = await pending;
+      assert.equal(ended.status, undefined);
+      assert.equal(ended.ended, "reset");
+    } finally {
+      if (!closed) await d.close();
+    }
+  });
+
+  test("a reset_mid_body fault sends the real head and half the body, then resets the connection", async () => {
+    await withDouble(async (c, d) => {
+      await c.createSecret("r", { SecretString: '{"k":"value-that-makes-the-body-longer"}' });
+      await c.fault({ action: "GetSecretValue", mode: "reset_mid_body" });
+      const cut = await rawCall(d.url, "GetSecretValue", { SecretId: "r" });
+      assert.equal(cut.status, 200);
+      assert.equal(cut.ended, "reset");
+      assert.ok(cut.received > 0 && cut.received < cut.contentLength!, `got ${cut.received} of ${cut.contentLength} bytes`);
+      const whole = await rawCall(d.url, "GetSecretValue", { SecretId: "r" });
+      assert.equal(whole.ended, "complete");
+      assert.equal(whole.received, whole.contentLength);
+      assert.deepEqual((await c.requests()).filter((r) => r.action === "GetSecretValue").map((r) => r.status), [0, 200]);
+    });
+  });
+
+  test("bad fault modes are a 400", async () => {
+    await withDouble(async (c) => {
+      await assert.rejects(c.fault({ mode: "slow" as "hang" }), /400/);
+      await assert.rejects(c.fault({ mode: "hang", status: 500 }), /400/);
+      await assert.rejects(c.fault({}), /400/);
     });
   });
 

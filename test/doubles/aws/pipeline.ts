@@ -13,7 +13,8 @@ import { AwsError, defaultMessage, frontDoor, layerOf } from "./wire/errors.js";
 import type { AwsRequest } from "./wire/request.js";
 import { nowMs } from "./wire/time.js";
 
-export type Outcome = { kind: "answer"; status: number; body: unknown } | { kind: "drop" };
+/** What to send: an answer; nothing, the socket destroyed (`drop`); nothing ever (`hang`); or half an answer, then a reset (`truncate`). */
+export type Outcome = { kind: "answer"; status: number; body: unknown } | { kind: "drop" } | { kind: "hang" } | { kind: "truncate"; status: number; body: unknown };
 
 /** True when `a` and `b` name the same secret of `store` (or are the same text). */
 function sameSecret(store: RegionStore, a: string, b: string): boolean {
@@ -39,9 +40,18 @@ export async function runRequest(state: DoubleState, req: AwsRequest, wait: (ms:
   if (delay > 0) await wait(delay);
 
   const fault = state.takeFault(req.action, named);
-  if (fault) return { outcome: faultOutcome(fault, log), log };
+  if (fault?.mode === "hang") {
+    log.status = 0;
+    return { outcome: { kind: "hang" }, log };
+  }
+  if (fault?.mode === "error") return { outcome: faultOutcome(fault, log), log };
 
   const { status, body, errorType } = answer(state, req, store, named);
+  if (fault?.mode === "reset_mid_body") {
+    // The real answer (the operation took effect), cut off halfway through its body.
+    log.status = 0;
+    return { outcome: { kind: "truncate", status, body }, log };
+  }
   log.status = status;
   if (errorType !== undefined) log.errorType = errorType;
   return { outcome: { kind: "answer", status, body }, log };

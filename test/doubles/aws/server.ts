@@ -85,6 +85,9 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
     req.socket.destroy();
     return;
   }
+  // Read, logged, never answered: the socket stays open until the client gives up or close().
+  if (outcome.kind === "hang") return;
+  if (outcome.kind === "truncate") return sendHalfThenReset(res, outcome.status, outcome.body);
   sendJson(res, outcome.status, outcome.body);
 }
 
@@ -106,4 +109,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": JSON_11, "x-amzn-RequestId": randomUUID(), "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The head of the answer (announcing its full length) and the first half of its body, then the socket is destroyed. */
+function sendHalfThenReset(res: http.ServerResponse, status: number, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(status, { "Content-Type": JSON_11, "x-amzn-RequestId": randomUUID(), "Content-Length": bytes.length });
+  res.flushHeaders();
+  res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))), () => res.socket?.destroy());
 }

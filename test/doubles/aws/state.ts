@@ -3,13 +3,16 @@
  * settings (faults, latency, denials, rejected access keys, request log).
  */
 import { RegionStore } from "./store/region.js";
+import type { FaultMode } from "../shared/control-body.js";
 
 export interface Fault {
   /** Only this operation ("GetSecretValue"); undefined = every operation. */
   action: string | undefined;
   /** Only requests naming this secret (name or ARN as sent, or the same secret resolved); undefined = any. */
   secretId: string | undefined;
-  /** HTTP status, or 0 to drop the connection. */
+  /** What the fault does (an error answer, no answer, or a reset in the middle of the body). */
+  mode: FaultMode;
+  /** HTTP status for mode "error", or 0 to drop the connection; 0 for the other modes. */
   status: number;
   type: string;
   message: string | undefined;
@@ -37,7 +40,7 @@ export interface RequestLogEntry {
   accessKeyId?: string;
   /** The SecretIds (or CreateSecret's Name, or BatchGetSecretValue's SecretIdList) as sent. */
   secretIds: string[];
-  /** HTTP status answered; 0 when the connection was dropped by a fault. */
+  /** HTTP status answered; 0 when a fault dropped the connection, left the request unanswered or reset it mid-body. */
   status: number;
   /** The error's bare type (no namespace prefix) when the answer was an error. */
   errorType?: string;

@@ -72,8 +72,13 @@ export interface AppRoleOptions {
 export interface FaultSpec {
   /** Prefix of the path after /v1/ ("" = every request). */
   path_prefix?: string;
-  /** HTTP status to answer, or 0 to drop the connection. */
-  status: number;
+  /**
+   * "error" (default): answer `status`. "hang": read the request and never answer (until the
+   * double closes). "reset_mid_body": send the real answer's head and half its body, then reset.
+   */
+  mode?: "error" | "hang" | "reset_mid_body";
+  /** HTTP status to answer, or 0 to drop the connection (mode "error" only). */
+  status?: number;
   /** How many matching requests fail (default 1). */
   count?: number;
   /** JSON body to send instead of {"errors":["internal error"]}. */

@@ -32,7 +32,7 @@ export function handleControl(state: DoubleState, method: string, path: string, 
       state.sealed = false;
       return done(struct({ sealed: false }));
     case "GET faults":
-      return done(state.faults.map((f) => struct({ path_prefix: f.pathPrefix, method: f.method, status: f.status, remaining: f.remaining })));
+      return done(state.faults.map((f) => struct({ path_prefix: f.pathPrefix, method: f.method, mode: f.mode, status: f.status, remaining: f.remaining })));
     case "POST faults":
       return addFault(state, body);
     case "DELETE faults":
@@ -80,8 +80,9 @@ export function handleControl(state: DoubleState, method: string, path: string, 
 function addFault(state: DoubleState, body: Body): ControlAnswer {
   const checked = faultStatusAndCount(body, 100);
   if ("error" in checked) return bad(checked.error);
-  const { status, count } = checked;
+  const { status, count, mode } = checked;
   state.faults.push({
+    mode,
     pathPrefix: typeof body.path_prefix === "string" ? body.path_prefix.replace(/^\/+/, "").replace(/^v1\//, "") : "",
     method: typeof body.method === "string" ? body.method.toUpperCase() : null,
     status,

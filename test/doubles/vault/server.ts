@@ -96,7 +96,12 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
     });
   }
   const fault = state.takeFault(path, method);
-  if (fault) {
+  if (fault?.mode === "hang") {
+    // Read, logged, never answered: the socket stays open until the client gives up or close().
+    record(0, nsHeader.replace(/^\/+|\/+$/g, ""), null);
+    return;
+  }
+  if (fault && fault.mode === "error") {
     record(fault.status, nsHeader.replace(/^\/+|\/+$/g, ""), null);
     if (fault.status === 0) {
       req.socket.destroy();
@@ -106,6 +111,11 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
   }
 
   const outcome = handleVaultCall(state, { method, path, query: url.searchParams, headers: req.headers, body }, nowMs());
+  if (fault?.mode === "reset_mid_body") {
+    // The real answer's head and half its body, then a reset (the operation itself took effect).
+    record(0, outcome.namespace, outcome.tokenAccessor);
+    return writeHalfThenReset(res, outcome.reply, nsHeader);
+  }
   record(outcome.reply.status, outcome.namespace, outcome.tokenAccessor);
   write(res, outcome.reply, nsHeader);
 }
@@ -126,11 +136,29 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
 }
 
 function write(res: http.ServerResponse, reply: Reply, nsHeader = ""): void {
-  const text = reply.kind === "json" ? goEncode(reply.body) : reply.kind === "raw" ? reply.text : "";
+  const text = replyText(reply);
+  res.writeHead(reply.status, replyHeaders(reply, text, nsHeader));
+  res.end(reply.status === 204 ? undefined : text);
+}
+
+/** The head of `reply` (announcing its full length) and the first half of its body, then the socket is destroyed. */
+function writeHalfThenReset(res: http.ServerResponse, reply: Reply, nsHeader: string): void {
+  const bytes = Buffer.from(replyText(reply), "utf8");
+  res.writeHead(reply.status, replyHeaders(reply, bytes.toString("utf8"), nsHeader));
+  // At least one byte short of the whole, and at least one byte sent when there is a body.
+  const cut = bytes.length === 0 ? 0 : Math.max(1, Math.min(bytes.length - 1, Math.floor(bytes.length / 2)));
+  res.flushHeaders();
+  res.write(bytes.subarray(0, cut), () => res.socket?.destroy());
+}
+
+function replyText(reply: Reply): string {
+  return reply.kind === "json" ? goEncode(reply.body) : reply.kind === "raw" ? reply.text : "";
+}
+
+function replyHeaders(reply: Reply, text: string, nsHeader: string): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = { "Cache-Control": "no-store", "Content-Type": "application/json" };
   // Vault echoes the namespace header on every answer.
   if (nsHeader !== "") headers["X-Vault-Namespace"] = nsHeader;
   if (reply.status !== 204 && reply.status !== 304) headers["Content-Length"] = Buffer.byteLength(text);
-  res.writeHead(reply.status, headers);
-  res.end(reply.status === 204 ? undefined : text);
+  return headers;
 }

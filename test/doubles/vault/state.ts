@@ -8,6 +8,7 @@ import { LeaseStore } from "./store/leases.js";
 import { MountTable, newMount } from "./store/mounts.js";
 import { PolicyStore } from "./store/policies.js";
 import { TokenStore, newAccessor, type TokenEntry } from "./store/tokens.js";
+import type { FaultMode } from "../shared/control-body.js";
 
 export type ForbiddenStyle = "plain" | "multierror" | "invalid-token";
 
@@ -46,6 +47,9 @@ export class Namespace {
 export interface Fault {
   pathPrefix: string;
   method: string | null;
+  /** What the fault does (an error answer, no answer, or a reset in the middle of the body). */
+  mode: FaultMode;
+  /** HTTP status for mode "error" (0: drop the connection); 0 for the other modes. */
   status: number;
   remaining: number;
   body: unknown;

@@ -84,6 +84,23 @@ describe("errorFromSdk", () => {
     }
   });
 
+  it("a TLS certificate that cannot be verified fails at once, naming the code, the endpoint and NODE_EXTRA_CA_CERTS", () => {
+    for (const code of ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"]) {
+      const e = errorFromSdk(Object.assign(new Error("self-signed certificate"), { code, $metadata: {} }), { ...call, endpoint: "https://127.0.0.1:9" });
+      assert.ok(e instanceof UnavailableError, code);
+      assert.equal(e.retryable, false, "a retry cannot fix a certificate");
+      assert.match(e.message, new RegExp(`certificate of https://127\\.0\\.0\\.1:9 could not be verified \\(${code}\\); give its CA with NODE_EXTRA_CA_CERTS`));
+      assert.match(e.message, /GetSecretValue prod\/api in eu-west-1/);
+    }
+    const plain = errorFromSdk(Object.assign(new Error("wrong version number"), { code: "EPROTO", $metadata: {} }), call);
+    assert.match(plain.message, /TLS handshake with the endpoint of eu-west-1 failed \(EPROTO\)/);
+  });
+
+  it("a plain Error is described by its code, not by the name \"Error\"", () => {
+    const e = errorFromSdk(Object.assign(new Error("odd"), { code: "ERR_SOMETHING_ODD" }), call);
+    assert.match(e.message, /\(ERR_SOMETHING_ODD\)/);
+  });
+
   it("anything else is a clear, non-retryable typed error, never a raw object", () => {
     for (const raw of [new TypeError("x is undefined"), "a string", null, 42]) {
       const e = errorFromSdk(raw, call);
