@@ -133,8 +133,10 @@ export class SourceMap {
     if (index === undefined) {
       index = new Map();
       for (const pair of map.items) {
+        if (!isPair(pair)) continue;
         // The first of equal keys, as a scan would find it (a duplicate is an error anyway).
-        if (isPair(pair) && !index.has(keyText(pair))) index.set(keyText(pair), pair);
+        const key = keyText(pair);
+        if (!index.has(key)) index.set(key, pair);
       }
       this.pairsByKey.set(map, index);
     }
