@@ -11,7 +11,7 @@ import type { SourceLocation } from "../errors.js";
 import type { Binding } from "./model.js";
 import { parseValue } from "./reference.js";
 import type { ParseContext } from "./reference.js";
-import { assertNoNul, isValidVariableName } from "./names.js";
+import { INVALID_VARIABLE_NAME, assertNoNul, isValidVariableName } from "./names.js";
 
 /**
  * dotenv 17's `LINE` pattern (lib/main.js), unchanged except that the separator is captured and
@@ -75,7 +75,7 @@ function locateEntries(raw: string, file: string): EntryPosition[] {
       throw new ConfigError("the value must start on the same line as its name (write NAME= for an empty value)", at(keyOffset, name));
     }
     if (!isValidVariableName(name)) {
-      throw new ConfigError("invalid variable name: names are a letter or _ followed by letters, digits and _", at(keyOffset, name));
+      throw new ConfigError(INVALID_VARIABLE_NAME, at(keyOffset, name));
     }
     rejectSurprisingValue(text, m, at(keyOffset, name));
     // dotenv.parse assigns to a plain object, where this name sets the prototype instead.
@@ -104,14 +104,24 @@ function rejectSurprisingValue(text: string, m: RegExpExecArray, location: Sourc
   }
 }
 
+/**
+ * `A B=1`, `"A=B"=1`: an assignment to something dotenv cannot read as a name. What stands before
+ * the `=` is shown only when it is short and made of name-like characters, since a line that is
+ * no entry may be part of a value.
+ */
+const NOT_A_NAME = /^(?:export\s+)?((["'])[\w.\- =]{1,64}\2|[\w.\- ]{1,64}?)\s*=/;
+
 /** Text between two entries may only hold blank lines and comments; anything else dotenv would drop. */
-function rejectUnreadLines(text: string, from: number, to: number, at: (offset: number) => SourceLocation): void {
+function rejectUnreadLines(text: string, from: number, to: number, at: (offset: number, key?: string) => SourceLocation): void {
   let offset = from;
   for (const line of text.slice(from, to).split("\n")) {
     const content = line.trim();
     if (content !== "" && !content.startsWith("#")) {
+      const where = offset + line.indexOf(content);
+      const name = NOT_A_NAME.exec(content)?.[1];
+      if (name !== undefined) throw new ConfigError(INVALID_VARIABLE_NAME, at(where, name));
       // The line itself is not quoted: it may hold a value.
-      throw new ConfigError("not a NAME=value line, a comment or a blank line", at(offset + line.indexOf(content)));
+      throw new ConfigError("not a NAME=value line, a comment or a blank line", at(where));
     }
     offset += line.length + 1;
   }

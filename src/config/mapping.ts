@@ -5,7 +5,7 @@
 import { readConfigText } from "./read-file.js";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter } from "yaml";
 import { ConfigError, atLocation } from "../errors.js";
 import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthMethod, VaultFileSettings } from "./model.js";
 import { parseReference, parseValue } from "./reference.js";
@@ -13,6 +13,7 @@ import type { ParseContext } from "./reference.js";
 import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
 import { referencedVariables } from "./expand-env.js";
 import { assertNoNul } from "./names.js";
+import { aliasBombOffset, parseYamlDocument } from "./yaml-document.js";
 import type { MappingFileData, PathKey, VariableEntry } from "./schema.js";
 
 export interface LoadMappingOptions {
@@ -40,6 +41,9 @@ export function defaultMountFor(mapping: Pick<Mapping, "vault">, environ: NodeJS
 }
 
 
+/** yaml's maxAliasCount: how far aliases may expand (each use of an anchor, times the uses inside it). */
+const MAX_ALIAS_COUNT = 100;
+
 function emptyMapping(file: string | undefined): Mapping {
   return { file, vault: {}, aws: {}, env: [], expand: [], files: [] };
 }
@@ -50,19 +54,9 @@ function formatOf(text: string): "JSON" | "YAML" {
   return /^\s*[{[]/.test(text) ? "JSON" : "YAML";
 }
 
-function parseMapping(raw: string, file: string, environ: NodeJS.ProcessEnv): Mapping {
-  // A byte-order mark is invisible to the user; dropping it keeps line 1's columns right.
-  const text = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
+function parseMapping(text: string, file: string, environ: NodeJS.ProcessEnv): Mapping {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    version: "1.2",
-    schema: "core",
-    // yaml would print a process warning for a collection used as a key; the key is rejected anyway.
-    logLevel: "error",
-  });
+  const doc = parseYamlDocument(text, file, lineCounter);
   const source = new SourceMap(file, doc, lineCounter);
   // Warnings (an unknown `!tag`, say) would silently change a value's meaning: treat them as errors.
   const problem = doc.errors[0] ?? doc.warnings[0];
@@ -70,10 +64,16 @@ function parseMapping(raw: string, file: string, environ: NodeJS.ProcessEnv): Ma
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    // yaml refuses alias bombs here ("Excessive alias count").
-    throw new ConfigError(`${formatOf(text)} cannot be read: ${(error as Error).message}`, { file }, { cause: error });
+    if (!(error instanceof ReferenceError && /alias count/i.test(error.message))) {
+      throw new ConfigError(`${formatOf(text)} cannot be read: ${(error as Error).message}`, { file }, { cause: error });
+    }
+    throw new ConfigError(
+      `${formatOf(text)} aliases expand too far (over ${MAX_ALIAS_COUNT} uses of anchors, nested uses multiplied: an alias bomb?); write the values out instead`,
+      source.locateOffset(aliasBombOffset(doc)),
+      { cause: error },
+    );
   }
   if (data === null || data === undefined) return emptyMapping(file);
 

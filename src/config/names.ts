@@ -8,6 +8,9 @@ import { ConfigError, type SourceLocation } from "../errors.js";
 /** The name rule of PRODUCT.md §4: a letter or underscore, then letters, digits and underscores. */
 export const VARIABLE_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** What a ConfigError says about a name that breaks the rule (the location names the name). */
+export const INVALID_VARIABLE_NAME = "invalid variable name: names are a letter or _ followed by letters, digits and _";
+
 /** True when `name` is a variable name the child may receive. */
 export function isValidVariableName(name: string): boolean {
   return VARIABLE_NAME.test(name);

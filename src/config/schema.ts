@@ -9,11 +9,11 @@
  */
 import * as v from "valibot";
 import { isAlias, isMap, isPair, isScalar, isSeq } from "yaml";
-import type { Document, LineCounter, Node, Pair } from "yaml";
+import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
 import { ConfigError } from "../errors.js";
 import type { SourceLocation } from "../errors.js";
 import { expandEnvReferences } from "./expand-env.js";
-import { VARIABLE_NAME } from "./names.js";
+import { INVALID_VARIABLE_NAME, VARIABLE_NAME } from "./names.js";
 import { closest } from "../suggest.js";
 
 /** One step of a path into the file: a mapping key or a list index. */
@@ -39,6 +39,10 @@ export function describeType(value: unknown): string {
  * envject's keys, so every error of the mapping file is located the same way.
  */
 export class SourceMap {
+  /** Each mapping's pairs by key, built on the first look into that mapping: a file of n entries
+   *  is located in O(n), not O(n²) (one scan of the items per entry). */
+  private readonly pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
   constructor(
     readonly file: string,
     private readonly doc: Document,
@@ -51,15 +55,19 @@ export class SourceMap {
     const found = this.find(path);
     const node = part === "key" ? (found.keyNode ?? found.node) : (found.node ?? found.keyNode);
     const offset = node?.range?.[0] ?? 0;
-    return { ...this.locateOffset(offset), key: path.length > 0 ? formatKeyPath(path) : undefined };
+    return { ...this.position(offset), key: path.length > 0 ? formatKeyPath(path) : undefined };
   }
 
   /** The location of a character offset (a YAML parser error's position), with the key path
    *  of the deepest entry written there when there is one (a duplicate key, say). */
   locateOffset(offset: number): SourceLocation {
-    const { line, col } = this.lines.linePos(offset);
     const path = this.pathAt(offset);
-    return { file: this.file, line, column: col, ...(path.length > 0 ? { key: formatKeyPath(path) } : {}) };
+    return { ...this.position(offset), ...(path.length > 0 ? { key: formatKeyPath(path) } : {}) };
+  }
+
+  private position(offset: number): SourceLocation {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, column: col };
   }
 
   /** The scalar at `path` exactly as written (`1.10`, `0x1F`, `True`), or undefined when it is no scalar. */
@@ -69,6 +77,7 @@ export class SourceMap {
     return isScalar(target) && typeof target.source === "string" ? target.source : undefined;
   }
 
+  /** Scans the items on the way down: it serves one error, never one call per entry. */
   private pathAt(offset: number): PathKey[] {
     const path: PathKey[] = [];
     const inside = (n: unknown): n is Node => {
@@ -106,7 +115,7 @@ export class SourceMap {
       const container = this.deref(node);
       let next: { node?: Node; keyNode?: Node } | undefined;
       if (isMap(container)) {
-        const pair = container.items.find((p) => isPair(p) && keyText(p) === String(k));
+        const pair = this.pairs(container).get(String(k));
         if (pair) next = { node: (pair.value as Node | null) ?? undefined, keyNode: (pair.key as Node | null) ?? undefined };
       } else if (isSeq(container) && typeof k === "number") {
         const item = container.items[k] as Node | undefined;
@@ -117,6 +126,21 @@ export class SourceMap {
       keyNode = next.keyNode;
     }
     return { node, keyNode, complete: true };
+  }
+
+  private pairs(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairsByKey.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of map.items) {
+        if (!isPair(pair)) continue;
+        // The first of equal keys, as a scan would find it (a duplicate is an error anyway).
+        const key = keyText(pair);
+        if (!index.has(key)) index.set(key, pair);
+      }
+      this.pairsByKey.set(map, index);
+    }
+    return index;
   }
 
   private deref(node: Node | undefined): Node | undefined {
@@ -255,7 +279,7 @@ function variables() {
         const value = input[name];
         const at = (origin: "key" | "value") => [{ type: "object" as const, origin, input, key: name, value }] as [v.ObjectPathItem];
         if (!VARIABLE_NAME.test(name)) {
-          addIssue({ message: "invalid variable name: names are a letter or _ followed by letters, digits and _", path: at("key") });
+          addIssue({ message: INVALID_VARIABLE_NAME, path: at("key") });
         } else if (value === null || value === undefined) {
           addIssue({ message: 'no value; write "" for an empty string', path: at("value") });
         } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {

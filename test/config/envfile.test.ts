@@ -197,6 +197,27 @@ describe("--env-file: errors dotenv would swallow", () => {
     });
   }
 
+  it("a name with a space, or a quoted one with an =, is named with its line", async () => {
+    for (const [line, name] of [
+      ["A B=1", "A B"],
+      ["export MY VAR = x", "MY VAR"],
+      ['"A=B"=1', '"A=B"'],
+      ["'A B'=1", "'A B'"],
+    ]) {
+      const e = await envFileError(`OK=1\n${line}\n`);
+      assert.equal(e.location?.line, 2, line);
+      assert.equal(e.location?.key, name, line);
+      assert.match(e.message, /invalid variable name/);
+    }
+  });
+
+  it("what stands before an = is not shown when it does not look like a name (it may be part of a value)", async () => {
+    const e = await envFileError("OK=1\nMIIBIjAN+Bgkqh/kiG9w0B==\n");
+    assert.equal(e.location?.line, 2);
+    assert.equal(e.location?.key, undefined);
+    assert.ok(!e.message.includes("MIIB"), e.message);
+  });
+
   it("dotenv's dots and dashes in names are rejected with the name's line", async () => {
     for (const name of ["my.var", "MY-VAR", "1ST"]) {
       const e = await envFileError(`# header\nOK=1\n${name}=x\n`);

@@ -515,6 +515,55 @@ describe("mapping file: YAML and JSON syntax", () => {
   });
 });
 
+describe("mapping file: size and shape bounds", () => {
+  // Quadratic before (yaml's uniqueKeys and SourceMap each scanned all keys per key): 335 s.
+  it("100,000 entries load, each at its line (parsing and locating are linear)", { timeout: 120_000 }, async () => {
+    const n = 100_000;
+    const lines = Array.from({ length: n }, (_, i) => `  V${i}: ${i % 2 ? `vault://secret/app#k${i}` : `${i}.10`}`);
+    const m = await load(`env:\n${lines.join("\n")}\n`);
+    assert.equal(m.env.length, n);
+    assert.equal(m.env[n - 1]!.origin.line, n + 1);
+    assert.deepEqual(m.env[n - 2]!.spec, { kind: "literal", value: `${n - 2}.10` });
+  });
+
+  it("a duplicate among 20,000 keys is still found, at the second one", async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `  V${i}: x`);
+    lines.push("  V7: again");
+    const content = `env:\n${lines.join("\n")}\n`;
+    const e = await loadError(content);
+    assert.match(e.message, /unique/);
+    assert.deepEqual([e.location?.line, e.location?.key], [20_002, "env.V7"]);
+  });
+
+  it("nesting deeper than 64 levels is an error at the 65th level", async () => {
+    const content = `env:\n  A: ${"[".repeat(70)}${"]".repeat(70)}\n`;
+    const e = await loadError(content);
+    assert.match(e.message, /nesting deeper than 64 levels/);
+    assert.deepEqual([e.location?.line, e.location?.column], [2, 6 + 62]);
+  });
+
+  it("an alias bomb is an error at the alias where the expansion multiplies", async () => {
+    const lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i <= 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]`);
+    const content = `${lines.join("\n")}\nenv:\n  A: x\n`;
+    const e = await loadError(content);
+    assert.match(e.message, /YAML aliases expand too far .*alias bomb/);
+    assertAt(e, content, "*a1", "a2[0]");
+  });
+
+  it("an alias without an anchor before it is an error at the alias", async () => {
+    const content = "env:\n  A: x\n  B: *nowhere\n  C: &later y\n  D: *later\n";
+    const e = await loadError(content);
+    assert.match(e.message, /Unresolved alias .*nowhere/);
+    assertAt(e, content, "*nowhere", "env.B");
+  });
+
+  it("a few aliases are fine", async () => {
+    const m = await load("env:\n  A: &v shared\n  B: *v\n  C: *v\n");
+    assert.deepEqual(m.env.map((b) => b.spec), Array(3).fill({ kind: "literal", value: "shared" }));
+  });
+});
+
 describe("defaultMountFor", () => {
   const mapping = (mount?: string): Mapping => ({
     vault: mount === undefined ? {} : { mount: { value: mount, origin: { file: "f" } } },
