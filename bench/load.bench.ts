@@ -177,7 +177,8 @@ try {
   console.log(`| instances × secrets, interval | ${INSTANCES} × ${SECRETS}, ${INTERVAL_S} s | all ${INSTANCES - notReady.length} started in ${startSeconds.toFixed(1)} s |`);
   console.log(`| failed instances | 0 | ${failures.length === 0 ? 0 : new Set(failures.map((f) => f.split(" ")[1])).size} |`);
   console.log(`| request rate over ${seconds.toFixed(1)} s | ${expected}/s ± 10 % | ${rate.toFixed(1)}/s (${polls.length} requests, ${(((rate - expected) / expected) * 100).toFixed(1)} %) |`);
-  console.log(`| peak / mean requests per 100 ms | ≤ 2 | ${peak} / ${mean.toFixed(1)} = ${ratio.toFixed(2)} |`);
+  const sortedBuckets = [...buckets].sort((a, b) => a - b);
+  console.log(`| peak / mean requests per 100 ms | ≤ 2 | ${peak} / ${mean.toFixed(1)} = ${ratio.toFixed(2)} (p99 bucket ${percentile(sortedBuckets, 0.99)}, p1 ${percentile(sortedBuckets, 0.01)}) |`);
   console.log(`| answers by status | — | ${[...statuses].map(([s, n]) => `${s}: ${n}`).join(", ")} |`);
   console.log(`| RSS per envject instance (median / p90 / max) | — | ${mib(percentile(rss, 0.5))} / ${mib(percentile(rss, 0.9))} / ${mib(rss.at(-1)!)} MiB (${rss.length} sampled) |`);
   console.log(`| shutdown: all exited 143 after SIGTERM | ${INSTANCES} | ${instances.filter((x) => x.exit?.code === 143).length}, in ${stopSeconds.toFixed(1)} s |`);

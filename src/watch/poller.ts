@@ -1,10 +1,17 @@
 /**
  * The polling schedule of one secret: a first check at a random phase within the interval, then
- * one every interval ±10%, counted from the end of the previous check so checks of one secret
- * never overlap. A check may ask for a longer wait (backoff while the secret cannot be read).
+ * one every interval ±10%, counted from the START of the previous check, so a slow answer does not
+ * move the secret's phase: when a store stalls and then answers every waiting client at once, a
+ * fleet counted from the answers would poll in lockstep from then on (measured in the 200-instance
+ * load run). Checks of one secret never overlap: one that took longer than the interval is
+ * followed after at least MIN_GAP of the interval. A check may ask for a longer wait (backoff while
+ * the secret cannot be read); that wait counts from its end.
  */
 import type { TimerGroup, TimerHandle } from "./clock.js";
 import { firstPollDelay, pollDelay } from "./schedule.js";
+
+/** The least gap between two checks of one secret, as a share of the interval. */
+export const MIN_GAP = 0.1;
 
 export interface PollerOptions {
   intervalMs: number;
@@ -52,6 +59,8 @@ export class Poller {
   private async run(): Promise<void> {
     if (this.stopped) return;
     this.inFlight = true;
+    const clock = this.options.timers.clock;
+    const started = clock.now();
     let wait: number | undefined;
     try {
       wait = await this.options.check();
@@ -62,6 +71,9 @@ export class Poller {
       this.again = false;
       return this.checkNow();
     }
-    this.schedule(wait ?? pollDelay(this.options.intervalMs, this.options.timers.clock.random()));
+    if (wait !== undefined) return this.schedule(wait);
+    const { intervalMs } = this.options;
+    const elapsed = clock.now() - started;
+    this.schedule(Math.max(pollDelay(intervalMs, clock.random()) - elapsed, intervalMs * MIN_GAP));
   }
 }

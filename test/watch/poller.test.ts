@@ -71,4 +71,78 @@ describe("poller", () => {
     await clock.advance(100_000);
     assert.equal(checks, 2, "stopped");
   });
+
+  it("counts the interval from the start of a check, so a slow answer keeps the secret's phase", async () => {
+    const clock = new FakeClock();
+    clock.randoms = [0.25];
+    const timers = new TimerGroup(clock);
+    const starts: number[] = [];
+    const begin = clock.now();
+    // The store stalls on the second check: it answers after 700 ms instead of at once.
+    const poller = new Poller({
+      intervalMs: 1000,
+      timers,
+      check: async () => {
+        starts.push(clock.now() - begin);
+        if (starts.length === 2) await timers.sleep(700);
+        return undefined;
+      },
+    });
+    poller.start();
+    await clock.advance(4300);
+    assert.deepEqual(starts, [250, 1250, 2250, 3250, 4250], "the stall did not shift the later checks by 700 ms");
+  });
+
+  it("after a stall, a fleet of pollers stays spread: the answers arrive together, the next checks do not", async () => {
+    const clock = new FakeClock();
+    const timers = new TimerGroup(clock);
+    const begin = clock.now();
+    let stallUntil = 0;
+    const starts: number[] = [];
+    const pollers = Array.from({ length: 50 }, (_, i) => {
+      clock.randoms.push(i / 50); // phases spread over the interval
+      return new Poller({
+        intervalMs: 1000,
+        timers,
+        check: async () => {
+          starts.push(clock.now() - begin);
+          const now = clock.now() - begin;
+          if (now < stallUntil) await timers.sleep(stallUntil - now); // every answer waits for the stall's end
+          return undefined;
+        },
+      });
+    });
+    for (const p of pollers) p.start();
+    await clock.advance(1000);
+    stallUntil = 2000; // the store stalls from 1000 to 2000 ms: 50 answers arrive at 2000 at once
+    await clock.advance(3000);
+    // With random 0.5 (no jitter) the checks of 3000..4000 ms must still be spread as at first.
+    const after = starts.filter((t) => t >= 3000 && t < 4000);
+    const perBucket = new Array(10).fill(0);
+    for (const t of after) perBucket[Math.floor((t - 3000) / 100)]++;
+    assert.equal(after.length, 50);
+    assert.ok(Math.max(...perBucket) <= 10, `checks bunched after the stall (peak over twice the mean of 5): ${perBucket.join(" ")}`);
+    for (const p of pollers) p.stop();
+  });
+
+  it("a check longer than the interval is followed after a short gap, never overlapping", async () => {
+    const clock = new FakeClock();
+    clock.randoms = [0];
+    const timers = new TimerGroup(clock);
+    const starts: number[] = [];
+    const begin = clock.now();
+    const poller = new Poller({
+      intervalMs: 1000,
+      timers,
+      check: async () => {
+        starts.push(clock.now() - begin);
+        if (starts.length === 1) await timers.sleep(3000);
+        return undefined;
+      },
+    });
+    poller.start();
+    await clock.advance(3200);
+    assert.deepEqual(starts, [0, 3100], "the next check waits 10 % of the interval after the slow one ended");
+    poller.stop();
+  });
 });
