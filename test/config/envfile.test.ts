@@ -6,6 +6,7 @@ import { join } from "node:path";
 import dotenv from "dotenv";
 import fc from "fast-check";
 import { ConfigError } from "../../src/errors.js";
+import { locatedConfigError } from "../support/assert.js";
 import { loadEnvFile, parseEnvFile } from "../../src/config/envfile.js";
 import type { Binding } from "../../src/config/model.js";
 
@@ -37,15 +38,7 @@ function lines(bindings: Binding[]): Record<string, number | undefined> {
 
 async function envFileError(content: string): Promise<ConfigError> {
   const path = await fixture(content);
-  try {
-    await loadEnvFile(path, ctx);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.equal(error.exitCode, 65);
-    assert.equal(error.location?.file, path);
-    return error;
-  }
-  assert.fail("expected a ConfigError");
+  return locatedConfigError(() => loadEnvFile(path, ctx), path);
 }
 
 describe("--env-file: dotenv syntax", () => {

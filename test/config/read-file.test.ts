@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/errors.js";
+import { locatedConfigError } from "../support/assert.js";
 import { CONFIG_FILE_LIMIT, decodeConfigText, readConfigText } from "../../src/config/read-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "envject-read-file-"));
@@ -15,16 +16,8 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-async function readError(path: string): Promise<ConfigError> {
-  try {
-    await readConfigText(path, "mapping file");
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.equal(error.exitCode, 65);
-    assert.equal(error.location?.file, path);
-    return error;
-  }
-  assert.fail("expected a ConfigError");
+function readError(path: string): Promise<ConfigError> {
+  return locatedConfigError(() => readConfigText(path, "mapping file"), path);
 }
 
 function decodeError(bytes: Buffer): ConfigError {

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { VaultDoubleClient, VaultDoubleError } from "./vault/client.js";
 import { startVaultDouble, type VaultDouble } from "./vault/index.js";
+import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?Z";
@@ -26,14 +27,6 @@ async function withDouble(fn: (v: VaultDoubleClient, d: VaultDouble) => Promise<
   } finally {
     await d.close();
   }
-}
-
-/** What a raw GET got: the head (when one came), the body bytes received, and how it ended. */
-interface RawExchange {
-  status?: number;
-  contentLength?: number;
-  received: number;
-  ended: "complete" | "reset";
 }
 
 /** A GET on its own connection that records how far the answer got (status, bytes, a reset). */
@@ -646,12 +639,7 @@ describe("control surface", () => {
       assert.equal((await hung())!.status, 0);
       assert.equal((await v.request("GET", "secret/data/h")).status, 200, "the fault was used up; other requests are answered");
       assert.equal(headSeen, false, "no answer to the hung request");
-      const closing = d.close().then(() => (closed = true));
-      await Promise.race([closing, sleep(5000)]);
-      assert.equal(closed, true, "close() did not wait for the hung connection");
-      const ended = await pending;
-      assert.equal(ended.status, undefined);
-      assert.equal(ended.ended, "reset");
+      await assertCloseResetsHung(() => d.close().then(() => void (closed = true)), pending);
     } finally {
       if (!closed) await d.close();
     }

@@ -15,3 +15,16 @@ export function assertConfigError(action: () => unknown, label: string, ...patte
     label,
   );
 }
+
+/** Awaits `action`, which must reject with a ConfigError (exit 65) located in `file`, and returns the error. */
+export async function locatedConfigError(action: () => Promise<unknown>, file: string): Promise<ConfigError> {
+  try {
+    await action();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.equal(error.exitCode, 65);
+    assert.equal(error.location?.file, file);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}

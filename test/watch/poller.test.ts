@@ -73,23 +73,8 @@ describe("poller", () => {
   });
 
   it("counts the interval from the start of a check, so a slow answer keeps the secret's phase", async () => {
-    const clock = new FakeClock();
-    clock.randoms = [0.25];
-    const timers = new TimerGroup(clock);
-    const starts: number[] = [];
-    const begin = clock.now();
     // The store stalls on the second check: it answers after 700 ms instead of at once.
-    const poller = new Poller({
-      intervalMs: 1000,
-      timers,
-      check: async () => {
-        starts.push(clock.now() - begin);
-        if (starts.length === 2) await timers.sleep(700);
-        return undefined;
-      },
-    });
-    poller.start();
-    await clock.advance(4300);
+    const starts = await checkStarts({ random: 0.25, slowCheck: 2, slowMs: 700, runMs: 4300 });
     assert.deepEqual(starts, [250, 1250, 2250, 3250, 4250], "the stall did not shift the later checks by 700 ms");
   });
 
@@ -126,23 +111,29 @@ describe("poller", () => {
   });
 
   it("a check longer than the interval is followed after a short gap, never overlapping", async () => {
-    const clock = new FakeClock();
-    clock.randoms = [0];
-    const timers = new TimerGroup(clock);
-    const starts: number[] = [];
-    const begin = clock.now();
-    const poller = new Poller({
-      intervalMs: 1000,
-      timers,
-      check: async () => {
-        starts.push(clock.now() - begin);
-        if (starts.length === 1) await timers.sleep(3000);
-        return undefined;
-      },
-    });
-    poller.start();
-    await clock.advance(3200);
+    const starts = await checkStarts({ random: 0, slowCheck: 1, slowMs: 3000, runMs: 3200 });
     assert.deepEqual(starts, [0, 3100], "the next check waits 10 % of the interval after the slow one ended");
-    poller.stop();
   });
 });
+
+/** When the checks of one poller (interval 1 s, first phase `random`) start, when check number `slowCheck` takes `slowMs`. */
+async function checkStarts(o: { random: number; slowCheck: number; slowMs: number; runMs: number }): Promise<number[]> {
+  const clock = new FakeClock();
+  clock.randoms = [o.random];
+  const timers = new TimerGroup(clock);
+  const starts: number[] = [];
+  const begin = clock.now();
+  const poller = new Poller({
+    intervalMs: 1000,
+    timers,
+    check: async () => {
+      starts.push(clock.now() - begin);
+      if (starts.length === o.slowCheck) await timers.sleep(o.slowMs);
+      return undefined;
+    },
+  });
+  poller.start();
+  await clock.advance(o.runMs);
+  poller.stop();
+  return starts;
+}

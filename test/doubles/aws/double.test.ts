@@ -15,18 +15,11 @@ import { describe, test } from "node:test";
 import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, startSeededAws } from "../../support/aws-fixture.js";
 import { AwsDoubleClient, AwsDoubleError } from "./client.js";
 import { startAwsDouble, type AwsDouble } from "./index.js";
+import { type RawExchange, assertCloseResetsHung } from "../../support/raw-exchange.js";
 
 const ARN_RE = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:prod\/api-[A-Za-z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MARKED = "You can't perform this operation on the secret because it was marked for deletion.";
-
-/** What a raw signed call got: the head (when one came), the body bytes received, and how it ended. */
-interface RawExchange {
-  status?: number;
-  contentLength?: number;
-  received: number;
-  ended: "complete" | "reset";
-}
 
 /** One API call on its own connection, recording how far the answer got. */
 function rawCall(url: string, action: string, input: object, onHead?: () => void): Promise<RawExchange> {
@@ -493,12 +486,7 @@ describe("control surface", () => {
       assert.equal((await c.requests()).find((r) => r.action === "GetSecretValue")!.status, 0);
       assert.equal((await c.call("GetSecretValue", { SecretId: "h" })).status, 200, "the fault was used up; other requests are answered");
       assert.equal(headSeen, false, "no answer to the hung request");
-      const closing = d.close().then(() => (closed = true));
-      await Promise.race([closing, pause(5000)]);
-      assert.equal(closed, true, "close() did not wait for the hung connection");
-      const ended = await pending;
-      assert.equal(ended.status, undefined);
-      assert.equal(ended.ended, "reset");
+      await assertCloseResetsHung(() => d.close().then(() => void (closed = true)), pending);
     } finally {
       if (!closed) await d.close();
     }
