@@ -3,6 +3,10 @@
  * templates. dotenv.parse() reads the values (never config(): nothing may touch process.env), but
  * it skips malformed lines without a word and knows no line numbers, so the file is first walked
  * with dotenv's own line pattern to place every entry and to reject what dotenv would drop.
+ *
+ * One rule is Docker Compose's rather than dotenv's: in an unquoted value a `#` starts a comment
+ * only when whitespace precedes it, so `DB=vault://secret/db#password` keeps its field. The walk
+ * reads such a value itself; every other value is dotenv's.
  */
 import { readConfigText } from "./read-file.js";
 import dotenv from "dotenv";
@@ -21,10 +25,12 @@ import { INVALID_VARIABLE_NAME, assertNoNul, isValidVariableName } from "./names
 const DOTENV_LINE =
   /(?:^|^)\s*(?:export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
 
-/** One `NAME=value` as written: the key and the 1-based line it is on. */
+/** One `NAME=value` as written: the key, the 1-based line it is on and, when the Compose rule
+ *  reads the value differently from dotenv (a glued `#`), that value. */
 interface EntryPosition {
   name: string;
   line: number;
+  value?: string;
 }
 
 /** Reads a dotenv file whose values may be references or templates; returns one Binding per
@@ -45,9 +51,9 @@ export function parseEnvFile(text: string, file: string, ctx: ParseContext): Bin
   // A Map keeps the first occurrence's place in the order and takes the later one's value and
   // line: the same order as dotenv.parse's object, which a later duplicate also overwrites.
   const byName = new Map<string, Binding>();
-  for (const { name, line } of positions) {
+  for (const { name, line, value: composeRead } of positions) {
     const origin: SourceLocation = { file, line, key: name };
-    const value = values[name]!;
+    const value = composeRead ?? values[name]!;
     assertNoNul(value, name, origin);
     byName.set(name, { name, spec: atLocation(() => parseValue(value, ctx), origin), origin });
   }
@@ -77,29 +83,42 @@ function locateEntries(raw: string, file: string): EntryPosition[] {
     if (!isValidVariableName(name)) {
       throw new ConfigError(INVALID_VARIABLE_NAME, at(keyOffset, name));
     }
-    rejectSurprisingValue(text, m, at(keyOffset, name));
+    rejectUnclosedQuote(m, at(keyOffset, name));
     // dotenv.parse assigns to a plain object, where this name sets the prototype instead.
     if (name === "__proto__") throw new ConfigError("the name __proto__ is not supported", at(keyOffset, name));
-    entries.push({ name, line: lineOf(keyOffset) });
+    const value = composeValue(text, m);
+    entries.push(value === undefined ? { name, line: lineOf(keyOffset) } : { name, line: lineOf(keyOffset), value });
     covered = m.index + m[0].length;
   }
   rejectUnreadLines(text, covered, text.length, at);
   return entries;
 }
 
+/** Whether the matched value is one quoted string (dotenv then strips the quotes). */
+function isQuoted(m: RegExpExecArray): boolean {
+  return m[3] !== undefined && /^(['"`])[\s\S]*\1$/.test(m[3].trim());
+}
+
 /**
- * Two values dotenv reads without complaint but almost never as meant: a `#` glued to an unquoted
- * value (`DB=vault://secret/db#password`, `COLOR=#fff`) starts a comment and silently cuts the
- * value, and an opening quote without its closing one is kept as a character of the value.
+ * The value of an unquoted entry whose `#` is glued to what precedes it (`DB=vault://…#password`,
+ * `COLOR=#fff`, `A=x#y`), read the Compose way: dotenv would stop at that `#`; here the value runs
+ * to the first `#` that whitespace precedes, or to the end of the line, and is trimmed as dotenv
+ * trims. undefined when dotenv's reading already is the Compose one (quoted, or no glued `#`).
  */
-function rejectSurprisingValue(text: string, m: RegExpExecArray, location: SourceLocation): void {
-  const value = m[3];
-  const quoted = value !== undefined && /^(['"`])[\s\S]*\1$/.test(value.trim());
-  const end = m.indices![3]?.[1] ?? m.indices![2]![1];
-  if (text[end] === "#" && !quoted && !/\s/.test(text[end - 1] ?? "")) {
-    throw new ConfigError('a "#" right after a value starts a comment in a .env file, which would cut the value short; quote the value (NAME="…#…")', location);
-  }
-  if (value !== undefined && !quoted && /^\s*['"`]/.test(value)) {
+function composeValue(text: string, m: RegExpExecArray): string | undefined {
+  if (isQuoted(m)) return undefined;
+  const start = m.indices![2]![1];
+  const end = m.indices![3]?.[1] ?? start;
+  if (text[end] !== "#" || /\s/.test(text[end - 1] ?? "")) return undefined;
+  // The match ends with dotenv's `#.*`, so [start, match end) is the rest of this line.
+  const rest = text.slice(start, m.index + m[0].length);
+  const comment = /\s#/.exec(rest);
+  return (comment === null ? rest : rest.slice(0, comment.index)).trim();
+}
+
+/** dotenv keeps an opening quote without its closing one as a character of the value: almost never meant. */
+function rejectUnclosedQuote(m: RegExpExecArray, location: SourceLocation): void {
+  if (m[3] !== undefined && !isQuoted(m) && /^\s*['"`]/.test(m[3])) {
     throw new ConfigError("the value opens a quote it does not close (on this line or a later one)", location);
   }
 }

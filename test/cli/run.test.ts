@@ -274,13 +274,23 @@ describe("envject run: .env files", () => {
     });
   });
 
-  it("refuses an unquoted #field, naming the file, line and variable, and starts nothing", async () => {
-    ws.file(".env.bad", "DB_HOST=localhost\nDB_PASSWORD=vault://secret/myapp/db#password\n");
+  it("resolves an unquoted #field the Docker Compose way: a # starts a comment only after whitespace", async () => {
+    ws.file(
+      ".env.compose",
+      ["DB_HOST=localhost # the comment goes", "DB_PASSWORD=vault://secret/myapp/db#password", "DB_USER=vault://secret/myapp/db#username # and this one", "COLOR=#fff", ""].join("\n"),
+    );
+    const env = childJson(await ws.run(["-e", ".env.compose", "--", ...printEnv("DB_HOST", "DB_PASSWORD", "DB_USER", "COLOR")]));
+    assert.deepEqual(env, { DB_HOST: "localhost", DB_PASSWORD: SEED.db.password, DB_USER: SEED.db.username, COLOR: "#fff" });
+    assert.ok(countRequests(await vault.admin.requests(), "GET", "secret/data/myapp/db") >= 1, "the field was read from the secret");
+  });
+
+  it("refuses an unclosed quote, naming the file, line and variable, and starts nothing", async () => {
+    ws.file(".env.bad", "DB_HOST=localhost\nDB_PASSWORD='vault://secret/myapp/db#password\n");
     const marker = `${ws.dir}/started`;
     const result = await ws.run(["-e", ".env.bad", "--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`]);
     assert.equal(result.code, 65, result.stderr);
     assert.match(result.stderr, /\.env\.bad:2 \(DB_PASSWORD\)/);
-    assert.match(result.stderr, /quote the value/);
+    assert.match(result.stderr, /opens a quote it does not close/);
     assert.equal(existsSync(marker), false, "the child was not started");
     assert.equal((await vault.admin.requests()).length, 0, "nothing was read from Vault");
     assertNoStackTrace(result.stderr);

@@ -138,7 +138,7 @@ describe("failing runs log no secret", () => {
     ["an unclosed {{ before a pasted secret", `env:\n  A: "{{ vault('secret/myapp/db#password') }}{{${SEED.legacy.token}"\n`, 65],
     ["a YAML syntax error on a line holding a secret", `env:\n  A: "${SEED.db.password}\n  B: x\n`, 65],
     ["a value of the wrong type", `env:\n  A:\n    nested: ${SEED.db.password}\n`, 65],
-    ["an unquoted #field in a .env file", "", 65],
+    ["an unquoted #field naming a missing key in a .env file", "", 78],
   ];
 
   before(async () => {
@@ -156,7 +156,7 @@ describe("failing runs log no secret", () => {
         env.VAULT_TOKEN = await vault.admin.createToken({ policies: ["secrecy-config-only"] });
       }
       ws.file("failing.yaml", yaml);
-      ws.file("failing.env", `B="vault://secret/myapp/db#password"\nA=vault://secret/myapp/db#password\nC=${SEED.legacy.token}\n`);
+      ws.file("failing.env", `B="vault://secret/myapp/db#password"\nA=vault://secret/myapp/db#nope\nC=${SEED.legacy.token}\n`);
       const args = yaml === "" ? ["-e", "failing.env"] : ["-c", "failing.yaml"];
       const result = await ws.run([...DEBUG_JSON, "--start-timeout", "1s", ...args, "--", NODE, "-e", ""], env);
       assert.equal(result.code, code, result.stderr);

@@ -228,15 +228,57 @@ describe("--env-file: errors dotenv would swallow", () => {
     assert.equal(e2.location?.line, 1);
   });
 
-  it("a # glued to an unquoted value is rejected: dotenv would cut the value there", async () => {
-    for (const line of ["DB=vault://secret/db#password", "COLOR=#fff", "K: a#b"]) {
-      const e = await envFileError(`A=1\n${line}\n`);
-      assert.equal(e.location?.line, 2, line);
-      assert.match(e.message, /quote the value/);
-    }
-    // Quoted, or after whitespace, the # means what dotenv says.
-    const ok = await loadEnvFile(await fixture('A="x#y"\nB=x #comment\nC="x"#comment\nD= #comment\n'), ctx);
-    assert.deepEqual(literals(ok), { A: "x#y", B: "x", C: "x", D: "" });
+  it("an unquoted # starts a comment only after whitespace (Docker Compose's rule)", async () => {
+    const path = await fixture(
+      [
+        "A=1",
+        "DB=vault://secret/db#password",
+        "COLOR=#fff",
+        "GLUED=x#y",
+        "K: a#b",
+        "NOTE=x # note",
+        "TAB=x\t#note",
+        "BOTH=x#y#z # note",
+        "SPACED = x#y  ",
+        "HASH_LAST=x#",
+        "EMPTY= #comment",
+        'QUOTED="x#y"',
+        'AFTER_QUOTE="x"#comment',
+        "",
+      ].join("\n"),
+    );
+    const bindings = await loadEnvFile(path, ctx);
+    const db = bindings.find((b) => b.name === "DB")!;
+    assert.deepEqual(db.spec, {
+      kind: "ref",
+      ref: { provider: "vault", path: "secret/db", raw: "vault://secret/db#password", field: { kind: "key", key: "password" } },
+    });
+    assert.equal(db.origin.line, 2, "the reference keeps its line");
+    const { DB: _, ...rest } = literals(bindings);
+    assert.deepEqual(rest, {
+      A: "1",
+      COLOR: "#fff",
+      GLUED: "x#y",
+      K: "a#b",
+      NOTE: "x",
+      TAB: "x",
+      BOTH: "x#y#z",
+      SPACED: "x#y",
+      HASH_LAST: "x#",
+      EMPTY: "",
+      QUOTED: "x#y",
+      AFTER_QUOTE: "x",
+    });
+    assert.deepEqual(lines(bindings).BOTH, 8);
+  });
+
+  it("a glued # does not hide an unclosed quote, and a later duplicate still wins", async () => {
+    const e = await envFileError("A=1\nB='open#x\n");
+    assert.equal(e.location?.line, 2);
+    assert.equal(e.location?.key, "B");
+    const ok = await loadEnvFile(await fixture("A=x#1\nB=2\nA=y#2\nC=z#3\nC=plain\n"), ctx);
+    assert.deepEqual(literals(ok), { A: "y#2", B: "2", C: "plain" });
+    assert.deepEqual(lines(ok), { A: 3, B: 2, C: 5 });
   });
 
   it("an opening quote without its closing one is rejected", async () => {
@@ -268,7 +310,7 @@ describe("--env-file: agreement with dotenv.parse (property)", () => {
   const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/).filter((n) => n !== "__proto__");
   const chars = (set: string) => fc.string({ unit: fc.constantFrom(...set.split("")), maxLength: 12 });
   // Values that cannot turn into a reference or a template, so every binding is a literal.
-  const unquoted = chars("abZ09 -_./@=$:!").filter((v) => !/^\s*['"`]/.test(v));
+  const unquoted = chars("abZ09 -_./@=$:!#\t").filter((v) => !/^\s*['"`]/.test(v));
   const doubleQuoted = fc.array(fc.constantFrom("a", "Z", " ", "#", "=", "'", "`", ":", "\\n", "\n", "-"), { maxLength: 10 }).map((p) => `"${p.join("")}"`);
   const singleQuoted = fc.array(fc.constantFrom("a", "Z", " ", "#", "=", '"', "`", ":", "\n", "$"), { maxLength: 10 }).map((p) => `'${p.join("")}'`);
   const backtick = fc.array(fc.constantFrom("a", "Z", " ", "#", '"', "'", "\n"), { maxLength: 10 }).map((p) => `\`${p.join("")}\``);
@@ -277,12 +319,20 @@ describe("--env-file: agreement with dotenv.parse (property)", () => {
     lead: fc.constantFrom("", "  ", "export ", "\t"),
     sep: fc.constantFrom("=", " = ", ": ", "= "),
     value: fc.oneof(unquoted, doubleQuoted, singleQuoted, backtick),
-    comment: fc.constantFrom("", " # note", "   #x"),
+    comment: fc.constantFrom("", " # note", "   #x", "\t#tab", "#glued"),
   });
+  /** dotenv ends an unquoted value at its first `#`, Compose only at a `#` after whitespace: the
+   *  two read a line alike unless the first `#` after the separator is glued to what precedes it. */
+  const readAlike = (e: { sep: string; value: string; comment: string }): boolean => {
+    if (/^\s*['"`]/.test(e.value)) return true;
+    const afterName = `${e.sep}${e.value}${e.comment}`;
+    const hash = afterName.indexOf("#");
+    return hash < 0 || /\s/.test(afterName[hash - 1]!);
+  };
   const filler = fc.constantFrom("", "# comment", "   ", "  # indented comment with 'quote'");
-  const file = fc.array(fc.tuple(fc.array(filler, { maxLength: 2 }), entry), { maxLength: 8 });
+  const file = fc.array(fc.tuple(fc.array(filler, { maxLength: 2 }), entry.filter(readAlike)), { maxLength: 8 });
 
-  it("names and values equal dotenv.parse's; lines point at each key", () => {
+  it("where dotenv and Compose read a line alike, names and values equal dotenv.parse's; lines point at each key", () => {
     fc.assert(
       fc.property(file, fc.constantFrom("\n", "\r\n"), (items, eol) => {
         const out: string[] = [];
@@ -299,6 +349,54 @@ describe("--env-file: agreement with dotenv.parse (property)", () => {
         assert.deepEqual(bindings.map((b) => b.name), Object.keys(parsed));
         assert.deepEqual(literals(bindings), parsed);
         assert.deepEqual(lines(bindings), Object.fromEntries(expectedLine));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("an unquoted value with a glued # is kept whole, up to a # that whitespace precedes", () => {
+    // A value whose every `#` is glued: none follows whitespace, and it opens no quote.
+    const glued = fc
+      .tuple(chars("abZ09-_./@=$:!# "), fc.constantFrom("#", "a#", "#b", "x#y", "=#"), chars("abZ09-_./@=$:!#"))
+      .map(([head, hash, tail]) => `${head}${hash}${tail}`)
+      .filter((v) => !/\s#/.test(v) && !/^\s/.test(v));
+    const gluedEntry = fc
+      .record({
+        name,
+        lead: fc.constantFrom("", "  ", "export ", "\t"),
+        sep: fc.constantFrom("=", " = ", ": ", "= ", " ="),
+        value: glued,
+        trail: fc.constantFrom("", "  ", "\t"),
+        comment: fc.constantFrom("", " # note", "\t#tab # more", "  #x#y"),
+      })
+      // After `= ` a leading `#` follows whitespace: a comment in both readings.
+      .filter((e) => !(/\s$/.test(e.sep) && e.value.startsWith("#")));
+    const gluedFile = fc.array(fc.tuple(fc.array(filler, { maxLength: 2 }), fc.oneof(gluedEntry, entry.filter(readAlike))), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(gluedFile, fc.constantFrom("\n", "\r\n"), (items, eol) => {
+        const out: string[] = [];
+        const expected = new Map<string, { value: string; line: number }>();
+        const parsedLine = (text: string, key: string): string => dotenv.parse(text)[key]!;
+        for (const [fillers, e] of items) {
+          out.push(...fillers);
+          const line = out.length === 0 ? 1 : out.join("\n").split("\n").length + 1;
+          const written = "trail" in e ? `${e.lead}${e.name}${e.sep}${e.value}${e.trail}${e.comment}` : `${e.lead}${e.name}${e.sep}${e.value}${e.comment}`;
+          // A glued value is all of it; any other line is read as dotenv reads it.
+          const value = "trail" in e ? e.value.trim() : parsedLine(written, e.name);
+          expected.delete(e.name);
+          expected.set(e.name, { value, line });
+          out.push(written);
+        }
+        const text = out.join(eol) + eol;
+        const bindings = parseEnvFile(text, "glued.env", ctx);
+        const byName = new Map(bindings.map((b) => [b.name, b]));
+        assert.deepEqual([...byName.keys()].sort(), [...expected.keys()].sort());
+        for (const [key, want] of expected) {
+          assert.deepEqual(byName.get(key)!.spec, { kind: "literal", value: want.value }, key);
+          assert.equal(byName.get(key)!.origin.line, want.line, key);
+        }
+        // The same names as dotenv, in its order; only the values of glued lines differ from it.
+        assert.deepEqual(bindings.map((b) => b.name), Object.keys(dotenv.parse(text)));
       }),
       { numRuns: 300 },
     );
