@@ -122,12 +122,13 @@ function buildParser(version: string): Argv {
         .options(RUN_OPTIONS)
         .group(["pristine", "pass-credentials", "mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
         .group(["watch", "interval", "splay", "on-change", "restart-on-failure"], "Watching and restarts:")
-        .example("envject -- node server.js", "run with the variables of ./envject.yaml")
-        .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
+        .example("envject -- node server.js", "run with the variables of the mapping file ./envject.yaml (-c FILE for another)")
         .example("envject -e .env -- npm start", "a .env file whose values may be vault:// or aws-sm:// references")
-        .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP")
-        .example("envject check", "is every reference readable? (no values printed)")
-        .example("eval \"$(envject export --format shell)\"", "load the variables into a shell")
+        .example("envject check --format json > check.json", "in CI: is every reference readable? one JSON array, no values; exit 0 if all are")
+        .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
+        .example("envject --watch --interval 1m -- node server.js", "watch: restart the program when a secret rotates")
+        .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP instead of restarting")
+        .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
         .epilogue(`${REFERENCE_SYNTAX}\n\n${AUTHENTICATION}\n\n${EXIT_CODES}\n${ENVIRONMENT_OPTIONS}`),
     )
     .command("check", "resolve every reference and print NAME, source, version and status (never values)", (y) =>
