@@ -8,13 +8,14 @@ import { UsageError } from "../errors.js";
 import { parseDuration } from "../config/duration.js";
 import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
-import { COMMON_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
+import { CHECK_OPTIONS, COMMON_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
 import { readCommandLine } from "./command-line.js";
 
 import type { OnChange } from "../watch/policy.js";
 
 export type { OnChange };
 export type ExportFormat = "dotenv" | "json" | "shell";
+export type CheckFormat = "table" | "json";
 
 export interface GlobalArgs {
   config?: string;
@@ -44,7 +45,7 @@ export interface RunArgs {
 
 export type ParsedArgs =
   | { kind: "command"; command: "run"; global: GlobalArgs; run: RunArgs }
-  | { kind: "command"; command: "check"; global: GlobalArgs }
+  | { kind: "command"; command: "check"; global: GlobalArgs; format: CheckFormat }
   | { kind: "command"; command: "export"; global: GlobalArgs; format: ExportFormat }
   | { kind: "output"; text: string };
 
@@ -77,7 +78,7 @@ export async function parseArgs(argv: readonly string[], version: string, enviro
   if (line.command === "help" || line.command === "completion") return { kind: "output", text: output };
 
   const global = globalArgs(parsed);
-  if (line.command === "check") return { kind: "command", command: "check", global };
+  if (line.command === "check") return { kind: "command", command: "check", global, format: choiceOption<CheckFormat>("--format", parsed.format, CHECK_OPTIONS.format.choices) };
   if (line.command === "export") return { kind: "command", command: "export", global, format: choiceOption<ExportFormat>("--format", parsed.format, EXPORT_OPTIONS.format.choices) };
   if (line.child.length === 0) throw new UsageError("no command to run; usage: envject [run] [options] -- <command> [args...]");
   return { kind: "command", command: "run", global, run: runArgs(parsed, line.child) };
@@ -111,7 +112,7 @@ function buildParser(version: string): Argv {
     .scriptName("envject")
     .usage(
       "Usage: envject [run] [options] -- <command> [args...]\n" +
-        "       envject check [options]\n" +
+        "       envject check [options] [--format table|json]\n" +
         "       envject export [options] --format dotenv|json|shell\n" +
         "       envject help [command] | version | completion\n\n" +
         "Start a program with secrets from HashiCorp Vault and AWS Secrets Manager in its environment.",
@@ -121,18 +122,21 @@ function buildParser(version: string): Argv {
         .options(RUN_OPTIONS)
         .group(["pristine", "pass-credentials", "mask", "shell", "kill-signal", "kill-timeout"], "Run options:")
         .group(["watch", "interval", "splay", "on-change", "restart-on-failure"], "Watching and restarts:")
-        .example("envject -- node server.js", "run with the variables of ./envject.yaml")
-        .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
+        .example("envject -- node server.js", "run with the variables of the mapping file ./envject.yaml (-c FILE for another)")
         .example("envject -e .env -- npm start", "a .env file whose values may be vault:// or aws-sm:// references")
-        .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP")
-        .example("envject check", "is every reference readable? (no values printed)")
-        .example("eval \"$(envject export --format shell)\"", "load the variables into a shell")
+        .example("envject check --format json > check.json", "in CI: is every reference readable? one JSON array, no values; exit 0 if all are")
+        .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
+        .example("envject --watch --interval 1m -- node server.js", "watch: restart the program when a secret rotates")
+        .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP instead of restarting")
+        .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
         .epilogue(`${REFERENCE_SYNTAX}\n\n${AUTHENTICATION}\n\n${EXIT_CODES}\n${ENVIRONMENT_OPTIONS}`),
     )
     .command("check", "resolve every reference and print NAME, source, version and status (never values)", (y) =>
       common(y)
-        .usage("Usage: envject check [options]\n\nResolve every reference of the mapping file and the --env-file files; print NAME, SOURCE, VERSION and STATUS, never a value.")
+        .usage("Usage: envject check [options] [--format table|json]\n\nResolve every reference of the mapping file and the --env-file files; print NAME, SOURCE, VERSION and STATUS, never a value.")
+        .options(CHECK_OPTIONS)
         .example("envject check", "check ./envject.yaml")
+        .example("envject check --format json > check.json", "in CI: one JSON array, one object per variable; the exit code as for the table")
         .example("envject check -c prod.yaml -e .env", "a mapping file and a .env file")
         .example("VAULT_ADDR=https://vault:8200 envject check --start-timeout 5s", "in CI: fail fast when Vault is down")
         .epilogue("Exits 0 when every reference resolves, else with the most serious failure's code:\n65 bad reference, 77 access denied, 69 store unreachable, 78 not found."),

@@ -15,7 +15,8 @@
  *   (`chekc`) that is no program on PATH: `envject -- WORD` runs a program of that name.
  * - `ENVJECT_<OPTION>` variables set options the command line does not give; a variable for an
  *   option the chosen command does not take is ignored (one environment serves run, check and
- *   export), an unknown one is a usage error.
+ *   export), and so is a value only another command allows (ENVJECT_FORMAT=shell under check);
+ *   an unknown variable, or a value no command allows, is a usage error.
  *
  * The result is the chosen command and the options in one canonical form (`--name=value`), which
  * yargs then reads for types, defaults and help.
@@ -123,7 +124,7 @@ export function readCommandLine(argv: readonly string[], environ: NodeJS.Process
       }
       const { value, used } = takeValue(name, written, inline, argv[i + 1]);
       if (used) i++;
-      given.push({ name, value: checkChoice(name, written, value, table), as: written });
+      given.push({ name, value, as: written });
       continue;
     }
     if (token.startsWith("-") && token !== "-") {
@@ -182,6 +183,7 @@ export function readCommandLine(argv: readonly string[], environ: NodeJS.Process
       const owners = table.get(g.name)!.commands.map((c) => `envject ${c}`).join(" and ");
       throw new UsageError(`${g.as} is an option of ${owners}; envject ${chosen} does not take it`);
     }
+    checkChoice(g, chosen, table);
   }
   return { command: chosen, options: canonical(given, environOptions(environ, table, chosen, given)), child };
 }
@@ -199,8 +201,10 @@ function environOptions(environ: NodeJS.ProcessEnv, table: ReturnType<typeof opt
     }
     const as = variable;
     // Checked even where the command ignores it: a bad spelling is a mistake whichever command runs.
-    const canonicalValue = entry.spec.type === "boolean" ? booleanValue(as, value) : checkChoice(name, as, value, table);
+    const canonicalValue = entry.spec.type === "boolean" ? booleanValue(as, value) : checkEnvironChoice(name, as, value, entry.commands);
     if (!(name in OPTIONS_OF[command]) || fromArgv.some((g) => g.name === name)) continue;
+    // A value only another command allows (ENVJECT_FORMAT=shell under check) is that command's.
+    if (!allows(command, name, canonicalValue)) continue;
     out.push({ name, value: canonicalValue, as });
   }
   return out;
@@ -217,10 +221,36 @@ function canonical(fromArgv: readonly Given[], fromEnviron: readonly Given[]): s
   return out;
 }
 
-/** An option with a fixed set of values (`--format`, `--log-level`) gets one of them. */
-function checkChoice(name: string, as: string, value: string, table: ReturnType<typeof optionTable>): string {
-  const choices = table.get(name)?.spec.choices as readonly string[] | undefined;
-  if (choices === undefined || choices.includes(value)) return value;
+/** The values `command` allows for option `name`; undefined when any value goes. */
+function choicesOf(command: CommandName, name: string): readonly string[] | undefined {
+  return OPTIONS_OF[command][name]?.choices as readonly string[] | undefined;
+}
+
+function allows(command: CommandName, name: string, value: string): boolean {
+  const choices = choicesOf(command, name);
+  return choices === undefined || choices.includes(value);
+}
+
+/**
+ * An option with a fixed set of values (`--format`, `--log-level`) gets one of the chosen
+ * command's; a value of another command's (`check --format shell`) says whose it is.
+ */
+function checkChoice(g: Given, command: CommandName, table: ReturnType<typeof optionTable>): void {
+  const choices = choicesOf(command, g.name);
+  if (choices === undefined || choices.includes(g.value)) return;
+  const owners = table.get(g.name)!.commands.filter((c) => allows(c, g.name, g.value));
+  const hint = closest(g.value, choices);
+  fail(
+    `${g.as} must be one of ${choices.join(", ")}, got ${JSON.stringify(g.value)}` +
+      (owners.length > 0 ? ` (${owners.map((c) => `envject ${c}`).join(" and ")} takes --${g.name} ${g.value})` : hint ? `; did you mean ${hint}?` : ""),
+  );
+}
+
+/** An ENVJECT_* value must be one that some command taking the option allows. */
+function checkEnvironChoice(name: string, as: string, value: string, commands: readonly CommandName[]): string {
+  const lists = commands.map((c) => choicesOf(c, name));
+  if (lists.some((l) => l === undefined || l.includes(value))) return value;
+  const choices = [...new Set(lists.flatMap((l) => l ?? []))];
   const hint = closest(value, choices);
   return fail(`${as} must be one of ${choices.join(", ")}, got ${JSON.stringify(value)}${hint ? `; did you mean ${hint}?` : ""}`);
 }

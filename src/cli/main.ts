@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
       case "run":
         return await (await import("./commands/run.js")).runCommand(parsed.global, parsed.run, environ, logger);
       case "check":
-        return await (await import("./commands/check.js")).checkCommand(parsed.global, environ, logger);
+        return await (await import("./commands/check.js")).checkCommand(parsed.global, parsed.format, environ, logger);
       case "export":
         return await (await import("./commands/export.js")).exportCommand(parsed.global, parsed.format, environ, logger);
     }

@@ -29,6 +29,10 @@ export const RUN_OPTIONS = {
   "restart-on-failure": { type: "number", requiresArg: true, default: 0, describe: "restart a crashed child up to N times (backoff 1s..60s)" },
 } as const satisfies Record<string, Options>;
 
+export const CHECK_OPTIONS = {
+  format: { type: "string", requiresArg: true, choices: ["table", "json"], default: "table", describe: "output format; json is one array, for CI" },
+} as const satisfies Record<string, Options>;
+
 export const EXPORT_OPTIONS = {
   format: { type: "string", requiresArg: true, choices: ["dotenv", "json", "shell"], default: "dotenv", describe: "output format" },
 } as const satisfies Record<string, Options>;
@@ -83,14 +87,18 @@ export const RESERVED_WORDS = [
 /** The options each command takes. */
 export const OPTIONS_OF: Record<CommandName, Record<string, Options>> = {
   run: { ...COMMON_OPTIONS, ...RUN_OPTIONS },
-  check: { ...COMMON_OPTIONS },
+  check: { ...COMMON_OPTIONS, ...CHECK_OPTIONS },
   export: { ...COMMON_OPTIONS, ...EXPORT_OPTIONS },
 };
 
 /** Options that may be given more than once, each use adding one value. */
 export const REPEATABLE_OPTIONS: ReadonlySet<string> = new Set(["env-file"]);
 
-/** Every option of every command by long name, and the commands that take it. */
+/**
+ * Every option of every command by long name, and the commands that take it. An option two
+ * commands take (`--format`) has the same type in both, but each command may allow its own
+ * values: read those from OPTIONS_OF.
+ */
 export function optionTable(): Map<string, { spec: Options; commands: CommandName[] }> {
   const table = new Map<string, { spec: Options; commands: CommandName[] }>();
   for (const command of COMMANDS) {

@@ -174,6 +174,95 @@ describe("envject check: the table", () => {
   });
 });
 
+interface JsonRow {
+  name: string;
+  section: string;
+  source: string;
+  version: string | null;
+  lease_ttl: number | null;
+  status: "ok" | "error";
+  exit_code: number | null;
+  error: string | null;
+}
+
+/** Parses `check --format json` output, checking it is one array of objects with exactly the documented keys. */
+function parseJson(stdout: string): JsonRow[] {
+  const rows = JSON.parse(stdout) as JsonRow[];
+  assert.ok(Array.isArray(rows), stdout);
+  for (const row of rows) assert.deepEqual(Object.keys(row), ["name", "section", "source", "version", "lease_ttl", "status", "exit_code", "error"]);
+  return rows;
+}
+
+describe("envject check --format json", () => {
+  it("prints one array with the table's rows — a version, a lease TTL — never a value, and exits 0", async () => {
+    const leasesBefore = (await sv.admin.leases()).length;
+    const r = await check(
+      { "envject.yaml": MAPPING, ".env": ENV_FILE },
+      ["-e", ".env", "--format", "json"],
+      { WHO: "world" },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const rows = parseJson(r.stdout);
+    const table = parseTable((await check({}, ["-e", ".env"], { WHO: "world" })).stdout);
+    assert.deepEqual(
+      rows.map((row) => [row.name, row.source]),
+      table.map((row) => [row.NAME, row.SOURCE]),
+      "the same rows as the table, in the same order",
+    );
+    const by = Object.fromEntries(rows.map((row) => [row.name, row]));
+    assert.deepEqual(by.DB_PASSWORD, {
+      name: "DB_PASSWORD",
+      section: "env",
+      source: "vault://secret/myapp/db#password",
+      version: "2",
+      lease_ttl: null,
+      status: "ok",
+      exit_code: null,
+      error: null,
+    });
+    assert.deepEqual([by.DB_CREDS!.version, by.DB_CREDS!.lease_ttl, by.DB_CREDS!.status], [null, 3600, "ok"]);
+    assert.deepEqual([by.LEGACY_TOKEN!.version, by.LEGACY_TOKEN!.lease_ttl], [null, null], "KV v1 has no version");
+    assert.equal(by.SINGLE!.section, "env-file");
+    assert.equal(by["APP_*"]!.section, "expand");
+    assert.equal(by.TLS_KEY_FILE!.section, "files");
+    assert.equal(by.DATABASE_URL!.source, "vault://secret/myapp/db#username, vault://secret/myapp/db#password");
+    // The lease's username is a value too: neither it nor any seeded value is printed.
+    const created = (await sv.admin.leases()).slice(leasesBefore);
+    assert.ok(created.length >= 1);
+    assertNothingLeaked(r, ["app_user", ...created.map((l) => l.username)]);
+    for (const lease of created) assert.equal(lease.state, "revoked");
+  });
+
+  it("a failing row has status error, its exit code and reason, and check exits with it (78)", async () => {
+    const r = await check({ "envject.yaml": "env:\n  OK: vault://secret/myapp/db#password\n  MISSING: vault://secret/nope#x\n  NO_FIELD: vault://kv/legacy#nope\n" }, ["--format=json"]);
+    assert.equal(r.code, 78, r.stderr);
+    const by = Object.fromEntries(parseJson(r.stdout).map((row) => [row.name, row]));
+    assert.deepEqual([by.OK!.status, by.OK!.exit_code, by.OK!.error], ["ok", null, null]);
+    assert.deepEqual([by.MISSING!.status, by.MISSING!.exit_code, by.MISSING!.version], ["error", 78, null]);
+    assert.match(by.MISSING!.error!, /^no secret at secret\/nope/);
+    assert.equal(by.NO_FIELD!.exit_code, 78);
+    assert.match(by.NO_FIELD!.error!, /"token"/, "names the fields there are");
+    assertNothingLeaked(r);
+  });
+
+  it("ENVJECT_FORMAT=json works for check; an export-only value is ignored by it; --format shell is 64", async () => {
+    const files = { "envject.yaml": "env:\n  OK: vault://secret/myapp/db#password\n" };
+    const json = await check(files, [], { ENVJECT_FORMAT: "json" });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(parseJson(json.stdout)[0]!.name, "OK");
+    const shell = await check(files, [], { ENVJECT_FORMAT: "shell" });
+    assert.equal(shell.code, 0, shell.stderr);
+    assert.equal(parseTable(shell.stdout)[0]!.NAME, "OK");
+    for (const format of ["dotenv", "shell"]) {
+      const r = await check(files, ["--format", format]);
+      assert.equal(r.code, 64, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, new RegExp(`--format must be one of table, json, got "${format}" \\(envject export takes --format ${format}\\)`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    }
+  });
+});
+
 describe("envject check: the most serious failure decides the exit code (65, 77, 69, 78)", () => {
   const MIXED = (lines: string[]) => `env:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
   const NOT_FOUND = "MISSING: vault://secret/nope#x";

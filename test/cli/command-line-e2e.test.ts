@@ -193,8 +193,9 @@ describe("help that matches the command", () => {
   it("check --help lists only check's options, with examples", async () => {
     const r = await ws.run(["check", "--help"]);
     assert.equal(r.code, 0, r.stderr);
-    for (const option of COMMON) assert.ok(r.stdout.includes(option), option);
-    for (const option of [...RUN_ONLY, "--format"]) assert.ok(!r.stdout.includes(option), `check --help does not list ${option}`);
+    for (const option of [...COMMON, "--format"]) assert.ok(r.stdout.includes(option), option);
+    assert.match(r.stdout, /--format[\s\S]*?\[choices: "table", "json"\]/, "check's own formats");
+    for (const option of RUN_ONLY) assert.ok(!r.stdout.includes(option), `check --help does not list ${option}`);
     assert.match(r.stdout, /Examples:\n\s+envject check/);
   });
 

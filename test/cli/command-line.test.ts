@@ -141,13 +141,37 @@ describe("options that take a value take one", () => {
 
   it("an option of another command names the commands that take it", () => {
     usageError(() => readCommandLine(["--mask", "check"], ENV), /^--mask is an option of envject run; envject check does not take it$/);
-    usageError(() => readCommandLine(["--format", "json", "--", "app"], ENV), /^--format is an option of envject export; envject run does not take it$/);
+    usageError(() => readCommandLine(["--format", "json", "--", "app"], ENV), /^--format is an option of envject check and envject export; envject run does not take it$/);
   });
 
   it("a choice outside its set is refused in one line, with a suggestion", () => {
     usageError(() => readCommandLine(["export", "--format", "yaml"], ENV), /^--format must be one of dotenv, json, shell, got "yaml"$/);
     usageError(() => readCommandLine(["export", "--format", "jsno"], ENV), /got "jsno"; did you mean json\?$/);
     usageError(() => readCommandLine(["check"], { ...ENV, ENVJECT_LOG_LEVEL: "loud" }), /^ENVJECT_LOG_LEVEL must be one of debug, info/);
+  });
+
+  it("--format allows each command its own values, and names the command a value belongs to", () => {
+    assert.deepEqual(readCommandLine(["check", "--format", "json"], ENV).options, ["--format=json"]);
+    assert.deepEqual(readCommandLine(["--format=table", "check"], ENV).options, ["--format=table"]);
+    for (const format of ["dotenv", "shell"]) {
+      usageError(() => readCommandLine(["check", "--format", format], ENV), new RegExp(`^--format must be one of table, json, got "${format}" \\(envject export takes --format ${format}\\)$`));
+    }
+    usageError(() => readCommandLine(["export", "--format", "table"], ENV), /^--format must be one of dotenv, json, shell, got "table" \(envject check takes --format table\)$/);
+    usageError(() => readCommandLine(["check", "--format", "jsno"], ENV), /^--format must be one of table, json, got "jsno"; did you mean json\?$/);
+  });
+
+  it("ENVJECT_FORMAT serves check and export: a value only the other command takes is ignored, one neither takes is refused", () => {
+    assert.deepEqual(readCommandLine(["check"], { ...ENV, ENVJECT_FORMAT: "json" }).options, ["--format=json"]);
+    assert.deepEqual(readCommandLine(["export"], { ...ENV, ENVJECT_FORMAT: "json" }).options, ["--format=json"]);
+    assert.deepEqual(readCommandLine(["check"], { ...ENV, ENVJECT_FORMAT: "shell" }).options, []);
+    assert.deepEqual(readCommandLine(["export"], { ...ENV, ENVJECT_FORMAT: "shell" }).options, ["--format=shell"]);
+    assert.deepEqual(readCommandLine(["export"], { ...ENV, ENVJECT_FORMAT: "table" }).options, []);
+    assert.deepEqual(readCommandLine(["check", "--format=table"], { ...ENV, ENVJECT_FORMAT: "json" }).options, ["--format=table"], "the command line wins");
+    assert.deepEqual(readCommandLine(["--", "app"], { ...ENV, ENVJECT_FORMAT: "json" }).options, [], "run takes no --format");
+    for (const command of ["check", "export"]) {
+      usageError(() => readCommandLine([command], { ...ENV, ENVJECT_FORMAT: "yaml" }), /^ENVJECT_FORMAT must be one of table, json, dotenv, shell, got "yaml"$/);
+    }
+    usageError(() => readCommandLine(["--", "app"], { ...ENV, ENVJECT_FORMAT: "jsno" }), /got "jsno"; did you mean json\?$/);
   });
 
   it("unknown options and ENVJECT_* variables suggest the nearest option", () => {
@@ -158,7 +182,7 @@ describe("options that take a value take one", () => {
   });
 
   it("ENVJECT_* options a command does not take are ignored by it", () => {
-    const line = readCommandLine(["check"], { ...ENV, ENVJECT_FORMAT: "json", ENVJECT_PRISTINE: "true", ENVJECT_CONFIG: "m.yaml" });
+    const line = readCommandLine(["check"], { ...ENV, ENVJECT_MASK: "on", ENVJECT_PRISTINE: "true", ENVJECT_CONFIG: "m.yaml" });
     assert.deepEqual(line.options, ["--config=m.yaml"]);
     assert.deepEqual(readCommandLine(["export"], { ...ENV, ENVJECT_FORMAT: "json" }).options, ["--format=json"]);
   });
