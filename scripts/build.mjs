@@ -5,7 +5,7 @@
 // loads it while the secrets are being read. The AWS SDK stays external and is only imported
 // (dynamically) when a mapping references AWS.
 import { build } from "esbuild";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 
 const pkg = JSON.parse(await readFile("package.json", "utf8"));
 
@@ -33,3 +33,17 @@ await build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
 });
+
+// `require("envject")` (the package's `require` condition): envject is ESM only, so say how to
+// load it instead of Node's bare ERR_PACKAGE_PATH_NOT_EXPORTED.
+await writeFile(
+  "dist/require.cjs",
+  `"use strict";
+// envject is an ES module; this file only answers require("envject") with how to load it.
+const error = new Error(
+  'envject is an ES module and cannot be loaded with require(): from CommonJS use \`const { resolveEnv, getSecret } = await import("envject")\`, or \`import { resolveEnv } from "envject"\` in an ES module (.mjs, or "type": "module")',
+);
+error.code = "ERR_REQUIRE_ESM";
+throw error;
+`,
+);

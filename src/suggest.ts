@@ -48,3 +48,14 @@ export function closest(typed: string, candidates: Iterable<string>): string | u
   }
   return best?.candidate;
 }
+
+/**
+ * The key of a secret `typed` most likely meant (a key name only, never a value): one that
+ * differs from it only in case first (keys are case-sensitive, so `#Password` misses `password`),
+ * else the closest() one.
+ */
+export function closestKey(typed: string, keys: Iterable<string>): string | undefined {
+  const list = [...keys];
+  const lower = typed.toLowerCase();
+  return list.find((key) => key !== typed && key.toLowerCase() === lower) ?? closest(typed, list);
+}

@@ -14,7 +14,7 @@ import { ConfigError } from "../errors.js";
 import type { SourceLocation } from "../errors.js";
 import { expandEnvReferences } from "./expand-env.js";
 import { INVALID_VARIABLE_NAME, VARIABLE_NAME } from "./names.js";
-import { closest } from "../suggest.js";
+import { closest, closestKey } from "../suggest.js";
 
 /** One step of a path into the file: a mapping key or a list index. */
 export type PathKey = string | number;
@@ -212,7 +212,8 @@ function section<const E extends v.ObjectEntries>(entries: E) {
       const found = unknown;
       unknown = undefined;
       for (const key of found?.keys ?? []) {
-        const hint = closest(key, known);
+        // A key differing only in case (`Env:`) is the likeliest meaning, then a typo of one.
+        const hint = closestKey(key, known);
         addIssue({
           expected: "never",
           message: `unknown key '${key}'; expected one of ${allowed}${hint ? `; did you mean '${hint}'?` : ""}`,
@@ -315,7 +316,10 @@ export function mappingFileSchema(environ: NodeJS.ProcessEnv) {
             method: v.optional(
               v.pipe(
                 setting(environ),
-                v.picklist(VAULT_AUTH_METHODS, `expected one of ${VAULT_AUTH_METHODS.join(", ")}`),
+                v.picklist(VAULT_AUTH_METHODS, (issue) => {
+                  const hint = typeof issue.input === "string" ? closestKey(issue.input, VAULT_AUTH_METHODS) : undefined;
+                  return `expected one of ${VAULT_AUTH_METHODS.join(", ")}${hint ? `; did you mean '${hint}'?` : ""}`;
+                }),
               ),
             ),
             token: str(),

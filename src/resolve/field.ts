@@ -6,6 +6,7 @@
 import { ConfigError, NotFoundError } from "../errors.js";
 import { type Field, escapePointerToken } from "../config/reference.js";
 import type { SecretDocument } from "../providers/provider.js";
+import { closestKey } from "../suggest.js";
 
 /** How many key names a "not found" message lists before it says "and N more". */
 const LISTED_KEYS = 20;
@@ -85,7 +86,9 @@ function lookup(root: unknown, field: Field, label: string): unknown {
       if (!Object.hasOwn(current, token)) {
         const keys = Object.keys(current);
         const available = keys.length === 0 ? "it has no keys" : `available: ${listKeys(keys)}`;
-        throw new NotFoundError(`${label}: no key ${JSON.stringify(token)} ${level} (${available})`);
+        const hint = closestKey(token, keys);
+        const meant = hint === undefined ? "" : `; did you mean ${fieldText(field, depth, hint)}?`;
+        throw new NotFoundError(`${label}: no key ${JSON.stringify(token)} ${level} (${available})${meant}`);
       }
       current = current[token];
     } else {
@@ -109,6 +112,12 @@ function listKeys(keys: string[]): string {
   const sorted = [...keys].sort();
   const shown = sorted.slice(0, LISTED_KEYS).map((k) => JSON.stringify(k));
   return sorted.length > LISTED_KEYS ? `${shown.join(", ")} and ${sorted.length - LISTED_KEYS} more` : shown.join(", ");
+}
+
+/** The field as written with its token at `depth` replaced by `key`: `#password`, `#/db/host`. */
+function fieldText(field: Field, depth: number, key: string): string {
+  if (field.kind === "key") return `#${key}`;
+  return `#${pointerText(field.tokens.map((t, i) => (i === depth ? key : t)))}`;
 }
 
 function describeLocation(field: Field): string {

@@ -201,6 +201,27 @@ describe("mapping file: shape errors carry file:line:column and key", () => {
     assertAt(e, content, "enviroment", "enviroment");
   });
 
+  it("an unknown key one letter off, or differing only in case, says which key was meant", async () => {
+    const cases: Array<[string, string, string]> = [
+      ["enviroment:\n  A: b\n", "enviroment", "env"],
+      ["evn:\n  A: b\n", "evn", "env"],
+      ["file:\n  A: b\n", "file", "files"],
+      ["Env:\n  A: b\n", "Env", "env"],
+      ["vault:\n  Address: http://x\n", "Address", "address"],
+      ["vault:\n  auth:\n    metod: token\n", "metod", "method"],
+    ];
+    for (const [content, key, meant] of cases) {
+      const e = await loadError(content);
+      assert.match(e.message, new RegExp(`unknown key '${key}'; expected one of [^;]+; did you mean '${meant}'\\?$`), content);
+      assert.equal(e.location?.line, content.split("\n").findIndex((l) => l.trimStart().startsWith(`${key}:`)) + 1, content);
+    }
+  });
+
+  it("a vault.auth.method one letter off says which method was meant", async () => {
+    const e = await loadError("vault:\n  auth:\n    method: aprole\n");
+    assert.match(e.message, /expected one of token, approle; did you mean 'approle'\?/);
+  });
+
   const unknownInside: Array<[string, string, string, RegExp]> = [
     ["vault", "vault:\n  adress: http://x\n", "vault.adress", /expected one of address, namespace, mount, ca_cert, auth/],
     ["vault.auth", "vault:\n  auth:\n    role-id: x\n", "vault.auth.role-id", /expected one of method, token, role_id, secret_id, path/],

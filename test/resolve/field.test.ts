@@ -56,6 +56,21 @@ describe("extractField on map secrets", () => {
     fails(() => extractField(map({}), key("k"), label), NotFoundError, 78, [/it has no keys/]);
   });
 
+  it("a key differing only in case gets 'did you mean', the key's name and never a value", () => {
+    fails(() => extractField(db, key("Password"), label), NotFoundError, 78, [/no key "Password" at the top level \(available: [^)]*\); did you mean #password\?$/], ["s3cr3t-value"]);
+    fails(() => extractField(db, key("USERNAME"), label), NotFoundError, 78, [/did you mean #username\?/], ["app\""]);
+    // In a pointer, the whole pointer with the corrected token.
+    fails(() => extractField(db, pointer("Nested", "a"), label), NotFoundError, 78, [/did you mean #\/nested\/a\?/]);
+    fails(() => extractField(db, pointer("nested", "a", "B/C"), label), NotFoundError, 78, [/did you mean #\/nested\/a\/b~1c\?/]);
+  });
+
+  it("a case-only match wins over a closer-looking typo; nothing close gets no hint", () => {
+    const doc = map({ Token: "t-value", token: "u-value", tokens: "v-value" });
+    fails(() => extractField(doc, key("TOKEN"), label), NotFoundError, 78, [/did you mean #Token\?/], ["t-value", "u-value"]);
+    fails(() => extractField(db, key("pasword"), label), NotFoundError, 78, [/did you mean #password\?/]);
+    assert.throws(() => extractField(db, key("hostname"), label), (e: unknown) => e instanceof NotFoundError && !/did you mean/.test(e.message));
+  });
+
   it("throws NotFoundError for a bad array index", () => {
     fails(() => extractField(db, pointer("nested", "a", "b/c", "2"), label), NotFoundError, 78, [/no index "2" at \/nested\/a\/b~1c/, /array of 2/]);
     fails(() => extractField(db, pointer("nested", "a", "b/c", "01"), label), NotFoundError, 78, [/no index "01"/]);

@@ -108,6 +108,28 @@ export function versionNotSupported(path: string, engine: string): ConfigError {
   return new ConfigError(`?version= pins a KV v2 version, but ${path} is served by ${engine}`);
 }
 
+/**
+ * The logical rest of a KV v2 path written with its API segment (`data/myapp/db` or
+ * `metadata/myapp/db` → `myapp/db`), or undefined when `rest` does not start with one. A
+ * reference names the logical path, as `vault kv get` does; the API adds `data/` itself.
+ */
+export function withoutApiSegment(rest: string): string | undefined {
+  const match = /^(?:data|metadata)\/(.+)$/.exec(rest);
+  return match?.[1];
+}
+
+/**
+ * What a not-found read of `<mount>/data|metadata/<rest>` on a KV v2 mount adds to its message:
+ * the logical reference when `exists` is true (a secret is there), else only the rule, saying
+ * that the logical path is missing too when `exists` is false (undefined: the check failed).
+ */
+export function apiSegmentHint(mount: string, logicalRest: string, exists: boolean | undefined): string {
+  const logical = `vault://${mount}/${logicalRest}`;
+  if (exists === true) return `did you mean ${logical}? references use the logical path, as \`vault kv get\` does`;
+  const rule = "references use the logical path, as `vault kv get` does, without `data/` or `metadata/`";
+  return exists === false ? `${rule} (there is no secret at ${logical} either)` : rule;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

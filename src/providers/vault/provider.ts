@@ -12,6 +12,7 @@ import type { KeepAliveEvents, Lease, LoginCheck, ReadOptions, SecretDocument, S
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
 import {
+  apiSegmentHint,
   isKv2Envelope,
   isVersionedMountAnswer,
   kv2Document,
@@ -19,6 +20,7 @@ import {
   requestKv2,
   requestPlain,
   versionNotSupported,
+  withoutApiSegment,
 } from "./kv.js";
 import { TokenKeeper } from "./keep-alive.js";
 import { renewLeaseOnce } from "./leases.js";
@@ -225,7 +227,8 @@ export class VaultProvider implements SecretProvider {
     if (location.state === "known") {
       const { mount, rest } = location;
       if (mount.kind === "kv2") {
-        return kv2Document(await requestKv2(this.client, token, mount.path, rest, ref.version, deadline), this.client, mount.path, rest, ref.version);
+        const res = await requestKv2(this.client, token, mount.path, rest, ref.version, deadline);
+        return this.hintingApiSegment(() => kv2Document(res, this.client, mount.path, rest, ref.version), token, mount.path, rest, deadline);
       }
       const engine = mount.kind === "kv1" ? "kv-v1" : mount.type;
       if (ref.version !== undefined) throw versionNotSupported(ref.path, mount.kind === "kv1" ? "a KV v1 mount" : `an engine of type ${engine}`);
@@ -266,6 +269,34 @@ export class VaultProvider implements SecretProvider {
   }
 
   /**
+   * Runs `interpret` (a KV v2 read's interpretation); when it finds nothing and `rest` starts with
+   * the API's `data/` or `metadata/`, checks the logical path with one metadata request (a data
+   * read where metadata is denied) and adds "did you mean" or the rule to the message.
+   */
+  private async hintingApiSegment(interpret: () => SecretDocument, token: string, mount: string, rest: string, deadline: number): Promise<SecretDocument> {
+    try {
+      return interpret();
+    } catch (error) {
+      const logicalRest = withoutApiSegment(rest);
+      if (!(error instanceof NotFoundError) || logicalRest === undefined) throw error;
+      error.message += `; ${apiSegmentHint(mount, logicalRest, await this.kv2Exists(token, mount, logicalRest, deadline))}`;
+      throw error;
+    }
+  }
+
+  /** Whether a KV v2 secret exists at `<mount>/<rest>` (its metadata, or its data where that is denied); undefined when that cannot be told. */
+  private async kv2Exists(token: string, mount: string, rest: string, deadline: number): Promise<boolean | undefined> {
+    try {
+      let res = await requestKv2Metadata(this.client, token, mount, rest, deadline);
+      if (res.status === 403) res = await requestKv2(this.client, token, mount, rest, undefined, deadline);
+      if (res.status === 200 || (res.status === 404 && isKv2Envelope(res))) return true;
+      return res.status === 404 ? false : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Mount discovery was denied: try KV v2 at the guessed mount, then a plain (KV v1) read, and
    * remember what answered.
    */
@@ -274,14 +305,20 @@ export class VaultProvider implements SecretProvider {
     const v2 = await requestKv2(this.client, token, mountPath, rest, ref.version, deadline);
     if (v2.status === 200 || (v2.status === 404 && isKv2Envelope(v2))) {
       this.mounts.remember(mountPath, "kv2");
-      return kv2Document(v2, this.client, mountPath, rest, ref.version);
+      return this.hintingApiSegment(() => kv2Document(v2, this.client, mountPath, rest, ref.version), token, mountPath, rest, deadline);
     }
     if (v2.status !== 404 && v2.status !== 403) throw errorForStatus(v2, `reading ${mountPath}/data/${rest}`, this.client.address);
     const v1 = await requestPlain(this.client, token, ref.path, deadline);
     if (isVersionedMountAnswer(v1)) {
       // Some KV v2 mount serves the path, but not necessarily the guessed one (`team/kv` guessed as
       // `team`): remembering the guess would send a later, correct `?mount=` to the wrong mount.
-      return kv2Document(v2, this.client, mountPath, rest, ref.version);
+      return this.hintingApiSegment(() => kv2Document(v2, this.client, mountPath, rest, ref.version), token, mountPath, rest, deadline);
+    }
+    if (v1.status === 200 && withoutApiSegment(rest) !== undefined && isKv2Envelope(v1)) {
+      // `secret/data/myapp/db` read plainly is the KV v2 API read of `secret/myapp/db`: its answer
+      // is that secret's envelope, not a KV v1 secret with keys `data` and `metadata`.
+      const logicalRest = withoutApiSegment(rest)!;
+      throw new NotFoundError(`no secret at ${ref.path} (KV v2 mount ${mountPath}); ${apiSegmentHint(mountPath, logicalRest, true)}`);
     }
     if (v1.status === 200) {
       const doc = plainDocument(v1, this.client, ref.path, "kv-v1");

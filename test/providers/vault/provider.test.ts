@@ -189,6 +189,72 @@ describe("KV reads", () => {
   });
 });
 
+describe("a KV v2 path written with its API segment (secret/data/…)", () => {
+  it("says which reference was meant when the logical path exists, with one extra metadata request (78)", async () => {
+    const h = harness();
+    await read(h, "vault://secret/myapp/config"); // mount discovered beforehand: the log below holds only the reads
+    for (const segment of ["data", "metadata"]) {
+      let caught: unknown;
+      const log = await logSince(() => read(h, `vault://secret/${segment}/myapp/db#password`).catch((e: unknown) => (caught = e)));
+      assert.ok(caught instanceof NotFoundError, String(caught));
+      assert.equal(caught.exitCode, 78);
+      assert.match(caught.message, /no secret at secret\/(meta)?data\/myapp\/db/);
+      assert.match(caught.message, /did you mean vault:\/\/secret\/myapp\/db\? references use the logical path, as `vault kv get` does/);
+      assertNoValues(caught.message);
+      assert.deepEqual(
+        log.map((e) => e.path),
+        [`secret/data/${segment}/myapp/db`, "secret/metadata/myapp/db"],
+      );
+    }
+  });
+
+  it("still states the rule when the logical path does not exist either", async () => {
+    await assert.rejects(read(harness(), "vault://secret/data/nope/db#password"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError, String(e));
+      assert.doesNotMatch(e.message, /did you mean/);
+      assert.match(e.message, /references use the logical path, as `vault kv get` does, without `data\/`/);
+      assert.match(e.message, /no secret at vault:\/\/secret\/nope\/db either/);
+      return true;
+    });
+  });
+
+  it("checks with a data read where metadata is denied", async () => {
+    await sv.admin.deny({ path: "secret/metadata/" });
+    await assert.rejects(read(harness(), "vault://secret/data/myapp/db#password"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError, String(e));
+      assert.match(e.message, /did you mean vault:\/\/secret\/myapp\/db\?/);
+      assertNoValues(e.message);
+      return true;
+    });
+  });
+
+  it("uses the ?mount= it was given (a mount with a slash)", async () => {
+    await assert.rejects(read(harness(), "vault://data/app/x?mount=team/kv"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError, String(e));
+      assert.match(e.message, /did you mean vault:\/\/team\/kv\/app\/x\?/);
+      return true;
+    });
+  });
+
+  it("when discovery is denied, a plain read of the API path is not taken for a KV v1 secret", async () => {
+    await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    const h = harness();
+    await assert.rejects(read(h, "vault://secret/data/myapp/db#password"), (e: unknown) => {
+      assert.ok(e instanceof NotFoundError, String(e));
+      assert.match(e.message, /did you mean vault:\/\/secret\/myapp\/db\?/);
+      assertNoValues(e.message);
+      return true;
+    });
+    // Nothing wrong was remembered: the logical path still reads as KV v2.
+    assert.deepEqual((await read(h, "vault://secret/myapp/db")).data, SEED.db);
+  });
+
+  it("a logical path that merely starts with data/ gets no hint when it is found", async () => {
+    await sv.admin.writeKv2("secret/data/real", { k: "v" });
+    assert.deepEqual((await read(harness(), "vault://secret/data/real")).data, { k: "v" });
+  });
+});
+
 describe("mount discovery", () => {
   it("asks sys/internal/ui/mounts once per mount across many reads", async () => {
     const h = harness();
