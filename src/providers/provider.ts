@@ -31,6 +31,11 @@ export interface SecretDocument {
    */
   kind: "map" | "string" | "binary";
   data: Record<string, unknown> | string;
+  /**
+   * A folder (`ref.folder`): the names of the secrets directly under it (relative to it, sorted);
+   * `data` is then `{}`. Its stamp changes when a secret is added or removed.
+   */
+  names?: string[];
   /** What `check` shows: a KV v2 version number, an AWS VersionId; undefined for KV v1. */
   version?: string;
   /** Short description of where it was read, for logs and `check`: "kv-v2 secret/data/myapp/db". */

@@ -14,6 +14,8 @@ export interface EvaluationContext {
   redactor: Redactor;
   /** envject's own environment, for env_var(). */
   environ: NodeJS.ProcessEnv;
+  /** Where a warning found while evaluating goes (an empty `expand:` folder); dropped when absent. */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 /** The value of `spec`; throws the typed error of the first reference that fails. */

@@ -9,7 +9,7 @@ import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
 import type { ProviderName, ProviderSet } from "../resolve/providers.js";
-import type { SecretReader } from "../resolve/reader.js";
+import type { ReadRecord, SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
 import { ChangeBatcher } from "./coalesce.js";
 import { nextLeaseStep } from "./leases.js";
@@ -143,30 +143,47 @@ export class WatchController {
 
   /** Starts polling every stamped secret (unless `poll` is off) and the renewal of every lease. */
   start(): void {
-    for (const [id, record] of this.options.reader.all()) {
-      const doc = record.doc;
-      if (!doc || !isWatchable(doc)) continue;
-      if (!doc.lease && !this.options.poll) continue;
-      const w: Watched = {
-        id,
-        ref: record.ref,
-        store: record.ref.provider,
-        display: displayRef({ ...record.ref, field: undefined }),
-        stamp: doc.stamp,
-        failures: 0,
-        pendingReread: false,
-      };
-      this.watched.set(id, w);
-      if (doc.lease) {
-        w.lease = doc.lease;
-        w.requestedSeconds = doc.lease.durationSeconds;
-        this.scheduleLease(w);
-      } else {
-        w.poller = new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(w) });
-        w.poller.start();
-      }
-    }
+    for (const [id, record] of this.options.reader.all()) this.watch(id, record);
     this.logger.debug("watching secrets", { polled: this.polled, leased: this.leased, interval_ms: this.options.intervalMs });
+  }
+
+  /**
+   * After a change was applied: watches the secrets read for it that are not watched yet (a
+   * secret added to an `expand:` folder), and stops polling those no variable uses any more
+   * (`used`: secret identities; a secret removed from a folder). Leased secrets stay.
+   */
+  sync(used: ReadonlySet<string>): void {
+    if (this.timers.isClosed) return;
+    for (const [id, record] of this.options.reader.all()) if (!this.watched.has(id) && used.has(id)) this.watch(id, record);
+    for (const [id, w] of this.watched) {
+      if (used.has(id) || w.lease || this.rereadComing(w)) continue;
+      w.poller?.stop();
+      this.watched.delete(id);
+    }
+  }
+
+  private watch(id: string, record: ReadRecord): void {
+    const doc = record.doc;
+    if (!doc || !isWatchable(doc)) return;
+    if (!doc.lease && !this.options.poll) return;
+    const w: Watched = {
+      id,
+      ref: record.ref,
+      store: record.ref.provider,
+      display: displayRef({ ...record.ref, field: undefined }),
+      stamp: doc.stamp,
+      failures: 0,
+      pendingReread: false,
+    };
+    this.watched.set(id, w);
+    if (doc.lease) {
+      w.lease = doc.lease;
+      w.requestedSeconds = doc.lease.durationSeconds;
+      this.scheduleLease(w);
+    } else {
+      w.poller = new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(w) });
+      w.poller.start();
+    }
   }
 
   /**

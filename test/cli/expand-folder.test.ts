@@ -1,0 +1,135 @@
+/**
+ * `expand:` folders end to end (PRODUCT.md §2), the real CLI against the Vault double: KV v2 and
+ * KV v1 folders with and without `field`, sub-folders skipped, collisions, an empty folder, and
+ * while watching a secret added to or removed from the folder (one restart each), with one LIST
+ * per poll.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type RequestLogEntry } from "../doubles/vault/client.js";
+import { pause, watchSuite } from "../watch/e2e-harness.js";
+import { assertNoStackTrace, childJson, printAllEnv } from "./e2e.js";
+
+function lists(log: readonly RequestLogEntry[], path: string): number {
+  return log.filter((r) => r.method === "GET" && r.path === path && (r.query as Record<string, string> | undefined)?.list === "true").length;
+}
+
+function withPrefix(env: Record<string, string | null>, prefix: string): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe("expand: a Vault folder", () => {
+  const suite = watchSuite(async (vault) => {
+    await vault.admin.enableMount("airflow", "kv", "2");
+    await vault.admin.writeKv2("airflow/connections/smtp_default", { conn_uri: "smtps://user:pw-Smtp-1a2b@host:465" });
+    await vault.admin.writeKv2("airflow/connections/my-postgres", { conn_uri: "postgres://u:pw-Pg-3c4d@db:5432/x", extra: "e1" });
+    await vault.admin.writeKv2("airflow/connections/nested/deeper", { conn_uri: "nope://skipped" });
+    await vault.admin.writeKv1("kv/flags/alpha", { on: "yes", level: "3" });
+    await vault.admin.writeKv1("kv/flags/beta", { on: "no" });
+  });
+
+  it("KV v2 with field: one variable per secret, PREFIX + upper-cased name; sub-folders skipped; one LIST", async () => {
+    const ws = suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: AIRFLOW_CONN_\n    field: conn_uri\n");
+    await suite.vault.admin.clearRequests();
+    const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
+    assert.deepEqual(withPrefix(env, "AIRFLOW_CONN_"), {
+      AIRFLOW_CONN_MY_POSTGRES: "postgres://u:pw-Pg-3c4d@db:5432/x",
+      AIRFLOW_CONN_SMTP_DEFAULT: "smtps://user:pw-Smtp-1a2b@host:465",
+    });
+    const log = await suite.vault.admin.requests();
+    assert.equal(lists(log, "airflow/metadata/connections"), 1, JSON.stringify(log.map((r) => [r.path, r.query])));
+    assert.equal(log.filter((r) => r.path === "airflow/data/connections/nested/deeper").length, 0, "a sub-folder's secret is not read");
+  });
+
+  it("KV v2 without field: PREFIX + NAME + _ + KEY for every key", async () => {
+    const ws = suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: C_\n");
+    const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
+    assert.deepEqual(withPrefix(env, "C_"), {
+      C_MY_POSTGRES_CONN_URI: "postgres://u:pw-Pg-3c4d@db:5432/x",
+      C_MY_POSTGRES_EXTRA: "e1",
+      C_SMTP_DEFAULT_CONN_URI: "smtps://user:pw-Smtp-1a2b@host:465",
+    });
+  });
+
+  it("KV v1 folder, with and without field, ?mount= spelling too", async () => {
+    const ws = suite.workspace("expand:\n  - from: vault://kv/flags/\n    prefix: F_\n  - from: vault://flags/?mount=kv\n    prefix: ON_\n    field: on\n");
+    await suite.vault.admin.clearRequests();
+    const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
+    assert.deepEqual(withPrefix(env, "F_"), { F_ALPHA_LEVEL: "3", F_ALPHA_ON: "yes", F_BETA_ON: "no" });
+    assert.deepEqual(withPrefix(env, "ON_"), { ON_ALPHA: "yes", ON_BETA: "no" });
+    const log = await suite.vault.admin.requests();
+    assert.equal(lists(log, "kv/flags"), 1, "both spellings are one folder, listed once");
+    assert.equal(log.filter((r) => r.path === "kv/flags/alpha").length, 1, "each secret read once");
+  });
+
+  it("a missing key under field names the secret (78); two secrets giving one name are a 65 naming both", async () => {
+    const missing = await suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: X_\n    field: extra\n").run(["run", "--", "true"]);
+    assert.equal(missing.code, 78, missing.stderr);
+    assert.match(missing.stderr, /vault:\/\/airflow\/connections\/smtp_default/);
+    assertNoStackTrace(missing.stderr);
+
+    await suite.vault.admin.writeKv2("airflow/clash/a-b", { v: "1" });
+    await suite.vault.admin.writeKv2("airflow/clash/a_b", { v: "2" });
+    const clash = await suite.workspace("expand:\n  - from: vault://airflow/clash/\n    prefix: K_\n    field: v\n").run(["run", "--", "true"]);
+    assert.equal(clash.code, 65, clash.stderr);
+    assert.match(clash.stderr, /airflow\/clash\/a-b and vault:\/\/airflow\/clash\/a_b both give the variable K_A_B/);
+    assert.match(clash.stderr, /envject\.yaml:2/);
+  });
+
+  it("an empty or missing folder: a warning, no variables, the command runs", async () => {
+    const ws = suite.workspace("expand:\n  - from: vault://airflow/nothing-here/\n    prefix: N_\n    field: x\n");
+    const result = await ws.run(["run", "--", ...printAllEnv()]);
+    const env = childJson(result);
+    assert.deepEqual(withPrefix(env, "N_"), {});
+    assert.match(result.stderr, /WARN .*the folder vault:\/\/airflow\/nothing-here\/ is empty or missing/);
+  });
+
+  it("field without a folder, and #field on a folder, are 65 with file:line", async () => {
+    const a = await suite.workspace("expand:\n  - from: vault://secret/myapp/db\n    field: password\n").run(["run", "--", "true"]);
+    assert.equal(a.code, 65, a.stderr);
+    assert.match(a.stderr, /envject\.yaml:3.*field: is only for a folder/);
+    const b = await suite.workspace("expand:\n  - from: vault://airflow/connections/#conn_uri\n").run(["run", "--", "true"]);
+    assert.equal(b.code, 65, b.stderr);
+    assert.match(b.stderr, /envject\.yaml:2.*is a folder: write what each of its secrets gives as field: KEY/);
+  });
+
+  it("watching: a secret added, then one removed, each restarts the child once with the new set; one LIST per poll", async () => {
+    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1" });
+    const ws = suite.workspace("expand:\n  - from: vault://airflow/watch/\n    prefix: W_\n    field: conn_uri\n");
+    const run = suite.start(ws, [], ["W_ONE", "W_TWO"]);
+    await run.waitForStarts(1);
+    assert.deepEqual(run.starts()[0]!.env, { W_ONE: "one://pw-W1", W_TWO: null });
+
+    await suite.vault.admin.clearRequests();
+    const t0 = Date.now();
+    await pause(4000);
+    const seconds = (Date.now() - t0) / 1000;
+    const log = await suite.vault.admin.requests();
+    const n = lists(log, "airflow/metadata/watch");
+    assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} LISTs in ${seconds.toFixed(1)} s`);
+    assert.equal(log.filter((r) => r.path.startsWith("airflow/data/")).length, 0, "nothing read while nothing changes");
+
+    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2" });
+    await run.waitForStarts(2);
+    assert.deepEqual(run.starts()[1]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2" });
+
+    // The added secret is watched for new versions too.
+    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2b" });
+    await run.waitForStarts(3);
+    assert.deepEqual(run.starts()[2]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2b" });
+
+    await suite.vault.admin.deleteKv2Metadata("airflow/watch/one");
+    await run.waitForStarts(4);
+    assert.deepEqual(run.starts()[3]!.env, { W_ONE: null, W_TWO: "two://pw-W2b" });
+    await pause(2500);
+    assert.equal(run.starts().length, 4, `one restart per change: ${JSON.stringify(run.starts())}`);
+    // The removed secret is no longer polled.
+    await suite.vault.admin.clearRequests();
+    await pause(2500);
+    const after = await suite.vault.admin.requests();
+    assert.equal(after.filter((r) => r.path === "airflow/metadata/watch/one").length, 0, "the removed secret is not polled");
+    assert.ok(after.filter((r) => r.path === "airflow/metadata/watch/two").length >= 1, "the remaining one is");
+    const end = await run.stop();
+    assert.equal(end.code, 0, run.stderr);
+  });
+});
