@@ -74,6 +74,18 @@ export class SecretReader {
     return p;
   }
 
+  /**
+   * Records `doc` as the document of `ref` when that secret has not been read yet (a folder read
+   * that brought its secrets' values along), so reading it costs nothing. A secret read already
+   * keeps its document: the watcher keeps that one current.
+   */
+  seed(ref: SecretRef, doc: SecretDocument): void {
+    const id = secretIdentity(ref);
+    if (this.reads.has(id)) return;
+    this.records.set(id, { ref, doc });
+    this.reads.set(id, Promise.resolve(doc));
+  }
+
   /** Every read so far, by secret identity. */
   all(): ReadonlyMap<string, ReadRecord> {
     return this.records;

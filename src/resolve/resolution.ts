@@ -166,6 +166,10 @@ async function expandFolder(entry: ExpandEntry, ctx: EvaluationContext): Promise
   const names = listing.names ?? [];
   if (names.length === 0) ctx.warn?.(`the folder ${label} is empty or missing: ${entry.prefix}* gives no variables`, { reference: label });
   const members = names.map((name) => ({ name, ref: folderMember(folder, name) }));
+  for (const m of members) {
+    const doc = listing.members?.get(m.name);
+    if (doc) ctx.reader.seed(m.ref, doc);
+  }
   const docs = await Promise.all(members.map((m) => ctx.reader.read(m.ref)));
   const byName = new Map<string, string>();
   const out: ResolvedVariable[] = [];

@@ -2,13 +2,15 @@
  * `expand:` folders end to end (PRODUCT.md §2), the real CLI against the Vault double: KV v2 and
  * KV v1 folders with and without `field`, sub-folders skipped, collisions, an empty folder, and
  * while watching a secret added to or removed from the folder (one restart each), with one LIST
- * per poll.
+ * per poll. The same for a Secrets Manager folder (a name prefix): BatchGetSecretValue with a
+ * name filter, ListSecrets when that is denied, ListSecrets to poll.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { type RequestLogEntry } from "../doubles/vault/client.js";
-import { pause, watchSuite } from "../watch/e2e-harness.js";
-import { assertNoStackTrace, childJson, printAllEnv } from "./e2e.js";
+import { type SeededAws, awsEnv, startSeededAws } from "../support/aws-fixture.js";
+import { WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
+import { Workspace, assertNoStackTrace, childJson, printAllEnv } from "./e2e.js";
 
 function lists(log: readonly RequestLogEntry[], path: string): number {
   return log.filter((r) => r.method === "GET" && r.path === path && (r.query as Record<string, string> | undefined)?.list === "true").length;
@@ -131,5 +133,91 @@ describe("expand: a Vault folder", () => {
     assert.ok(after.filter((r) => r.path === "airflow/metadata/watch/two").length >= 1, "the remaining one is");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
+  });
+});
+
+describe("expand: a Secrets Manager folder", () => {
+  let sa: SeededAws;
+  const workspaces: Workspace[] = [];
+  let run: WatchedRun | undefined;
+  before(async () => {
+    sa = await startSeededAws({
+      "airflow/connections/smtp_default": { conn_uri: "smtps://u:aws-Smtp-5e6f@h:465" },
+      "airflow/connections/my.postgres": { conn_uri: "postgres://u:aws-Pg-7a8b@db/x", extra: "e2" },
+      "airflow/connections/deeper/skipped": { conn_uri: "nope://" },
+      "airflow/connectionsX": { conn_uri: "not-under-the-folder" },
+    });
+  });
+  after(async () => {
+    run?.kill();
+    workspaces.forEach((w) => w.cleanup());
+    await sa.close();
+  });
+  const workspace = (mapping: string): Workspace => {
+    const ws = new Workspace();
+    workspaces.push(ws);
+    ws.file("envject.yaml", mapping);
+    return ws;
+  };
+
+  it("with field: one BatchGetSecretValue with the name filter, no other read; only names directly under the prefix", async () => {
+    const ws = workspace("expand:\n  - from: aws-sm://airflow/connections/\n    prefix: AIRFLOW_CONN_\n    field: conn_uri\n");
+    await sa.client.clearRequests();
+    const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
+    assert.deepEqual(withPrefix(env, "AIRFLOW_CONN_"), {
+      AIRFLOW_CONN_MY_POSTGRES: "postgres://u:aws-Pg-7a8b@db/x",
+      AIRFLOW_CONN_SMTP_DEFAULT: "smtps://u:aws-Smtp-5e6f@h:465",
+    });
+    const log = await sa.client.requests();
+    assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue"], JSON.stringify(log));
+  });
+
+  it("without field, and with BatchGetSecretValue denied: ListSecrets, then one GetSecretValue per secret", async () => {
+    await sa.client.deny("BatchGetSecretValue");
+    try {
+      const ws = workspace("expand:\n  - from: aws-sm://airflow/connections/\n    prefix: C_\n");
+      await sa.client.clearRequests();
+      const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
+      assert.deepEqual(withPrefix(env, "C_"), {
+        C_MY_POSTGRES_CONN_URI: "postgres://u:aws-Pg-7a8b@db/x",
+        C_MY_POSTGRES_EXTRA: "e2",
+        C_SMTP_DEFAULT_CONN_URI: "smtps://u:aws-Smtp-5e6f@h:465",
+      });
+      const log = await sa.client.requests();
+      const count = (action: string) => log.filter((r) => r.action === action && r.status === 200).length;
+      assert.equal(count("ListSecrets"), 1, JSON.stringify(log));
+      assert.equal(count("GetSecretValue"), 2, JSON.stringify(log));
+      assert.equal(log.filter((r) => r.secretIds.includes("airflow/connections/deeper/skipped")).length, 0);
+    } finally {
+      await sa.client.clearDenials();
+    }
+  });
+
+  it("watching: a secret added and one removed each restart once; one ListSecrets per poll", async () => {
+    await sa.client.createSecret("watchfolder/a", { SecretString: JSON.stringify({ v: "aws-Wa-1" }) });
+    const ws = workspace("expand:\n  - from: aws-sm://watchfolder/\n    prefix: W_\n    field: v\n");
+    run = WatchedRun.start(ws, ["--interval", "1s"], ["W_A", "W_B"], awsEnv(sa.url));
+    await run.waitForStarts(1);
+    assert.deepEqual(run.starts()[0]!.env, { W_A: "aws-Wa-1", W_B: null });
+    await sa.client.clearRequests();
+    const t0 = Date.now();
+    await pause(4000);
+    const seconds = (Date.now() - t0) / 1000;
+    const log = await sa.client.requests();
+    const n = log.filter((r) => r.action === "ListSecrets").length;
+    assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} ListSecrets in ${seconds.toFixed(1)} s`);
+    assert.equal(log.filter((r) => r.action === "GetSecretValue" || r.action === "BatchGetSecretValue").length, 0, "no value read while nothing changes");
+
+    await sa.client.createSecret("watchfolder/b", { SecretString: JSON.stringify({ v: "aws-Wb-1" }) });
+    await run.waitForStarts(2);
+    assert.deepEqual(run.starts()[1]!.env, { W_A: "aws-Wa-1", W_B: "aws-Wb-1" });
+    await sa.client.deleteSecret("watchfolder/a", { ForceDeleteWithoutRecovery: true });
+    await run.waitForStarts(3);
+    assert.deepEqual(run.starts()[2]!.env, { W_A: null, W_B: "aws-Wb-1" });
+    await pause(2500);
+    assert.equal(run.starts().length, 3, `one restart per change: ${JSON.stringify(run.starts())}`);
+    const end = await run.stop();
+    assert.equal(end.code, 0, run.stderr);
+    assert.deepEqual(run.leakedValues(), [], "no value in envject's log");
   });
 });

@@ -5,19 +5,13 @@
  * sub-folders and are skipped. A missing folder (404) lists nothing: Vault answers an empty
  * folder and a missing one alike.
  */
-import { createHash } from "node:crypto";
-import type { SecretDocument } from "../provider.js";
+import { type SecretDocument, folderStamp } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
 
 /** GET `<path>?list=true` — the raw answer. `path` is the API path (`secret/metadata/app`, `kv1/app`). */
 export function requestList(client: VaultHttpClient, token: string, path: string, deadline?: number): Promise<VaultResponse> {
   return client.request({ method: "GET", path, token, query: { list: "true" }, deadline });
-}
-
-/** The stamp of a folder: its sorted names, hashed, so the watcher sees a secret added or removed. */
-export function folderStamp(names: readonly string[]): string {
-  return `list:${createHash("sha256").update(JSON.stringify([...names].sort())).digest("hex")}`;
 }
 
 /** Interprets a LIST answer as a folder document: `names` the secrets directly under it, sorted. */
