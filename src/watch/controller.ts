@@ -150,7 +150,8 @@ export class WatchController {
   /**
    * After a change was applied: watches the secrets read for it that are not watched yet (a
    * secret added to an `expand:` folder), and stops polling those no variable uses any more
-   * (`used`: secret identities; a secret removed from a folder). Leased secrets stay.
+   * (`used`: secret identities; a secret removed from a folder), and the reader forgets them, so
+   * one added back is read afresh. Leased secrets stay.
    */
   sync(used: ReadonlySet<string>): void {
     if (this.timers.isClosed) return;
@@ -159,6 +160,7 @@ export class WatchController {
       if (used.has(id) || w.lease || this.rereadComing(w)) continue;
       w.poller?.stop();
       this.watched.delete(id);
+      this.options.reader.forget(id);
     }
   }
 

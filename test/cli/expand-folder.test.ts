@@ -95,7 +95,7 @@ describe("expand: a Vault folder", () => {
     assert.match(b.stderr, /envject\.yaml:2.*is a folder: write what each of its secrets gives as field: KEY/);
   });
 
-  it("watching: a secret added, then one removed, each restarts the child once with the new set; one LIST per poll", async () => {
+  it("watching: a secret added, then one removed (then added back), each restarts the child once with the new set; one LIST per poll", async () => {
     await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1" });
     const ws = suite.workspace("expand:\n  - from: vault://airflow/watch/\n    prefix: W_\n    field: conn_uri\n");
     const run = suite.start(ws, [], ["W_ONE", "W_TWO"]);
@@ -131,6 +131,11 @@ describe("expand: a Vault folder", () => {
     const after = await suite.vault.admin.requests();
     assert.equal(after.filter((r) => r.path === "airflow/metadata/watch/one").length, 0, "the removed secret is not polled");
     assert.ok(after.filter((r) => r.path === "airflow/metadata/watch/two").length >= 1, "the remaining one is");
+
+    // Added back with another value: read afresh, not the document read before it was removed.
+    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1-again" });
+    await run.waitForStarts(5);
+    assert.deepEqual(run.starts()[4]!.env, { W_ONE: "one://pw-W1-again", W_TWO: "two://pw-W2b" });
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
   });
