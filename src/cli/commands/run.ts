@@ -49,7 +49,7 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   });
   try {
     const input = { envFiles: ctx.envFiles, mapping: ctx.mapping };
-    const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ, warn: (message: string, fields: Record<string, unknown>) => logger.warn(message, fields as LogFields) };
+    const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ, warn: (message: string, fields: LogFields) => logger.warn(message, fields) };
     const resolution = await resolveBindings(input, evaluation);
     if (stopping) return await stopping;
     if (resolution.failures.length > 0) return reportFailures(explainDenials(resolution.failures, await ctx.providers.active()), logger);
