@@ -64,6 +64,21 @@ describe("expand: a Vault folder", () => {
     assert.equal(log.filter((r) => r.path === "kv/flags/alpha").length, 1, "each secret read once");
   });
 
+  it("a mount's root is a folder too (KV v1 kv/: its sub-folder flags/ skipped); a denied LIST is 77 naming the path", async () => {
+    const env = childJson(await suite.workspace("expand:\n  - from: vault://kv/\n    prefix: R_\n").run(["run", "--", ...printAllEnv()]));
+    assert.deepEqual(withPrefix(env, "R_"), { R_LEGACY_TOKEN: "legacy-Kv1-Token-5a4b3c" });
+
+    await suite.vault.admin.deny({ path: "airflow/metadata/connections" });
+    try {
+      const denied = await suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: D_\n").run(["run", "--", "true"]);
+      assert.equal(denied.code, 77, denied.stderr);
+      assert.match(denied.stderr, /D_\* from vault:\/\/airflow\/connections\/: Vault denied listing airflow\/metadata\/connections/);
+      assertNoStackTrace(denied.stderr);
+    } finally {
+      await suite.vault.admin.clearDenials();
+    }
+  });
+
   it("a missing key under field names the secret (78); two secrets giving one name are a 65 naming both", async () => {
     const missing = await suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: X_\n    field: extra\n").run(["run", "--", "true"]);
     assert.equal(missing.code, 78, missing.stderr);
@@ -196,6 +211,18 @@ describe("expand: a Secrets Manager folder", () => {
     } finally {
       await sa.client.clearDenials();
     }
+  });
+
+  it("more than one page: every NextToken page of the filtered BatchGetSecretValue is read", async () => {
+    for (let i = 0; i < 23; i++) await sa.client.createSecret(`paged/s${String(i).padStart(2, "0")}`, { SecretString: JSON.stringify({ v: `p${i}` }) });
+    const ws = workspace("expand:\n  - from: aws-sm://paged/\n    prefix: P_\n    field: v\n");
+    await sa.client.clearRequests();
+    const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
+    const got = withPrefix(env, "P_");
+    assert.equal(Object.keys(got).length, 23, JSON.stringify(got));
+    assert.equal(got.P_S22, "p22");
+    const log = await sa.client.requests();
+    assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue", "BatchGetSecretValue"], "two pages (20 + 3), nothing else");
   });
 
   it("watching: a secret added and one removed each restart once; one ListSecrets per poll", async () => {
