@@ -4,7 +4,7 @@
  * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
  * re-read of just the secrets concerned, handed to `apply` one batch at a time.
  */
-import { AuthError, EnvjectError } from "../errors.js";
+import { AuthError, EnvjectError, NotFoundError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
@@ -87,6 +87,8 @@ interface Watched {
   denied?: boolean;
   /** Why the last request about it failed (for a warning given later). */
   lastReason?: string;
+  /** Not found, and the `expand:` folders were checked before warning (it may have left one). */
+  folderChecked?: boolean;
 }
 
 /**
@@ -297,7 +299,12 @@ export class WatchController {
       w.warned = false;
     }
     const state = this.loginStates.get(w.store);
-    if (w.denied && state === "lost") {
+    if (error instanceof NotFoundError && operation === "poll" && !w.folderChecked && this.checkFolders(w.store)) {
+      // A secret removed from an expand: folder is no longer wanted: its folder's poll says so
+      // (and stops this poll); only one still missing at its next poll is warned about.
+      w.folderChecked = true;
+      this.logger.debug("secret not found; checking the expand: folders first", { reference: w.display, reason });
+    } else if (w.denied && state === "lost") {
       this.logger.debug("secret cannot be read while the login is lost", { reference: w.display, reason });
     } else if (w.denied && ((error as AuthError).credentialsInvalid || (state !== "valid" && this.allDenied(w.store)))) {
       this.logger.debug("secret denied; checking the store's login", { reference: w.display, reason });
@@ -309,6 +316,13 @@ export class WatchController {
     }
     w.failures += 1;
     return Math.max(this.options.intervalMs, runtimeBackoff(w.failures, this.timers.clock.random()));
+  }
+
+  /** Polls every watched `expand:` folder of `store` now; whether there is one. */
+  private checkFolders(store: ProviderName): boolean {
+    const folders = [...this.watched.values()].filter((f) => f.store === store && f.ref.folder && f.poller);
+    for (const f of folders) if (!this.rereadComing(f)) f.poller!.checkNow();
+    return folders.length > 0;
   }
 
   private warnUnreadable(w: Watched, reason: string): void {
@@ -385,6 +399,7 @@ export class WatchController {
     if (this.loginStates.get(w.store) === "valid") this.loginStates.delete(w.store);
     if (w.problem !== undefined && !w.problem.startsWith(`${operation}:`)) return;
     w.failures = 0;
+    w.folderChecked = undefined;
     if (w.problem === undefined) return;
     w.problem = undefined;
     if (w.warned) this.logger.info(`${w.display} can be read again`, { reference: w.display });

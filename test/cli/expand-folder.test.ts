@@ -140,6 +140,7 @@ describe("expand: a Vault folder", () => {
     assert.deepEqual(run.starts()[3]!.env, { W_ONE: null, W_TWO: "two://pw-W2b" });
     await pause(2500);
     assert.equal(run.starts().length, 4, `one restart per change: ${JSON.stringify(run.starts())}`);
+    assert.deepEqual(run.lines("WARN", /cannot be read now/), [], "a secret removed from the folder is not warned about");
     // The removed secret is no longer polled.
     await suite.vault.admin.clearRequests();
     await pause(2500);
@@ -248,6 +249,7 @@ describe("expand: a Secrets Manager folder", () => {
     assert.deepEqual(run.starts()[2]!.env, { W_A: null, W_B: "aws-Wb-1" });
     await pause(2500);
     assert.equal(run.starts().length, 3, `one restart per change: ${JSON.stringify(run.starts())}`);
+    assert.deepEqual(run.lines("WARN", /cannot be read now/), [], "a secret removed from the folder is not warned about");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
     assert.deepEqual(run.leakedValues(), [], "no value in envject's log");
