@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadMapping } from "../../src/config/mapping.js";
 import type { ExpandEntry } from "../../src/config/model.js";
-import { type Field, type SecretRef, parseReference, secretIdentity } from "../../src/config/reference.js";
+import { type Field, type SecretRef, displayRef, parseReference, secretIdentity } from "../../src/config/reference.js";
 import { ConfigError } from "../../src/errors.js";
 import { Logger } from "../../src/log/logger.js";
 import { Redactor } from "../../src/log/redactor.js";
@@ -153,6 +153,20 @@ describe("expand: folder entries in the mapping", () => {
       assert.equal(e.location?.line, 2, from);
       assert.match(e.message, /is a folder/, from);
     }
+  });
+});
+
+describe("folder references", () => {
+  it("are shown with their trailing / and are another identity than the secret of the same path", () => {
+    const vault = folderEntry("vault://airflow/connections/", "").ref;
+    assert.equal(displayRef(vault), "vault://airflow/connections/");
+    assert.notEqual(secretIdentity(vault), secretIdentity(parseReference("vault://airflow/connections", pctx)!));
+    const mounted = folderEntry("vault://connections/?mount=airflow", "").ref;
+    assert.equal(secretIdentity(mounted), secretIdentity(vault), "?mount= names the same folder");
+    assert.equal(displayRef(folderMember(mounted, "smtp")), "vault://airflow/connections/smtp");
+    const aws = folderEntry("aws-sm://team/app/?region=eu-west-1", "").ref;
+    assert.equal(displayRef(aws), "aws-sm://team/app/?region=eu-west-1");
+    assert.equal(displayRef(folderMember(aws, "db")), "aws-sm://team/app/db?region=eu-west-1");
   });
 });
 
