@@ -79,6 +79,18 @@ describe("expand: a Vault folder", () => {
     }
   });
 
+  it("mount discovery denied: KV v2 folder listed at the guessed mount, KV v1 by a plain LIST", async () => {
+    await suite.vault.admin.deny({ path: "sys/internal/ui/mounts/" });
+    try {
+      const ws = suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: C_\n    field: conn_uri\n  - from: vault://kv/flags/\n    prefix: F_\n");
+      const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
+      assert.deepEqual(Object.keys(withPrefix(env, "C_")), ["C_MY_POSTGRES", "C_SMTP_DEFAULT"]);
+      assert.deepEqual(withPrefix(env, "F_"), { F_ALPHA_LEVEL: "3", F_ALPHA_ON: "yes", F_BETA_ON: "no" });
+    } finally {
+      await suite.vault.admin.clearDenials();
+    }
+  });
+
   it("a missing key under field names the secret (78); two secrets giving one name are a 65 naming both", async () => {
     const missing = await suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: X_\n    field: extra\n").run(["run", "--", "true"]);
     assert.equal(missing.code, 78, missing.stderr);
