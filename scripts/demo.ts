@@ -1,5 +1,5 @@
 // `npm run demo`: envject against local Vault and AWS Secrets Manager doubles with sample secrets,
-// no Vault or AWS account of your own. Starts the loopback doubles from test/doubles/, seeds them,
+// no Vault or AWS account of your own. Starts the loopback doubles from src/dev/, seeds them,
 // creates an AppRole with a least-privilege policy, then runs `envject check`, `envject run`
 // (plain and --mask), one failing run, and a watched run during which one Vault secret and one
 // AWS secret rotate — each as a real child process, the way you would from a shell.
@@ -7,10 +7,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startVaultDouble } from "../test/doubles/vault/index.js";
-import { VaultDoubleClient } from "../test/doubles/vault/client.js";
-import { startAwsDouble } from "../test/doubles/aws/index.js";
-import { AwsDoubleClient } from "../test/doubles/aws/client.js";
+import { startVaultDouble } from "../src/dev/vault/index.js";
+import { VaultDoubleClient } from "../src/dev/vault/client.js";
+import { startAwsDouble } from "../src/dev/aws/index.js";
+import { AwsDoubleClient } from "../src/dev/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.mjs");
