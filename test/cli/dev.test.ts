@@ -6,7 +6,7 @@
  * nothing listens anywhere but 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -31,6 +31,10 @@ const MAPPING = `env:
   API_KEY: aws-sm://prod/api#key
   OBJ_TOKEN: aws-sm://prod/obj#token
 `;
+
+function hasHvac(): boolean {
+  return existsSync("/usr/bin/python3") && spawnSync("/usr/bin/python3", ["-c", "import hvac"]).status === 0;
+}
 
 /** The environment a user's other shell starts from: no store settings until the eval. */
 function shellEnv(home: string): Record<string, string> {
@@ -131,11 +135,12 @@ describe("envject dev", () => {
   });
 
   it("prints only the shell-quoted export lines on stdout and the dev-only warning on stderr", () => {
-    assert.deepEqual([...exports.keys()], ["VAULT_ADDR", "VAULT_TOKEN", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"]);
+    assert.deepEqual([...exports.keys()], ["VAULT_ADDR", "VAULT_TOKEN", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"]);
     assert.match(exports.get("VAULT_ADDR")!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(exports.get("AWS_ENDPOINT_URL_SECRETS_MANAGER")!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(exports.get("VAULT_TOKEN")!, /^hvs\.root-/);
     assert.equal(exports.get("AWS_REGION"), "us-east-1");
+    assert.equal(exports.get("AWS_DEFAULT_REGION"), "us-east-1", "the AWS CLI v1 reads only this one");
     assert.match(dev.stderr(), /WARN {1,2}envject dev: local stores for development only — in memory, not secure, never for production/);
     assert.ok(!dev.stderr().includes(exports.get("VAULT_TOKEN")!), "the root token is not logged");
     for (const secret of ["s3cr'et-1", "legacy-1", "k-1", "t-1"]) assert.ok(!dev.stderr().includes(secret), `seed value ${secret} is not logged`);
@@ -158,6 +163,19 @@ describe("envject dev", () => {
     });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), { DB_USER: "app", DB_PASSWORD: "s3cr'et-1", LEGACY: "legacy-1", API_KEY: "k-1", OBJ_TOKEN: "t-1" });
+  });
+
+  it("the AWS CLI and hvac work in that shell too (README)", { skip: !existsSync("/usr/bin/aws") || !hasHvac() ? "needs /usr/bin/aws and python3-hvac (sudo apt-get install -y awscli python3-hvac)" : false }, async () => {
+    const aws = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_SECRETS_MANAGER" secretsmanager get-secret-value --secret-id prod/api --query SecretString --output text`], {
+      cwd: dir,
+      env: shellEnv(home),
+    });
+    assert.equal(aws.code, 0, aws.stderr);
+    assert.equal(aws.stdout.trim(), '{"key":"k-1"}');
+    const script = "import hvac, os\nc = hvac.Client(url=os.environ['VAULT_ADDR'], token=os.environ['VAULT_TOKEN'])\nprint(c.secrets.kv.v2.read_secret_version(path='myapp/db', mount_point='secret')['data']['data']['username'])";
+    const hvac = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec /usr/bin/python3 -c "$0"`, script], { cwd: dir, env: shellEnv(home) });
+    assert.equal(hvac.code, 0, hvac.stderr);
+    assert.equal(hvac.stdout.trim(), "app");
   });
 
   it("a new version written through the dev Vault's API restarts a watching envject run with the new value", async () => {

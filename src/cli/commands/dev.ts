@@ -43,6 +43,8 @@ export async function devCommand(
       ["AWS_ACCESS_KEY_ID", DEV_ACCESS_KEY_ID],
       ["AWS_SECRET_ACCESS_KEY", DEV_SECRET_ACCESS_KEY],
       ["AWS_REGION", DEV_REGION],
+      // The AWS CLI v1 reads only AWS_DEFAULT_REGION.
+      ["AWS_DEFAULT_REGION", DEV_REGION],
     ];
     write(exports.map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join(""));
     logger.info(
