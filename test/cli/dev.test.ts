@@ -22,6 +22,7 @@ vault:
 aws:
   prod/api: '{"key":"k-1"}'
   prod/obj: { token: t-1 }
+  eu-west-1:prod/eu: eu-1
 `;
 
 const MAPPING = `env:
@@ -30,6 +31,7 @@ const MAPPING = `env:
   LEGACY: vault://kv/legacy#api_token
   API_KEY: aws-sm://prod/api#key
   OBJ_TOKEN: aws-sm://prod/obj#token
+  EU: aws-sm://prod/eu?region=eu-west-1
 `;
 
 function hasHvac(): boolean {
@@ -143,7 +145,7 @@ describe("envject dev", () => {
     assert.equal(exports.get("AWS_DEFAULT_REGION"), "us-east-1", "the AWS CLI v1 reads only this one");
     assert.match(dev.stderr(), /WARN {1,2}envject dev: local stores for development only — in memory, not secure, never for production/);
     assert.ok(!dev.stderr().includes(exports.get("VAULT_TOKEN")!), "the root token is not logged");
-    for (const secret of ["s3cr'et-1", "legacy-1", "k-1", "t-1"]) assert.ok(!dev.stderr().includes(secret), `seed value ${secret} is not logged`);
+    for (const secret of ["s3cr'et-1", "legacy-1", "k-1", "t-1", "eu-1"]) assert.ok(!dev.stderr().includes(secret), `seed value ${secret} is not logged`);
   });
 
   it("listens on 127.0.0.1 only, on the two ports it printed", () => {
@@ -154,15 +156,15 @@ describe("envject dev", () => {
   it("envject check and envject run work in a shell that evals the lines", async () => {
     const check = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec "$0" "$1" check -c m.yaml`, process.execPath, BIN], { cwd: dir, env: shellEnv(home) });
     assert.equal(check.code, 0, check.stderr);
-    for (const name of ["DB_USER", "DB_PASSWORD", "LEGACY", "API_KEY", "OBJ_TOKEN"]) assert.match(check.stdout, new RegExp(`^${name}\\s.*ok`, "m"));
+    for (const name of ["DB_USER", "DB_PASSWORD", "LEGACY", "API_KEY", "OBJ_TOKEN", "EU"]) assert.match(check.stdout, new RegExp(`^${name}\\s.*ok`, "m"));
 
-    const printer = "process.stdout.write(JSON.stringify(Object.fromEntries(['DB_USER','DB_PASSWORD','LEGACY','API_KEY','OBJ_TOKEN'].map((n) => [n, process.env[n]]))))";
+    const printer = "process.stdout.write(JSON.stringify(Object.fromEntries(['DB_USER','DB_PASSWORD','LEGACY','API_KEY','OBJ_TOKEN','EU'].map((n) => [n, process.env[n]]))))";
     const run = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec "$0" "$1" run -c m.yaml -- "$0" -e "$2"`, process.execPath, BIN, printer], {
       cwd: dir,
       env: shellEnv(home),
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), { DB_USER: "app", DB_PASSWORD: "s3cr'et-1", LEGACY: "legacy-1", API_KEY: "k-1", OBJ_TOKEN: "t-1" });
+    assert.deepEqual(JSON.parse(run.stdout), { DB_USER: "app", DB_PASSWORD: "s3cr'et-1", LEGACY: "legacy-1", API_KEY: "k-1", OBJ_TOKEN: "t-1", EU: "eu-1" });
   });
 
   it("the AWS CLI and hvac work in that shell too (README)", { skip: !existsSync("/usr/bin/aws") || !hasHvac() ? "needs /usr/bin/aws and python3-hvac (sudo apt-get install -y awscli python3-hvac)" : false }, async () => {
