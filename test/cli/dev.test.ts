@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { VaultDoubleClient } from "../../src/dev/vault/client.js";
-import { BIN, hermeticEnv, runCli, runProgram, tempDir } from "../support/cli.js";
+import { BIN, ROOT, hermeticEnv, runCli, runProgram, tempDir } from "../support/cli.js";
 
 const SEED = `# a seed file as in the README
 vault:
@@ -212,6 +212,24 @@ describe("envject dev", () => {
     const { code, signal } = await dev.exited;
     assert.equal(signal, null);
     assert.equal(code, 0, dev.stderr());
+  });
+});
+
+describe("envject dev's code", () => {
+  it("is only in its own chunk of the bundle, which no other chunk imports statically", () => {
+    const dist = join(ROOT, "dist");
+    const files = [...readdirSync(dist).filter((f) => f.endsWith(".js")), ...readdirSync(join(dist, "chunks")).map((f) => `chunks/${f}`)];
+    const holding = files.filter((f) => {
+      const text = readFileSync(join(dist, f), "utf8");
+      return text.includes("local stores for development only") || text.includes("hvs.root-");
+    });
+    assert.equal(holding.length, 1, `the dev stores are in ${holding.join(", ")}`);
+    assert.match(holding[0]!, /^chunks\/dev-[\w-]+\.js$/);
+    const chunk = holding[0]!.slice("chunks/".length);
+    for (const f of files) {
+      const text = readFileSync(join(dist, f), "utf8");
+      assert.ok(!new RegExp(`from\\s*"\\./(?:chunks/)?${chunk.replace(".", "\\.")}"`).test(text), `${f} imports ${chunk} statically`);
+    }
   });
 });
 
