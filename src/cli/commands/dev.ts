@@ -50,7 +50,7 @@ export async function devCommand(
     logger.info(
       `Vault at ${vault.url}, Secrets Manager at ${aws.url}` +
         (seed ? `; seeded ${seed.vault.length} Vault and ${seed.aws.length} Secrets Manager secrets from ${seed.file}` : "; nothing seeded (--seed FILE)") +
-        `; in another shell: eval "$(…the export lines above…)"; Ctrl-C to stop`,
+        `; eval the export lines of stdout in another shell; Ctrl-C to stop`,
       { vault: vault.url, aws: aws.url },
     );
     await stopped;
