@@ -65,8 +65,7 @@ after(async () => {
 
 /** Mage's environment: VAULT_URL rather than VAULT_ADDR, AWS_DEFAULT_REGION rather than AWS_REGION. */
 function mageEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const { AWS_REGION: _region, ...awsSettings } = awsEnv(aws.url);
-  return hermeticEnv(home.path, { ...awsSettings, AWS_REGION: undefined, AWS_DEFAULT_REGION: "us-east-1", VAULT_URL: vault.url, VAULT_TOKEN: vault.rootToken, ...extra });
+  return hermeticEnv(home.path, { ...awsEnv(aws.url), AWS_REGION: undefined, AWS_DEFAULT_REGION: "us-east-1", VAULT_URL: vault.url, VAULT_TOKEN: vault.rootToken, ...extra });
 }
 
 function assertNoLeak(text: string): void {

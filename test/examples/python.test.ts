@@ -67,7 +67,7 @@ describe("examples/python", { skip: python.skip }, () => {
     const [path, present] = r.stdout.trim().split(" ");
     assert.match(path!, /^\//, "an absolute path");
     assert.equal(present, "True", "the file is there while the program runs");
-    assert.equal(existsSync(path), false, `${path} was removed`);
+    assert.equal(existsSync(path!), false, `${path} was removed`);
   });
 
   it("a variable missing from the mapping: the program exits 1 and envject exits with its code", async () => {
