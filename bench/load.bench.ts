@@ -17,7 +17,7 @@ import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
-import { VaultDoubleClient } from "../test/doubles/vault/client.js";
+import { VaultDoubleClient } from "../src/dev/vault/client.js";
 
 const INSTANCES = Number(process.env.INSTANCES ?? 200);
 const SECRETS = Number(process.env.SECRETS ?? 5);
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the Vault double as its own process; resolves with its address and root token. */
 async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "test/doubles/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise<string>((done, fail) => {
     createInterface({ input: proc.stdout! }).once("line", done);
     proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));

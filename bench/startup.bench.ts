@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startVaultDouble } from "../test/doubles/vault/index.js";
-import { VaultDoubleClient } from "../test/doubles/vault/client.js";
-import { startAwsDouble } from "../test/doubles/aws/index.js";
-import { AwsDoubleClient } from "../test/doubles/aws/client.js";
+import { startVaultDouble } from "../src/dev/vault/index.js";
+import { VaultDoubleClient } from "../src/dev/vault/client.js";
+import { startAwsDouble } from "../src/dev/aws/index.js";
+import { AwsDoubleClient } from "../src/dev/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.mjs");

@@ -2,7 +2,8 @@
 // Dependencies are bundled, so start-up reads a few files instead of hundreds; code shared by the
 // two entries and code imported dynamically (each command, the supervisor with execa) lands in
 // chunks loaded only when needed: `--version`, `check` and `export` never load execa, and `run`
-// loads it while the secrets are being read. The AWS SDK stays external and is only imported
+// loads it while the secrets are being read; the dev stores (src/dev/) are only in the chunk of
+// `envject dev`. The AWS SDK stays external and is only imported
 // (dynamically) when a mapping references AWS.
 import { build } from "esbuild";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";

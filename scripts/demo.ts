@@ -1,31 +1,33 @@
-// `npm run demo`: envject against local Vault and AWS Secrets Manager doubles with sample secrets,
-// no Vault or AWS account of your own. Starts the loopback doubles from test/doubles/, seeds them,
-// creates an AppRole with a least-privilege policy, then runs `envject check`, `envject run`
+// `npm run demo`: envject against local Vault and AWS Secrets Manager stores with sample secrets,
+// no Vault or AWS account of your own. Starts `envject dev --seed examples/dev-seed.yaml` (the
+// doubles of src/dev/ on 127.0.0.1), reads its export lines, creates an AppRole with a
+// least-privilege policy through the dev Vault's API, then runs `envject check`, `envject run`
 // (plain and --mask), one failing run, and a watched run during which one Vault secret and one
 // AWS secret rotate — each as a real child process, the way you would from a shell.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startVaultDouble } from "../test/doubles/vault/index.js";
-import { VaultDoubleClient } from "../test/doubles/vault/client.js";
-import { startAwsDouble } from "../test/doubles/aws/index.js";
-import { AwsDoubleClient } from "../test/doubles/aws/client.js";
+import { VaultDoubleClient } from "../src/dev/vault/client.js";
+import { AwsDoubleClient } from "../src/dev/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.mjs");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-const vault = await startVaultDouble();
-const aws = await startAwsDouble();
 const home = mkdtempSync(join(tmpdir(), "envject-demo-home-"));
+console.log(bold("$ envject dev --seed examples/dev-seed.yaml    # local Vault and Secrets Manager with sample secrets"));
+const dev = spawn(process.execPath, [bin, "dev", "--seed", "examples/dev-seed.yaml"], {
+  cwd: root,
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: process.env.LANG ?? "C.UTF-8" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const devExited = new Promise<number | null>((done) => dev.on("close", (status) => done(status)));
 try {
+  const stores = await devExports();
+  const vault = { url: stores.VAULT_ADDR!, rootToken: stores.VAULT_TOKEN! };
+  const aws = { url: stores.AWS_ENDPOINT_URL_SECRETS_MANAGER! };
   const admin = new VaultDoubleClient(vault.url, vault.rootToken);
-  await admin.writeKv2("secret/myapp/db", { username: "app_user", password: "demo-Db-Passw0rd" });
-  await admin.writeKv2("secret/myapp/config", { log_level: "info", "feature.new-checkout": true, max_connections: 20 });
-  await admin.writeKv2("secret/myapp/session", { secret: "demo-session-signing-key" });
-  await admin.writeKv2("secret/myapp/tls", { key: "-----BEGIN PRIVATE KEY-----\nMIIE...demo...\n-----END PRIVATE KEY-----\n" });
-  await admin.writeKv1("kv/legacy", { api_token: "demo-legacy-api-token" });
   await admin.createDatabaseRole("reporting", { default_ttl: "1h", max_ttl: "24h" });
   await admin.writePolicy("myapp", {
     "secret/data/myapp/*": ["read"],
@@ -34,7 +36,6 @@ try {
     "database/creds/reporting": ["read"],
   });
   const awsAdmin = new AwsDoubleClient(aws.url, { region: "us-east-1" });
-  await awsAdmin.createSecret("prod/stripe", { SecretString: JSON.stringify({ api_key: "demo-stripe-key-v1", account: "acct_demo" }) });
   const { roleId, secretId } = await admin.createAppRole("myapp", { policies: ["myapp"], token_ttl: "1h", token_max_ttl: "4h" });
 
   const env = {
@@ -45,13 +46,13 @@ try {
     VAULT_ROLE_ID: roleId,
     VAULT_SECRET_ID: secretId,
     DEMO_REGION: "eu-west-1",
-    // The AWS SDK's standard chain finds these; the endpoint keeps it on the local double.
-    AWS_ACCESS_KEY_ID: "AKIDENVJECTDEMO",
-    AWS_SECRET_ACCESS_KEY: "demo-secret-access-key",
+    // envject dev's dummy credentials: the AWS SDK's standard chain finds them, and the endpoint
+    // keeps it on the local store.
+    AWS_ACCESS_KEY_ID: stores.AWS_ACCESS_KEY_ID!,
+    AWS_SECRET_ACCESS_KEY: stores.AWS_SECRET_ACCESS_KEY!,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
     AWS_EC2_METADATA_DISABLED: "true",
   };
-  // Asynchronous on purpose: the Vault double lives in this process and must keep answering.
   const envject = async (title: string, args: string[]): Promise<number | null> => {
     console.log(`\n${bold(`$ envject ${args.join(" ")}`)}    # ${title}`);
     const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: "inherit" });
@@ -60,7 +61,7 @@ try {
     return code;
   };
 
-  console.log(bold(`Local Vault double at ${vault.url} and Secrets Manager double at ${aws.url} with sample secrets;`));
+  console.log(bold(`Local Vault at ${vault.url} and Secrets Manager at ${aws.url} (envject dev) with sample secrets;`));
   console.log(bold(`envject logs in to Vault with AppRole "myapp".`));
   const mapping = ["-c", "examples/envject.yaml", "-e", "examples/.env"];
   const results = [
@@ -122,7 +123,30 @@ try {
     return ok && code === 0 && starts() === 3;
   }
 } finally {
-  await vault.close();
-  await aws.close();
+  dev.kill("SIGTERM");
+  const code = await devExited;
+  if (code !== 0) {
+    console.log(`envject dev exited with ${code}`);
+    process.exitCode = 1;
+  }
   rmSync(home, { recursive: true, force: true });
+}
+
+/** The `export NAME='value'` lines envject dev prints once its stores listen and are seeded. */
+async function devExports(): Promise<Record<string, string>> {
+  let out = "";
+  const lines = await new Promise<string[]>((done, fail) => {
+    dev.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const complete = out.split("\n").slice(0, -1);
+      if (complete.length >= 6) done(complete);
+    });
+    dev.on("close", (code) => fail(new Error(`envject dev exited with ${code} before printing its export lines`)));
+  });
+  const vars: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+    if (m) vars[m[1]!] = m[2]!.replaceAll("'\\''", "'");
+  }
+  return vars;
 }

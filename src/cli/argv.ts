@@ -8,7 +8,7 @@ import { UsageError } from "../errors.js";
 import { parseDuration } from "../config/duration.js";
 import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
-import { CHECK_OPTIONS, COMMON_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
+import { CHECK_OPTIONS, COMMON_OPTIONS, DEV_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
 import { readCommandLine } from "./command-line.js";
 
 import type { OnChange } from "../watch/policy.js";
@@ -26,6 +26,12 @@ export interface GlobalArgs {
   logFormat: LogFormat;
   passCredentials: boolean;
   pristine: boolean;
+}
+
+export interface DevArgs {
+  seed?: string;
+  vaultPort: number;
+  awsPort: number;
 }
 
 export interface RunArgs {
@@ -47,6 +53,7 @@ export type ParsedArgs =
   | { kind: "command"; command: "run"; global: GlobalArgs; run: RunArgs }
   | { kind: "command"; command: "check"; global: GlobalArgs; format: CheckFormat }
   | { kind: "command"; command: "export"; global: GlobalArgs; format: ExportFormat }
+  | { kind: "command"; command: "dev"; global: Pick<GlobalArgs, "logLevel" | "logFormat">; dev: DevArgs }
   | { kind: "output"; text: string };
 
 /** Parses argv (without node and script); `version` is printed for --version. */
@@ -77,6 +84,17 @@ export async function parseArgs(argv: readonly string[], version: string, enviro
   }
   if (line.command === "help" || line.command === "completion") return { kind: "output", text: output };
 
+  if (line.command === "dev") {
+    return {
+      kind: "command",
+      command: "dev",
+      global: {
+        logLevel: choiceOption<LogLevel>("--log-level", parsed.logLevel, COMMON_OPTIONS["log-level"].choices),
+        logFormat: choiceOption<LogFormat>("--log-format", parsed.logFormat, COMMON_OPTIONS["log-format"].choices),
+      },
+      dev: { seed: (parsed.seed as string | undefined) || undefined, vaultPort: portOption("--vault-port", parsed.vaultPort), awsPort: portOption("--aws-port", parsed.awsPort) },
+    };
+  }
   const global = globalArgs(parsed);
   if (line.command === "check") return { kind: "command", command: "check", global, format: choiceOption<CheckFormat>("--format", parsed.format, CHECK_OPTIONS.format.choices) };
   if (line.command === "export") return { kind: "command", command: "export", global, format: choiceOption<ExportFormat>("--format", parsed.format, EXPORT_OPTIONS.format.choices) };
@@ -114,6 +132,7 @@ function buildParser(version: string): Argv {
       "Usage: envject [run] [options] -- <command> [args...]\n" +
         "       envject check [options] [--format table|json]\n" +
         "       envject export [options] --format dotenv|json|shell\n" +
+        "       envject dev [--seed seed.yaml] [--vault-port N] [--aws-port N]\n" +
         "       envject help [command] | version | completion\n\n" +
         "Start a program with secrets from HashiCorp Vault and AWS Secrets Manager in its environment.",
     )
@@ -149,6 +168,24 @@ function buildParser(version: string): Argv {
         .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
         .example("envject export --format json -c prod.yaml", "one JSON object")
         .epilogue("Leases are not revoked after export (the output would be dead on arrival); files: entries are not exported."),
+    )
+    .command("dev", "start a local Vault and Secrets Manager for development (in memory, 127.0.0.1)", (y) =>
+      y
+        .usage(
+          "Usage: envject dev [--seed seed.yaml] [--vault-port N] [--aws-port N]\n\n" +
+            "Start local, in-memory Vault and Secrets Manager stores on 127.0.0.1, seeded from a YAML file;\n" +
+            "print the export lines for another shell on stdout and serve until Ctrl-C. For development only.",
+        )
+        .options({ "log-level": COMMON_OPTIONS["log-level"], "log-format": COMMON_OPTIONS["log-format"] })
+        .options(DEV_OPTIONS)
+        .help()
+        .alias("h", "help")
+        .example("envject dev --seed seed.yaml > dev.env", "then, in another shell: eval \"$(cat dev.env)\"; envject -- node server.js")
+        .epilogue(
+          "Seed file:\n  vault:\n    secret/myapp/db: { username: app, password: s3cr3t }   # KV v2 (secret/) or v1 (kv/)\n" +
+            "  aws:\n    prod/api: '{\"key\":\"k-1\"}'                          # a string, or an object stored as JSON\n\n" +
+            "Exits 0 on SIGINT/SIGTERM; 64 usage, 65 bad seed file (file:line), 69 a port already in use.",
+        ),
     )
     .command("help [command]", "show the help of envject or of a command")
     .command("version", "print envject's version")
@@ -212,6 +249,12 @@ function signalOption(option: string, text: string): NodeJS.Signals {
 function choiceOption<T extends string>(option: string, value: unknown, choices: readonly string[]): T {
   if (typeof value === "string" && choices.includes(value)) return value as T;
   throw new UsageError(`${option} must be one of ${choices.join(", ")}, got ${JSON.stringify(String(value))}`);
+}
+
+function portOption(option: string, value: unknown): number {
+  const port = /^\d{1,5}$/.test(String(value)) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${option} must be a port number from 0 to 65535 (0: a free one), got ${JSON.stringify(String(value))}`);
+  return port;
 }
 
 function durationOption(option: string, value: unknown, minimumMs: number): number {

@@ -29,6 +29,8 @@ export async function main(argv: readonly string[], environ: NodeJS.ProcessEnv =
         return await (await import("./commands/check.js")).checkCommand(parsed.global, parsed.format, environ, logger);
       case "export":
         return await (await import("./commands/export.js")).exportCommand(parsed.global, parsed.format, environ, logger);
+      case "dev":
+        return await (await import("./commands/dev.js")).devCommand(parsed.dev, logger);
     }
   } catch (error) {
     return reportFatal(error, logger);

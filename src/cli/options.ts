@@ -37,8 +37,15 @@ export const EXPORT_OPTIONS = {
   format: { type: "string", requiresArg: true, choices: ["dotenv", "json", "shell"], default: "dotenv", describe: "output format" },
 } as const satisfies Record<string, Options>;
 
+/** `envject dev`: local stores for development (PRODUCT.md §9); it reads no mapping. */
+export const DEV_OPTIONS = {
+  seed: { type: "string", requiresArg: true, describe: "YAML file with vault: and aws: secrets to write at start" },
+  "vault-port": { type: "string", requiresArg: true, default: "0", describe: "port of the Vault store on 127.0.0.1 (0: a free one)" },
+  "aws-port": { type: "string", requiresArg: true, default: "0", describe: "port of the Secrets Manager store on 127.0.0.1 (0: a free one)" },
+} as const satisfies Record<string, Options>;
+
 /** The commands that do a job; `run` is the default. */
-export const COMMANDS = ["run", "check", "export"] as const;
+export const COMMANDS = ["run", "check", "export", "dev"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Commands that print something about envject itself. */
@@ -52,7 +59,6 @@ export type InfoCommandName = (typeof INFO_COMMANDS)[number];
  * otherwise start `/usr/sbin/init`): `envject -- init` runs the program.
  */
 export const RESERVED_WORDS = [
-  "dev",
   "init",
   "login",
   "logout",
@@ -89,6 +95,7 @@ export const OPTIONS_OF: Record<CommandName, Record<string, Options>> = {
   run: { ...COMMON_OPTIONS, ...RUN_OPTIONS },
   check: { ...COMMON_OPTIONS, ...CHECK_OPTIONS },
   export: { ...COMMON_OPTIONS, ...EXPORT_OPTIONS },
+  dev: { "log-level": COMMON_OPTIONS["log-level"], "log-format": COMMON_OPTIONS["log-format"], ...DEV_OPTIONS },
 };
 
 /** Options that may be given more than once, each use adding one value. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import type { RequestLogEntry } from "../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { Workspace, assertNoStackTrace, childJson, countRequests, errorLines, printEnv } from "./e2e.js";
 

@@ -82,7 +82,7 @@ describe("booleans are never silently false", () => {
 });
 
 describe("reserved command words", () => {
-  for (const word of ["init", "test", "login", "status", "dev", "get", "list"]) {
+  for (const word of ["init", "test", "login", "status", "show", "get", "list"]) {
     it(`envject ${word} is 64 and says how to run a program named ${word}`, async () => {
       assertUsage(await ws.run([word, "-f", "x"]), new RegExp(`unknown command ${word} .*write: envject -- ${word}`));
       assert.equal((await vault.admin.requests()).length, 0, "nothing was read");

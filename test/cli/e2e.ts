@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { type CliOptions, type CliResult, hermeticEnv, runCli, tempDir } from "../support/cli.js";
-import type { RequestLogEntry } from "../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { after, before } from "node:test";
 import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 

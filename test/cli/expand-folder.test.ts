@@ -7,10 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type RequestLogEntry } from "../doubles/vault/client.js";
 import { type SeededAws, awsEnv, startSeededAws } from "../support/aws-fixture.js";
+import type { SeededVault } from "../support/vault-fixture.js";
 import { WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 import { Workspace, assertNoStackTrace, childJson, printAllEnv } from "./e2e.js";
+
+type RequestLogEntry = Awaited<ReturnType<SeededVault["admin"]["requests"]>>[number];
 
 function lists(log: readonly RequestLogEntry[], path: string): number {
   return log.filter((r) => r.method === "GET" && r.path === path && (r.query as Record<string, string> | undefined)?.list === "true").length;

@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { LeaseView, RequestLogEntry } from "../doubles/vault/client.js";
+import type { LeaseView, RequestLogEntry } from "../../src/dev/vault/client.js";
 import { type ChildEvent, type RunEnd, type WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 
 const SOAK_SECONDS = soakSeconds(process.env.SOAK_SECONDS);

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RequestLogEntry } from "../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { type WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 
 const count = (log: readonly RequestLogEntry[], path: string) => log.filter((e) => e.path === path).length;

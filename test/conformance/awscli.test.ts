@@ -11,8 +11,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "node:test";
-import { AwsDoubleClient } from "../doubles/aws/client.js";
-import { startAwsDouble } from "../doubles/aws/index.js";
+import { AwsDoubleClient } from "../../src/dev/aws/client.js";
+import { startAwsDouble } from "../../src/dev/aws/index.js";
 import { conformanceTest, requireClient } from "../support/conformance.js";
 import { AWS_V2, awsCli, cliVersion, findAwsV1, type CliResult } from "./awscli-run.js";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import { startVaultDouble } from "../doubles/vault/index.js";
+import { startVaultDouble } from "../../src/dev/vault/index.js";
 import { conformanceTest, requireClient } from "../support/conformance.js";
 
 // Plain `python3` on PATH may be another Python without Debian's packages.

@@ -9,11 +9,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { get } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { parse } from "yaml";
 import { after, before, describe, it } from "node:test";
 import { ROOT, hermeticEnv, tempDir } from "../support/cli.js";
+import { closedPort } from "../cli/e2e.js";
 import { installPackedGlobally } from "../support/packed.js";
 import { descendantsOf, describeProcs, withMarker } from "../support/processes.js";
 import { UNSHARE_PID1, unshareUnavailable } from "../support/system.js";
@@ -149,5 +151,40 @@ describe("examples/docker, run as its image would be", { skip: noUnshare }, () =
     // only says it failed.
     assert.ok(stopped.code !== 0 || stopped.signal !== null, `the stop is not reported as a success (${JSON.stringify(stopped)})`);
     await assertNothingLeft(c);
+  });
+
+  it("compose.yaml's pair: envject dev writes the export lines, the app loads them and starts with the seeded secret", async () => {
+    const compose = parse(readFileSync(join(EXAMPLE, "compose.yaml"), "utf8")) as { services: Record<string, { entrypoint: string[]; command?: string[] }> };
+    const shared = join(dir.path, "run-envject-dev");
+    mkdirSync(shared, { recursive: true });
+    const [vaultPort, awsPort] = [await closedPort(), await closedPort()];
+    // The container paths and fixed ports, mapped onto this machine.
+    const local = (line: string) =>
+      line.replaceAll("/run/envject-dev", shared).replaceAll("/seed/dev-seed.yaml", join(EXAMPLE, "dev-seed.yaml")).replace("--vault-port 8200", `--vault-port ${vaultPort}`).replace("--aws-port 4566", `--aws-port ${awsPort}`);
+    const env = hermeticEnv(dir.path, { ...IMAGE_ENV, PORT: "0", HOST: "127.0.0.1", PATH: `${dirname(envject)}:${process.env.PATH}` });
+    const devArgs = compose.services.dev!.entrypoint.map(local);
+    const devProc = spawn(devArgs[0]!, devArgs.slice(1), { cwd: dir.path, env, stdio: ["ignore", "ignore", "pipe"] });
+    let devErr = "";
+    devProc.stderr!.setEncoding("utf8").on("data", (d: string) => (devErr += d));
+    const devExit = new Promise<number | null>((resolve) => devProc.on("close", (code) => resolve(code)));
+    const appArgs = [...compose.services.app!.entrypoint.map(local), ...compose.services.app!.command!];
+    const appProc = spawn(appArgs[0]!, appArgs.slice(1), { cwd: dir.path, env, stdio: ["ignore", "pipe", "pipe"] });
+    let appOut = "";
+    let appErr = "";
+    appProc.stdout!.setEncoding("utf8").on("data", (d: string) => (appOut += d));
+    appProc.stderr!.setEncoding("utf8").on("data", (d: string) => (appErr += d));
+    const appExit = new Promise<number | null>((resolve) => appProc.on("close", (code) => resolve(code)));
+    try {
+      const port = Number(await waitFor(`the app to listen (app: ${appErr} dev: ${devErr})`, () => /listening on (\d+)/.exec(appOut)?.[1]));
+      const health = JSON.parse(await httpGet(port)) as { ok: boolean; user: string };
+      assert.equal(health.user, "app_user", "the seeded username from examples/docker/dev-seed.yaml");
+      assert.match(devErr, /development only/, "envject dev labels itself");
+      assert.match(readFileSync(join(shared, "exports"), "utf8"), new RegExp(`VAULT_ADDR=.?http://127\\.0\\.0\\.1:${vaultPort}`));
+    } finally {
+      appProc.kill("SIGTERM");
+      assert.equal(await appExit, 0, appErr);
+      devProc.kill("SIGTERM");
+      assert.equal(await devExit, 0, devErr);
+    }
   });
 });

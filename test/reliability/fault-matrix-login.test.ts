@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RequestLogEntry } from "../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { Workspace } from "../cli/e2e.js";
 import { WatchedRun, pause } from "../watch/e2e-harness.js";

@@ -21,8 +21,8 @@ import { after, describe, it } from "node:test";
 import { type SeededAws, awsEnv, startSeededAws } from "../support/aws-fixture.js";
 import { BIN } from "../support/cli.js";
 import { type SeededVault, startSeededVault } from "../support/vault-fixture.js";
-import { startVaultDouble } from "../doubles/vault/index.js";
-import { VaultDoubleClient } from "../doubles/vault/client.js";
+import { startVaultDouble } from "../../src/dev/vault/index.js";
+import { VaultDoubleClient } from "../../src/dev/vault/client.js";
 import { NODE, Workspace, assertNoStackTrace, closedPort, errorLines } from "../cli/e2e.js";
 
 const START_TIMEOUT = "3s";

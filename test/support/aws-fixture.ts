@@ -4,9 +4,9 @@
  * distinctive, so a test can search any output for all of them (`AWS_SEEDED_SECRET_VALUES`) and
  * prove none leaked.
  */
-import { AwsDoubleClient } from "../doubles/aws/client.js";
-import { type AwsDouble, type AwsDoubleOptions, startAwsDouble } from "../doubles/aws/index.js";
-import { applySeed, type Seed } from "../doubles/aws/seed.js";
+import { AwsDoubleClient } from "../../src/dev/aws/client.js";
+import { type AwsDouble, type AwsDoubleOptions, startAwsDouble } from "../../src/dev/aws/index.js";
+import { applySeed, type Seed } from "../../src/dev/aws/seed.js";
 
 export const AWS_SEED = {
   /** prod/db (JSON SecretString; two versions: dbV1 is AWSPREVIOUS, db AWSCURRENT). */

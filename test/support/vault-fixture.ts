@@ -3,8 +3,8 @@
  * client to steer it. Every seeded value is distinctive, so a test can search any output for
  * all of them (`SEEDED_SECRET_VALUES`) and prove none leaked.
  */
-import { type VaultDouble, type VaultDoubleOptions, startVaultDouble } from "../doubles/vault/index.js";
-import { VaultDoubleClient } from "../doubles/vault/client.js";
+import { type VaultDouble, type VaultDoubleOptions, startVaultDouble } from "../../src/dev/vault/index.js";
+import { VaultDoubleClient } from "../../src/dev/vault/client.js";
 
 export const SEED = {
   /** secret/myapp/db (KV v2, two versions: v1 then v2 below). */

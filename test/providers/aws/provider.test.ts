@@ -18,7 +18,7 @@ import { AwsProvider, createAwsProvider } from "../../../src/providers/aws/provi
 import { extractField } from "../../../src/resolve/field.js";
 import { ProviderSet } from "../../../src/resolve/providers.js";
 import { SecretReader } from "../../../src/resolve/reader.js";
-import type { RequestLogEntry } from "../../doubles/aws/client.js";
+import type { RequestLogEntry } from "../../../src/dev/aws/client.js";
 import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, type SeededAws, startSeededAws, DEFAULT_AWS_SEED } from "../../support/aws-fixture.js";
 
 const EU_ONLY = { token: "eu-Only-Token-6f1e2d" };

@@ -9,7 +9,7 @@ import { type VaultRef, parseReference } from "../../../src/config/reference.js"
 import { Logger } from "../../../src/log/logger.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import type { VaultAuthSettings, VaultSettings } from "../../../src/providers/vault/settings.js";
-import type { RequestLogEntry } from "../../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
 import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 
 export interface Harness {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { EnvjectError } from "../../../src/errors.js";
 import type { KeepAliveEvents } from "../../../src/providers/provider.js";
 import type { VaultProvider } from "../../../src/providers/vault/provider.js";
-import type { RequestLogEntry } from "../../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
 import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 import { eventually, harness, ref, settingsFor, sleep, soon } from "./harness.js";
 

@@ -15,7 +15,7 @@ import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import { type VaultAuthSettings, type VaultSettings, resolveVaultSettings } from "../../../src/providers/vault/settings.js";
-import type { RequestLogEntry } from "../../doubles/vault/client.js";
+import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 
 let sv: SeededVault;

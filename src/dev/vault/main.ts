@@ -1,5 +1,5 @@
 /**
- * Runs the Vault double standalone: `node --import tsx test/doubles/vault/main.ts [options]`.
+ * Runs the Vault double standalone: `node --import tsx src/dev/vault/main.ts [options]`.
  * Prints one JSON line `{"url":…,"rootToken":…}` on stdout once listening, then serves until
  * SIGTERM or SIGINT. Writes nothing unless `--seed FILE` is given.
  *

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import { VaultDoubleClient, VaultDoubleError } from "./vault/client.js";
-import { startVaultDouble, type VaultDouble } from "./vault/index.js";
+import { VaultDoubleClient, VaultDoubleError } from "../../src/dev/vault/client.js";
+import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js";
 import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
@@ -771,7 +771,7 @@ describe("TLS and the standalone runner", () => {
     const dir = mkdtempSync(join(tmpdir(), "vault-double-main-"));
     const seed = join(dir, "seed.json");
     writeFileSync(seed, JSON.stringify({ "secret/demo/app": { user: "demo" }, "kv/demo/legacy": { k: "v" } }));
-    const main = fileURLToPath(new URL("./vault/main.ts", import.meta.url));
+    const main = fileURLToPath(new URL("../../src/dev/vault/main.ts", import.meta.url));
     const child = spawn(process.execPath, ["--import", "tsx", main, "--root-token", "hvs.root-test", "--seed", seed], { stdio: ["ignore", "pipe", "pipe"] });
     try {
       const line = await new Promise<string>((resolve, reject) => {

@@ -1,5 +1,5 @@
 /**
- * Runs the AWS Secrets Manager double standalone: `node --import tsx test/doubles/aws/main.ts [options]`.
+ * Runs the AWS Secrets Manager double standalone: `node --import tsx src/dev/aws/main.ts [options]`.
  * Prints one JSON line `{"url":…}` on stdout once listening and seeded, then serves until SIGTERM
  * or SIGINT (exit 0).
  *

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, startSeededAws } from "../../support/aws-fixture.js";
-import { AwsDoubleClient, AwsDoubleError } from "./client.js";
-import { startAwsDouble, type AwsDouble } from "./index.js";
-import { type RawExchange, assertCloseResetsHung } from "../../support/raw-exchange.js";
+import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, startSeededAws } from "../support/aws-fixture.js";
+import { AwsDoubleClient, AwsDoubleError } from "../../src/dev/aws/client.js";
+import { startAwsDouble, type AwsDouble } from "../../src/dev/aws/index.js";
+import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
 
 const ARN_RE = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:prod\/api-[A-Za-z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -607,7 +607,7 @@ describe("runner and fixture", () => {
         seedFile,
         JSON.stringify({ "app/plain": "p-1", "app/json": { k: "v" }, "eu-west-1:app/west": "w", "app/bin": { SecretBinary: "AAE=" }, "app/two": ["old", "new"] }),
       );
-      const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+      const main = fileURLToPath(new URL("../../src/dev/aws/main.ts", import.meta.url));
       child = spawn(process.execPath, ["--import", "tsx", main, "--seed", seedFile], { stdio: ["ignore", "pipe", "pipe"] });
       const running = child;
       const line = await new Promise<string>((resolve, reject) => {
