@@ -43,7 +43,7 @@ export class AwsFolders {
       } catch (error) {
         if (awsErrorCode(error) !== "AccessDeniedException") throw errorFromSdk(error, this.call("BatchGetSecretValue", prefix, region));
         this.batchDenied = true;
-        this.logger.debug("BatchGetSecretValue is denied; listing folders with ListSecrets and reading each secret", { region, prefix });
+        this.logger.debug("BatchGetSecretValue is denied; listing folders with ListSecrets and reading each secret", { region, reference: `aws-sm://${prefix}` });
       }
     }
     return { names: await this.list(region, prefix, deadline), values: new Map() };
@@ -57,7 +57,7 @@ export class AwsFolders {
       } catch (error) {
         if (awsErrorCode(error) !== "AccessDeniedException" || this.batchDenied) throw errorFromSdk(error, this.call("ListSecrets", prefix, region));
         this.listDenied = true;
-        this.logger.debug("ListSecrets is denied; polling folders with BatchGetSecretValue", { region, prefix });
+        this.logger.debug("ListSecrets is denied; polling folders with BatchGetSecretValue", { region, reference: `aws-sm://${prefix}` });
       }
     }
     return (await this.read(region, prefix, deadline)).names;
