@@ -9,6 +9,7 @@ import { LineCounter } from "yaml";
 import { ConfigError, atLocation } from "../errors.js";
 import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthMethod, VaultFileSettings } from "./model.js";
 import { parseReference, parseValue } from "./reference.js";
+import { parseField } from "./reference-syntax.js";
 import type { ParseContext } from "./reference.js";
 import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
 import { referencedVariables } from "./expand-env.js";
@@ -145,10 +146,30 @@ function bindings(section: "env" | "files", entries: VariableEntry[], source: So
   });
 }
 
-function expandEntry(entry: { from: string; prefix?: string | undefined }, index: number, source: SourceMap, ctx: ParseContext): ExpandEntry {
+function expandEntry(entry: { from: string; prefix?: string | undefined; field?: string | undefined }, index: number, source: SourceMap, ctx: ParseContext): ExpandEntry {
   const origin = source.locate(["expand", index, "from"]);
   const ref = atLocation(() => parseReference(entry.from, ctx), origin);
   if (!ref) throw new ConfigError("expand: from must be a reference (vault://…, aws-sm://… or a Secrets Manager ARN)", origin);
-  return { ref, prefix: entry.prefix ?? "", origin };
+  const out: ExpandEntry = { ref, prefix: entry.prefix ?? "", origin };
+  // A folder is written with a trailing "/" before any ?query or #field.
+  const main = entry.from.split("#")[0]!.split("?")[0]!;
+  if (main.endsWith("/")) {
+    if (ref.provider === "aws" && ref.secretId.startsWith("arn:")) {
+      throw new ConfigError("a folder is written aws-sm://PREFIX/, not as an ARN (a secret ARN names one secret)", origin);
+    }
+    if (ref.field) throw new ConfigError(`${entry.from} is a folder: write what each of its secrets gives as field: KEY, not #KEY`, origin);
+    if (ref.provider === "vault" ? ref.version !== undefined : ref.versionStage !== undefined || ref.versionId !== undefined) {
+      throw new ConfigError(`${entry.from} is a folder: a version applies to one secret, not to a folder`, origin);
+    }
+    out.ref = { ...ref, folder: true };
+  }
+  if (entry.field !== undefined) {
+    const at = source.locate(["expand", index, "field"]);
+    if (!out.ref.folder) {
+      throw new ConfigError(`field: is only for a folder (a from ending in /, e.g. vault://airflow/connections/); for one secret write from: ${entry.from}#KEY`, at);
+    }
+    out.field = atLocation(() => parseField(entry.field!, entry.field!), at);
+  }
+  return out;
 }
 

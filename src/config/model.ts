@@ -5,7 +5,7 @@
  * resolved secrets.
  */
 import type { SourceLocation } from "../errors.js";
-import type { SecretRef, ValueSpec } from "./reference.js";
+import type { Field, SecretRef, ValueSpec } from "./reference.js";
 
 /** One variable to produce: `NAME: <value>` from a mapping `env`/`files` section or a .env line. */
 export interface Binding {
@@ -14,11 +14,17 @@ export interface Binding {
   origin: SourceLocation;
 }
 
-/** An `expand:` entry: every key of the secret (or of the object a field points to) becomes a variable. */
+/**
+ * An `expand:` entry: every key of the secret (or of the object a field points to) becomes a
+ * variable. With a folder `ref` (`ref.folder`), every secret directly under it does: one variable
+ * each (its `field`), or one per key without `field`.
+ */
 export interface ExpandEntry {
   ref: SecretRef;
   /** Prepended to each upper-cased, sanitised key ("" when absent). */
   prefix: string;
+  /** `field:` of a folder entry: what each secret of the folder gives. */
+  field?: Field;
   origin: SourceLocation;
 }
 

@@ -172,7 +172,7 @@ function parseQuery(query: string | undefined, allowed: readonly string[], raw: 
 }
 
 /** FIELD: `/…` is an RFC 6901 pointer (split first, then each token decoded and unescaped), else a key. */
-function parseField(text: string, raw: string): Field {
+export function parseField(text: string, raw: string): Field {
   if (text === "") throw invalid(raw, "nothing after '#': name a key (#password) or a JSON pointer (#/a/b)");
   if (!text.startsWith("/")) return { kind: "key", key: decodePercent(text, "the field", raw) };
   const tokens = text

@@ -35,6 +35,11 @@ export interface VaultRef {
   /** `?version=N` (KV v2 pin), N >= 1. */
   version?: number;
   field?: Field;
+  /**
+   * An `expand:` folder (`vault://airflow/connections/`): `path` names a folder, and what is read
+   * is the list of the secrets directly under it (SecretDocument.names).
+   */
+  folder?: true;
   /** The reference as written (for messages; never contains a value). */
   raw: string;
 }
@@ -48,6 +53,8 @@ export interface AwsRef {
   versionStage?: string;
   versionId?: string;
   field?: Field;
+  /** An `expand:` folder (`aws-sm://airflow/connections/`): `secretId` is the name prefix, `/` included. */
+  folder?: true;
   raw: string;
 }
 
@@ -86,6 +93,7 @@ export function parseValue(text: string, ctx: ParseContext): ValueSpec {
 export function secretIdentity(ref: SecretRef): string {
   // The full path already names the mount; an explicit mount only steers the fallback when mount
   // discovery is denied, so `vault://secret/db` and `vault_secret_var('db', …)` are one read.
+  if (ref.folder) return JSON.stringify([ref.provider, "folder", ref.provider === "vault" ? ref.path : ref.secretId, ref.provider === "aws" ? (ref.region ?? null) : null]);
   if (ref.provider === "vault") return JSON.stringify(["vault", ref.path, ref.version ?? null]);
   // GetSecretValue reads AWSCURRENT when neither stage nor id is given: the same secret as asking for it.
   const stage = ref.versionStage ?? (ref.versionId === undefined ? "AWSCURRENT" : null);
@@ -117,7 +125,7 @@ export function describeRef(ref: SecretRef): string {
       query.push(`mount=${percentEncode(ref.mount, "%&#")}`);
     }
     if (ref.version !== undefined) query.push(`version=${ref.version}`);
-    text = `vault://${percentEncode(path, "%?#")}`;
+    text = `vault://${percentEncode(path, "%?#")}${ref.folder ? "/" : ""}`;
   } else {
     const arn = ref.secretId.startsWith("arn:") ? arnParts(ref.secretId) : undefined;
     const arnRegion = typeof arn === "object" ? arn.region : undefined;

@@ -337,8 +337,9 @@ export function mappingFileSchema(environ: NodeJS.ProcessEnv) {
         section({
           from: text(),
           prefix: v.optional(v.pipe(text(), v.regex(PREFIX, "a prefix is empty or starts a variable name: a letter or _, then letters, digits and _"))),
+          field: v.optional(text()),
         }),
-        (issue) => `expected a list of {from, prefix} entries, got ${describeType(issue.input)}`,
+        (issue) => `expected a list of {from, prefix, field} entries, got ${describeType(issue.input)}`,
       ),
     ),
     files: optionalSection(variables()),

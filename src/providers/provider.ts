@@ -3,6 +3,7 @@
  * about HTTP, and a provider knows nothing about the grammar's text form or the CLI. Adding a
  * backend is a new folder under `src/providers/` plus one line in the registry.
  */
+import { createHash } from "node:crypto";
 import type { SecretRef } from "../config/reference.js";
 import type { EnvjectError } from "../errors.js";
 
@@ -31,6 +32,16 @@ export interface SecretDocument {
    */
   kind: "map" | "string" | "binary";
   data: Record<string, unknown> | string;
+  /**
+   * A folder (`ref.folder`): the names of the secrets directly under it (relative to it, sorted);
+   * `data` is then `{}`. Its stamp changes when a secret is added or removed.
+   */
+  names?: string[];
+  /**
+   * A folder read with its values (AWS BatchGetSecretValue with a name filter): the document of
+   * each name that came back, so the reader need not read those secrets again.
+   */
+  members?: Map<string, SecretDocument>;
   /** What `check` shows: a KV v2 version number, an AWS VersionId; undefined for KV v1. */
   version?: string;
   /** Short description of where it was read, for logs and `check`: "kv-v2 secret/data/myapp/db". */
@@ -44,6 +55,11 @@ export interface SecretDocument {
    * (`?version=`, `version_id`) or a leased dynamic secret (leases are renewed instead).
    */
   stamp?: string;
+}
+
+/** The stamp of a folder: its sorted names, hashed, so the watcher sees a secret added or removed. */
+export function folderStamp(names: readonly string[]): string {
+  return `list:${createHash("sha256").update(JSON.stringify([...names].sort())).digest("hex")}`;
 }
 
 /** A KV v2 stamp: its version, and the time that version was written when known. */

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "../errors.js";
 import { type SecretRef, type ValueSpec, displayRef } from "../config/reference.js";
+import type { LogFields } from "../log/logger.js";
 import type { Redactor } from "../log/redactor.js";
 import { extractField } from "./field.js";
 import type { SecretReader } from "./reader.js";
@@ -14,6 +15,8 @@ export interface EvaluationContext {
   redactor: Redactor;
   /** envject's own environment, for env_var(). */
   environ: NodeJS.ProcessEnv;
+  /** Where a warning found while evaluating goes (an empty `expand:` folder); dropped when absent. */
+  warn?: (message: string, fields: LogFields) => void;
 }
 
 /** The value of `spec`; throws the typed error of the first reference that fails. */

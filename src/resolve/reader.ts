@@ -74,6 +74,31 @@ export class SecretReader {
     return p;
   }
 
+  /**
+   * Records `doc` as the document of `ref` when that secret has not been read yet (a folder read
+   * that brought its secrets' values along), so reading it costs nothing. A secret read already
+   * keeps its document: the watcher keeps that one current.
+   */
+  seed(ref: SecretRef, doc: SecretDocument): void {
+    const id = secretIdentity(ref);
+    if (this.reads.has(id)) return;
+    this.records.set(id, { ref, doc });
+    this.reads.set(id, Promise.resolve(doc));
+  }
+
+  /**
+   * Drops what was read of identity `id` (a secret removed from an `expand:` folder), so a later
+   * read — the secret added back — reads it afresh instead of answering the old document.
+   * A lease it carried stays among leases() until it expires.
+   */
+  forget(id: string): void {
+    const lease = this.records.get(id)?.doc?.lease;
+    const record = this.records.get(id);
+    if (lease && record) this.superseded.push({ provider: record.ref.provider, lease });
+    this.records.delete(id);
+    this.reads.delete(id);
+  }
+
   /** Every read so far, by secret identity. */
   all(): ReadonlyMap<string, ReadRecord> {
     return this.records;

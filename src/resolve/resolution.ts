@@ -5,10 +5,10 @@
  * all and `run` can name every broken variable at once.
  */
 import { ConfigError, EnvjectError, type SourceLocation } from "../errors.js";
-import type { Binding, Mapping } from "../config/model.js";
+import type { Binding, ExpandEntry, Mapping } from "../config/model.js";
 import { type SecretRef, displayRef, refsOf, secretIdentity } from "../config/reference.js";
 import { expandedVariableName, isValidVariableName } from "../config/names.js";
-import { extractObject, stringifySecretValue } from "./field.js";
+import { extractField, extractObject, stringifySecretValue } from "./field.js";
 import { type EvaluationContext, evaluateValue } from "./evaluate.js";
 
 export type Section = "env-file" | "env" | "expand" | "files";
@@ -98,7 +98,9 @@ export async function updateResolution(
   const parts = await Promise.all(
     tasks.map(async (task, i) => {
       const before = previous.parts[i];
-      if (before !== undefined && !task.failure.refs.some((ref) => changed.has(secretIdentity(ref)))) return before;
+      // A folder entry also uses the secrets it listed last time (its variables' refs).
+      const used = [...task.failure.refs, ...(Array.isArray(before) ? before.flatMap((v) => v.refs) : [])];
+      if (before !== undefined && !used.some((ref) => changed.has(secretIdentity(ref)))) return before;
       const now = await attempt(task.run, task.failure);
       if (Array.isArray(now) || before === undefined) return now;
       failures.push(now);
@@ -123,6 +125,13 @@ function resolutionTasks(input: ResolutionInput, bindings: readonly SectionBindi
     });
   for (const entry of bindings) if (entry.section !== "files") single(entry);
   for (const entry of input.mapping.expand) {
+    if (entry.ref.folder) {
+      tasks.push({
+        failure: { name: `${entry.prefix}*`, section: "expand", origin: entry.origin, refs: [entry.ref] },
+        run: () => expandFolder(entry, ctx),
+      });
+      continue;
+    }
     tasks.push({
       failure: { name: `${entry.prefix}*`, section: "expand", origin: entry.origin, refs: [entry.ref] },
       run: async () => {
@@ -142,6 +151,65 @@ function resolutionTasks(input: ResolutionInput, bindings: readonly SectionBindi
   }
   for (const entry of bindings) if (entry.section === "files") single(entry);
   return tasks;
+}
+
+/**
+ * A folder `expand:` entry: lists the folder, reads each secret in it (through the reader, so
+ * each once and within its concurrency), and gives PREFIX + NAME per secret with `field`, else
+ * PREFIX + NAME + `_` + KEY per key. Two secrets or keys that give one name are a ConfigError
+ * naming both; an empty or missing folder gives no variables and a warning.
+ */
+async function expandFolder(entry: ExpandEntry, ctx: EvaluationContext): Promise<ResolvedVariable[]> {
+  const folder = entry.ref;
+  const label = displayRef(folder);
+  const listing = await ctx.reader.read(folder);
+  const names = listing.names ?? [];
+  if (names.length === 0) ctx.warn?.(`the folder ${label} is empty or missing: ${entry.prefix}* gives no variables`, { reference: label });
+  const members = names.map((name) => ({ name, ref: folderMember(folder, name) }));
+  for (const m of members) {
+    const doc = listing.members?.get(m.name);
+    if (doc) ctx.reader.seed(m.ref, doc);
+  }
+  const docs = await Promise.all(members.map((m) => ctx.reader.read(m.ref)));
+  const byName = new Map<string, string>();
+  const out: ResolvedVariable[] = [];
+  members.forEach((member, i) => {
+    const doc = docs[i]!;
+    const memberLabel = displayRef(member.ref);
+    const add = (name: string, raw: unknown, from: string) => {
+      if (!isValidVariableName(name)) {
+        throw new ConfigError(`${from} gives ${JSON.stringify(name)}, which is not a valid variable name; set a prefix`, entry.origin);
+      }
+      const other = byName.get(name);
+      if (other !== undefined) throw new ConfigError(`${other} and ${from} both give the variable ${name}; rename one of them`, entry.origin);
+      byName.set(name, from);
+      const value = stringifySecretValue(raw);
+      ctx.redactor.add(value);
+      out.push({ name, value, section: "expand", origin: entry.origin, refs: [folder, member.ref] });
+    };
+    if (entry.field !== undefined) {
+      add(expandedVariableName(entry.prefix, member.name), extractField(doc, entry.field, memberLabel), memberLabel);
+    } else {
+      for (const [key, raw] of Object.entries(extractObject(doc, undefined, memberLabel))) {
+        add(expandedVariableName(entry.prefix, `${member.name}_${key}`), raw, `key ${JSON.stringify(key)} of ${memberLabel}`);
+      }
+    }
+  });
+  return out;
+}
+
+/** The secret `name` directly under `folder`. */
+export function folderMember(folder: SecretRef, name: string): SecretRef {
+  if (folder.provider === "vault") {
+    const ref: SecretRef = { provider: "vault", path: `${folder.path}/${name}`, raw: "" };
+    if (folder.mount !== undefined) ref.mount = folder.mount;
+    ref.raw = displayRef(ref);
+    return ref;
+  }
+  const ref: SecretRef = { provider: "aws", secretId: `${folder.secretId}${name}`, raw: "" };
+  if (folder.region !== undefined) ref.region = folder.region;
+  ref.raw = displayRef(ref);
+  return ref;
 }
 
 /**
@@ -182,4 +250,10 @@ export function finalValues(variables: readonly ResolvedVariable[]): Map<string,
     out.set(v.name, v);
   }
   return out;
+}
+
+/** The identities of every secret `resolution` uses: its variables' and its failures' (what the watcher keeps watching). */
+export function usedSecrets(resolution: Resolution): Set<string> {
+  const refs = [...resolution.variables.flatMap((v) => v.refs), ...resolution.failures.flatMap((f) => f.refs)];
+  return new Set(refs.map(secretIdentity));
 }

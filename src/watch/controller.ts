@@ -4,12 +4,12 @@
  * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
  * re-read of just the secrets concerned, handed to `apply` one batch at a time.
  */
-import { AuthError, EnvjectError } from "../errors.js";
+import { AuthError, EnvjectError, NotFoundError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
 import type { ProviderName, ProviderSet } from "../resolve/providers.js";
-import type { SecretReader } from "../resolve/reader.js";
+import type { ReadRecord, SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
 import { ChangeBatcher } from "./coalesce.js";
 import { nextLeaseStep } from "./leases.js";
@@ -87,6 +87,8 @@ interface Watched {
   denied?: boolean;
   /** Why the last request about it failed (for a warning given later). */
   lastReason?: string;
+  /** Not found, and the `expand:` folders were checked before warning (it may have left one). */
+  folderChecked?: boolean;
 }
 
 /**
@@ -143,30 +145,49 @@ export class WatchController {
 
   /** Starts polling every stamped secret (unless `poll` is off) and the renewal of every lease. */
   start(): void {
-    for (const [id, record] of this.options.reader.all()) {
-      const doc = record.doc;
-      if (!doc || !isWatchable(doc)) continue;
-      if (!doc.lease && !this.options.poll) continue;
-      const w: Watched = {
-        id,
-        ref: record.ref,
-        store: record.ref.provider,
-        display: displayRef({ ...record.ref, field: undefined }),
-        stamp: doc.stamp,
-        failures: 0,
-        pendingReread: false,
-      };
-      this.watched.set(id, w);
-      if (doc.lease) {
-        w.lease = doc.lease;
-        w.requestedSeconds = doc.lease.durationSeconds;
-        this.scheduleLease(w);
-      } else {
-        w.poller = new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(w) });
-        w.poller.start();
-      }
-    }
+    for (const [id, record] of this.options.reader.all()) this.watch(id, record);
     this.logger.debug("watching secrets", { polled: this.polled, leased: this.leased, interval_ms: this.options.intervalMs });
+  }
+
+  /**
+   * After a change was applied: watches the secrets read for it that are not watched yet (a
+   * secret added to an `expand:` folder), and stops polling those no variable uses any more
+   * (`used`: secret identities; a secret removed from a folder), and the reader forgets them, so
+   * one added back is read afresh. Leased secrets stay.
+   */
+  sync(used: ReadonlySet<string>): void {
+    if (this.timers.isClosed) return;
+    for (const [id, record] of this.options.reader.all()) if (!this.watched.has(id) && used.has(id)) this.watch(id, record);
+    for (const [id, w] of this.watched) {
+      if (used.has(id) || w.lease || this.rereadComing(w)) continue;
+      w.poller?.stop();
+      this.watched.delete(id);
+      this.options.reader.forget(id);
+    }
+  }
+
+  private watch(id: string, record: ReadRecord): void {
+    const doc = record.doc;
+    if (!doc || !isWatchable(doc)) return;
+    if (!doc.lease && !this.options.poll) return;
+    const w: Watched = {
+      id,
+      ref: record.ref,
+      store: record.ref.provider,
+      display: displayRef({ ...record.ref, field: undefined }),
+      stamp: doc.stamp,
+      failures: 0,
+      pendingReread: false,
+    };
+    this.watched.set(id, w);
+    if (doc.lease) {
+      w.lease = doc.lease;
+      w.requestedSeconds = doc.lease.durationSeconds;
+      this.scheduleLease(w);
+    } else {
+      w.poller = new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(w) });
+      w.poller.start();
+    }
   }
 
   /**
@@ -278,7 +299,12 @@ export class WatchController {
       w.warned = false;
     }
     const state = this.loginStates.get(w.store);
-    if (w.denied && state === "lost") {
+    if (error instanceof NotFoundError && operation === "poll" && !w.folderChecked && this.checkFolders(w.store)) {
+      // A secret removed from an expand: folder is no longer wanted: its folder's poll says so
+      // (and stops this poll); only one still missing at its next poll is warned about.
+      w.folderChecked = true;
+      this.logger.debug("secret not found; checking the expand: folders first", { reference: w.display, reason });
+    } else if (w.denied && state === "lost") {
       this.logger.debug("secret cannot be read while the login is lost", { reference: w.display, reason });
     } else if (w.denied && ((error as AuthError).credentialsInvalid || (state !== "valid" && this.allDenied(w.store)))) {
       this.logger.debug("secret denied; checking the store's login", { reference: w.display, reason });
@@ -290,6 +316,13 @@ export class WatchController {
     }
     w.failures += 1;
     return Math.max(this.options.intervalMs, runtimeBackoff(w.failures, this.timers.clock.random()));
+  }
+
+  /** Polls every watched `expand:` folder of `store` now; whether there is one. */
+  private checkFolders(store: ProviderName): boolean {
+    const folders = [...this.watched.values()].filter((f) => f.store === store && f.ref.folder && f.poller);
+    for (const f of folders) if (!this.rereadComing(f)) f.poller!.checkNow();
+    return folders.length > 0;
   }
 
   private warnUnreadable(w: Watched, reason: string): void {
@@ -366,6 +399,7 @@ export class WatchController {
     if (this.loginStates.get(w.store) === "valid") this.loginStates.delete(w.store);
     if (w.problem !== undefined && !w.problem.startsWith(`${operation}:`)) return;
     w.failures = 0;
+    w.folderChecked = undefined;
     if (w.problem === undefined) return;
     w.problem = undefined;
     if (w.warned) this.logger.info(`${w.display} can be read again`, { reference: w.display });

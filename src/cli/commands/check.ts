@@ -40,7 +40,7 @@ export async function checkCommand(
 ): Promise<number> {
   const ctx = await loadContext(global, environ, logger);
   try {
-    const resolution = await resolveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping }, { reader: ctx.reader, redactor: logger.redactor, environ });
+    const resolution = await resolveBindings({ envFiles: ctx.envFiles, mapping: ctx.mapping }, { reader: ctx.reader, redactor: logger.redactor, environ, warn: (m, f) => logger.warn(m, f) });
     const rows: CheckRow[] = [];
     const failed = new Map(resolution.failures.map((f) => [`${f.section}\u0000${f.name}`, f]));
     const row = (name: string, section: Section, refs: SecretRef[]) => {

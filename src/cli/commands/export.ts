@@ -25,7 +25,7 @@ export async function exportCommand(
   try {
     const resolution = await resolveBindings(
       { envFiles: ctx.envFiles, mapping: { ...ctx.mapping, files: [] } },
-      { reader: ctx.reader, redactor: logger.redactor, environ },
+      { reader: ctx.reader, redactor: logger.redactor, environ, warn: (m, f) => logger.warn(m, f) },
     );
     if (resolution.failures.length > 0) return reportFailures(explainDenials(resolution.failures, await ctx.providers.active()), logger);
     warnAboutOverrides(resolution.variables, logger);

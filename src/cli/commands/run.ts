@@ -5,8 +5,8 @@
  * secret files.
  */
 import { systemClock } from "../../clock.js";
-import type { Logger } from "../../log/logger.js";
-import { resolveBindings } from "../../resolve/resolution.js";
+import type { LogFields, Logger } from "../../log/logger.js";
+import { resolveBindings, usedSecrets } from "../../resolve/resolution.js";
 import type { Supervisor } from "../../supervise/supervisor.js";
 import { catchSignals, isShutdownSignal } from "../../supervise/signals.js";
 import { signalNumber } from "../../supervise/signal-names.js";
@@ -49,7 +49,7 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   });
   try {
     const input = { envFiles: ctx.envFiles, mapping: ctx.mapping };
-    const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ };
+    const evaluation = { reader: ctx.reader, redactor: logger.redactor, environ, warn: (message: string, fields: LogFields) => logger.warn(message, fields) };
     const resolution = await resolveBindings(input, evaluation);
     if (stopping) return await stopping;
     if (resolution.failures.length > 0) return reportFailures(explainDenials(resolution.failures, await ctx.providers.active()), logger);
@@ -104,7 +104,11 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       logger,
       intervalMs: args.intervalMs,
       poll: polled > 0,
-      apply: (changes) => applier.apply(changes),
+      apply: async (changes) => {
+        await applier.apply(changes);
+        // A secret added to or removed from an expand: folder starts or stops being watched.
+        if (ctx.mapping.expand.some((e) => e.ref.folder)) watcher.sync(usedSecrets(current.resolution));
+      },
       retireReplacedLogins: args.onChange.kind === "restart" || args.onChange.kind === "exit",
     });
     // The last await is behind us: from the check to the spawn nothing can run in between, so a

@@ -7,6 +7,7 @@
 import type {
   BatchGetSecretValueCommandOutput,
   DescribeSecretCommandOutput,
+  ListSecretsCommandOutput,
   GetSecretValueCommandInput,
   GetSecretValueCommandOutput,
   SecretsManagerClient,
@@ -39,6 +40,20 @@ export class SecretsManagerCalls {
   async batchGetSecretValue(region: string, secretIds: string[], deadline: number): Promise<BatchGetSecretValueCommandOutput> {
     const sdk = await this.load();
     return this.send(region, new sdk.BatchGetSecretValueCommand({ SecretIdList: secretIds }), deadline);
+  }
+
+  /** One page of BatchGetSecretValue with `Filters: [{Key: "name", Values: [prefix]}]` (the AWSCURRENT values of the secrets whose names start with it). */
+  async batchGetByNamePrefix(region: string, prefix: string, nextToken: string | undefined, deadline: number): Promise<BatchGetSecretValueCommandOutput> {
+    const sdk = await this.load();
+    const input = { Filters: [{ Key: "name" as const, Values: [prefix] }], ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
+    return this.send(region, new sdk.BatchGetSecretValueCommand(input), deadline);
+  }
+
+  /** One page of ListSecrets with the same name filter (metadata only, never a value). */
+  async listByNamePrefix(region: string, prefix: string, nextToken: string | undefined, deadline: number): Promise<ListSecretsCommandOutput> {
+    const sdk = await this.load();
+    const input = { Filters: [{ Key: "name" as const, Values: [prefix] }], ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
+    return this.send(region, new sdk.ListSecretsCommand(input), deadline);
   }
 
   /** DescribeSecret (metadata and VersionIdsToStages, never the value), in `region`. */

@@ -9,7 +9,7 @@ import { AuthError, ConfigError, type EnvjectError, NotFoundError, UnavailableEr
 
 /** What envject was doing when the error happened, for messages. */
 export interface AwsCall {
-  action: "GetSecretValue" | "BatchGetSecretValue" | "DescribeSecret";
+  action: "GetSecretValue" | "BatchGetSecretValue" | "DescribeSecret" | "ListSecrets";
   /** One secret id, or several joined (a batch). */
   secretId: string;
   region: string;

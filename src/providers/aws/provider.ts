@@ -10,8 +10,9 @@ import { type AwsRef, type SecretRef, displayRef } from "../../config/reference.
 import type { Logger } from "../../log/logger.js";
 import { StoreRetries } from "../../resolve/retry.js";
 import type { StoreDescription } from "../../resolve/wait.js";
-import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
+import { type Lease, type ReadOptions, type SecretDocument, type SecretProvider, folderStamp } from "../provider.js";
 import { CurrentValueBatcher } from "./batch.js";
+import { AwsFolders, folderDocument } from "./folder.js";
 import { SecretsManagerCalls } from "./client.js";
 import { type SecretValue, describeSource, secretDocument, wantedStage } from "./document.js";
 import { awsErrorCode, errorFromSdk } from "./errors.js";
@@ -27,6 +28,7 @@ export class AwsProvider implements SecretProvider {
   readonly name = "aws" as const;
   private readonly calls: SecretsManagerCalls;
   private readonly batcher: CurrentValueBatcher;
+  private readonly folders: AwsFolders;
   private describeDenied = false;
   /** Start-up retries per region (one warning per unreachable region, one "reachable again" line). */
   private readonly retries = new Map<string, StoreRetries>();
@@ -38,12 +40,21 @@ export class AwsProvider implements SecretProvider {
   ) {
     this.calls = calls ?? new SecretsManagerCalls(settings);
     this.batcher = new CurrentValueBatcher(this.calls, logger, settings.endpoint?.value);
+    this.folders = new AwsFolders(this.calls, logger, settings.endpoint?.value);
   }
 
   /** Reads the secret `ref` designates, retrying throttling, 5xx and network failures until `options.deadline` (once with `once`). */
   async read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument> {
     const aws = asAwsRef(ref);
     const region = await this.regionOf(aws);
+    if (aws.folder) {
+      return this.attempt(region, options, async () => {
+        const listing = await this.folders.read(region, aws.secretId, options.deadline);
+        return folderDocument(listing, `secretsmanager ${region} folder ${aws.secretId}`, (name, value) =>
+          secretDocument(value, { provider: "aws", secretId: `${aws.secretId}${name}`, raw: "" }, region),
+        );
+      });
+    }
     return this.attempt(region, options, () => this.readOnce(aws, region, options.deadline));
   }
 
@@ -55,6 +66,7 @@ export class AwsProvider implements SecretProvider {
     const aws = asAwsRef(ref);
     if (aws.versionId !== undefined) return aws.versionId;
     const region = await this.regionOf(aws);
+    if (aws.folder) return this.attempt(region, options, async () => folderStamp(await this.folders.names(region, aws.secretId, options.deadline)));
     return this.attempt(region, options, () => this.stampOnce(aws, region, options.deadline));
   }
 

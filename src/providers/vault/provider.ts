@@ -28,6 +28,7 @@ import { type Location, MountResolver } from "./mounts.js";
 import { VaultSession } from "./session.js";
 import { revokeSelf } from "./token-renewal.js";
 import type { VaultSettings } from "./settings.js";
+import { folderDocument, requestList } from "./folder.js";
 import { metadataStamp, requestKv2Metadata, versionStamp } from "./stamp.js";
 
 /** How long revoking leases may take on the way out. */
@@ -76,6 +77,7 @@ export class VaultProvider implements SecretProvider {
    */
   async read(ref: SecretRef, options: ReadOptions): Promise<SecretDocument> {
     const vaultRef = asVaultRef(ref);
+    if (vaultRef.folder) return this.attempt((deadline) => this.listOnce(vaultRef, deadline), options);
     return this.attempt((deadline) => this.readOnce(vaultRef, deadline), options);
   }
 
@@ -87,6 +89,7 @@ export class VaultProvider implements SecretProvider {
    */
   async stamp(ref: SecretRef, options: ReadOptions): Promise<string> {
     const vaultRef = asVaultRef(ref);
+    if (vaultRef.folder) return (await this.read(vaultRef, options)).stamp!;
     if (vaultRef.version !== undefined) return versionStamp(vaultRef.version);
     return this.attempt((deadline) => this.stampOnce(vaultRef, deadline), options);
   }
@@ -243,6 +246,27 @@ export class VaultProvider implements SecretProvider {
       }
       throw error;
     }
+  }
+
+  /**
+   * One LIST of a folder (see folder.ts): KV v2 `<mount>/metadata/<rest>`, KV v1 `<path>`; where
+   * mount discovery is denied, KV v2 at the guessed mount, then a plain LIST of the path.
+   */
+  private async listOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
+    const token = await this.session.token(deadline);
+    const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
+    const under = (mount: string, rest: string, segment: string) => (rest === "" ? `${mount}/${segment}` : `${mount}/${segment}${rest}`);
+    if (location.state === "legacy") return folderDocument(await requestList(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
+    if (location.state === "known") {
+      const { mount, rest } = location;
+      if (mount.kind === "other") throw new ConfigError(`${ref.path}/ is served by an engine of type ${mount.type}; only KV folders can be expanded`);
+      const path = mount.kind === "kv2" ? under(mount.path, rest, "metadata/") : ref.path;
+      return folderDocument(await requestList(this.client, token, path, deadline), this.client, path, mount.kind === "kv2" ? "kv-v2" : "kv-v1");
+    }
+    const v2path = under(location.mountPath, location.rest, "metadata/");
+    const v2 = await requestList(this.client, token, v2path, deadline);
+    if (v2.status === 200) return folderDocument(v2, this.client, v2path, "kv-v2");
+    return folderDocument(await requestList(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
   }
 
   /** One attempt at the stamp of an unpinned ref (see stamp()). */

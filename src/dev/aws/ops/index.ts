@@ -6,6 +6,7 @@ import { deleteSecret } from "./delete-secret.js";
 import { describeSecret } from "./describe-secret.js";
 import { getSecretValue } from "./get-secret-value.js";
 import { listSecretVersionIds } from "./list-secret-version-ids.js";
+import { listSecrets } from "./list-secrets.js";
 import { putSecretValue } from "./put-secret-value.js";
 import { restoreSecret } from "./restore-secret.js";
 import { updateSecretVersionStage } from "./update-secret-version-stage.js";
@@ -17,6 +18,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeSecret: describeSecret,
   GetSecretValue: getSecretValue,
   ListSecretVersionIds: listSecretVersionIds,
+  ListSecrets: listSecrets,
   PutSecretValue: putSecretValue,
   RestoreSecret: restoreSecret,
   UpdateSecretVersionStage: updateSecretVersionStage,
