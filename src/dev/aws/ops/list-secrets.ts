@@ -5,7 +5,7 @@
  * unless `IncludePlannedDeletion` is true. Each entry: ARN, Name, Description?, KmsKeyId?,
  * LastChangedDate, LastAccessedDate?, DeletedDate?, Tags?, SecretVersionsToStages, CreatedDate.
  */
-import { epochSeconds } from "../wire/time.js";
+import { secretMetadata } from "./describe-secret.js";
 import { invalidParameter } from "../wire/errors.js";
 import type { Operation } from "./context.js";
 import { page } from "./pagination.js";
@@ -25,18 +25,6 @@ export const listSecrets: Operation = (ctx, input) => {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (order === "desc") matching.reverse();
   const { items, next } = page(matching, token, maxResults ?? 100);
-  const SecretList = items.map((secret) => {
-    const labelled = secret.versions.filter((v) => v.stages.length > 0);
-    const out: Record<string, unknown> = { ARN: secret.arn, Name: secret.name };
-    if (secret.description !== undefined) out.Description = secret.description;
-    if (secret.kmsKeyId !== undefined) out.KmsKeyId = secret.kmsKeyId;
-    out.LastChangedDate = epochSeconds(secret.lastChangedMs);
-    if (secret.lastAccessedMs !== undefined) out.LastAccessedDate = epochSeconds(secret.lastAccessedMs);
-    if (secret.deletion) out.DeletedDate = epochSeconds(secret.deletion.deletedMs);
-    if (secret.tags.length > 0) out.Tags = secret.tags.map((t) => ({ ...t }));
-    out.SecretVersionsToStages = Object.fromEntries(labelled.map((v) => [v.id, [...v.stages]]));
-    out.CreatedDate = epochSeconds(secret.createdMs);
-    return out;
-  });
+  const SecretList = items.map((secret) => secretMetadata(secret, "SecretVersionsToStages"));
   return { SecretList, ...(next !== undefined ? { NextToken: next } : {}) };
 };
