@@ -12,11 +12,12 @@
 //     (envject or its child, found by walking /proc environ) is left, zombies included.
 // Prints a Markdown table and exits 1 when a target is missed.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
+import { type ProcInfo, allProcesses, withMarker, zombiesAmong } from "../test/support/processes.js";
 import { VaultDoubleClient } from "../src/dev/vault/client.js";
 
 const INSTANCES = Number(process.env.INSTANCES ?? 200);
@@ -41,24 +42,13 @@ async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootTok
   return { proc, url, rootToken };
 }
 
-/** Pids of processes whose environment holds the marker, with their state letter (Z = zombie). */
-function markedProcesses(): Array<{ pid: number; state: string }> {
-  const out: Array<{ pid: number; state: string }> = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      // A zombie's environ reads empty: count it when its parent is one of ours or it is ours by ppid.
-      const environ = readFileSync(`/proc/${name}/environ`, "utf8");
-      if (environ.split("\0").includes(marker) || (state === "Z" && zombieParents.has(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])))) out.push({ pid: Number(name), state });
-    } catch {
-      // gone meanwhile, or not readable
-    }
-  }
-  return out;
+/** The run's processes left: those carrying the marker (found wherever re-parented), and zombies of ours. */
+function leftProcesses(): ProcInfo[] {
+  const all = allProcesses();
+  const zombies = zombiesAmong(all).filter((p) => instancePids.has(p.ppid) || p.ppid === process.pid);
+  return [...withMarker(marker, all), ...zombies];
 }
-const zombieParents = new Set<number>([process.pid]);
+const instancePids = new Set<number>();
 
 function rssKiB(pid: number): number | undefined {
   try {
@@ -108,7 +98,7 @@ try {
     const ready = join(dir, `ready-${i}`);
     const args = [bin, "--watch", "--interval", `${INTERVAL_S}s`, "--log-level", "warn", "-c", join(dir, `m${i}.yaml`), "--", "sh", "-c", 'echo "$$" > "$1"; exec sleep 100000', "sh", ready];
     const proc = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
-    zombieParents.add(proc.pid!);
+    instancePids.add(proc.pid!);
     const instance: Instance = { index: i, proc, ready, stderr: "" };
     proc.stderr!.setEncoding("utf8").on("data", (d: string) => (instance.stderr += d));
     proc.on("close", (code, signal) => {
@@ -164,8 +154,8 @@ try {
   for (const x of stillRunning) failures.push(`instance ${x.index} did not exit within 60 s of SIGTERM`);
   for (const x of instances) if (x.exit && !x.exit.early && x.exit.code !== 143) failures.push(`instance ${x.index} exited ${x.exit.code}/${x.exit.signal} on SIGTERM (want 143, the child's SIGTERM): ${x.stderr.trim().split("\n").at(-1)}`);
   await sleep(500);
-  const left = markedProcesses();
-  const zombies = left.filter((p) => p.state === "Z").length;
+  const left = leftProcesses();
+  const zombies = zombiesAmong(left).length;
 
   const ratio = peak / mean;
   const within = Math.abs(rate - expected) / expected <= 0.1;

@@ -14,6 +14,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { readProcStat } from "../proc.js";
 
 export class SecretFiles {
   private constructor(readonly directory: string) {}
@@ -70,13 +71,10 @@ const OWNER_FILE = ".owner";
  * where there is no /proc (macOS) or the process is gone.
  */
 export function ownerRecord(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  if (stat === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const startTime = fields[19]; // field 22 of the whole line
-    const namespace = readlinkSync(`/proc/${pid}/ns/pid`);
-    return startTime === undefined ? undefined : `${pid} ${startTime} ${namespace}\n`;
+    return `${pid} ${stat.startTime} ${readlinkSync(`/proc/${pid}/ns/pid`)}\n`;
   } catch {
     return undefined;
   }
@@ -103,8 +101,7 @@ export function removeStaleDirectories(base: string): string[] {
       if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
       const [pid, startTime, ownerNamespace] = readFileSync(join(directory, OWNER_FILE), "utf8").trim().split(" ");
       if (ownerNamespace !== namespace || !/^\d+$/.test(pid ?? "")) continue;
-      const now = ownerRecord(Number(pid));
-      if (now !== undefined && now.split(" ")[1] === startTime) continue; // still running
+      if (readProcStat(Number(pid))?.startTime === startTime) continue; // still running
       rmSync(directory, { recursive: true, force: true });
       removed.push(directory);
     } catch {

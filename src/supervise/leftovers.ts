@@ -11,34 +11,15 @@
  * forked and left before the stop began (re-parented to init by then) is not known to envject.
  * Linux only (/proc); elsewhere nothing is noted.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { platform } from "node:process";
+import { type ProcStat as Stat, readProcStat as readStat } from "../proc.js";
 
 /** One process, identified so a reused pid is never mistaken for it. */
 export interface NotedProcess {
   pid: number;
   /** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. */
   startTime: string;
-}
-
-interface Stat {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  state: string;
-  startTime: string;
-}
-
-function readStat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  // comm, in parentheses, may contain anything: the fields start after the last ")".
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { pid, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! };
 }
 
 /**

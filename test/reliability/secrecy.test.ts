@@ -15,6 +15,7 @@ import { BIN, type CliResult } from "../support/cli.js";
 import { AWS_SEEDED_SECRET_VALUES, type SeededAws, awsEnv, startSeededAws } from "../support/aws-fixture.js";
 import { SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { NODE, Workspace } from "../cli/e2e.js";
+import { descendantsOf, isRunning } from "../support/processes.js";
 
 const JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNlY3JlY3kifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwIn0.c2lnLVNlY3JlY3ktSnd0LTcxYjI";
 const ROTATED = "pw-Rotated-Secrecy-5e6f7a8b";
@@ -129,7 +130,7 @@ describe("the process list and the files envject writes", { skip: !HAS_PROC && "
     const child = startEnvject(["--watch", "-c", "all.yaml", "--", ...readyChild()], { VAULT_TOKEN: undefined, VAULT_ROLE_ID: approle.roleId, VAULT_SECRET_ID: approle.secretId });
     try {
       const ready = await child.ready();
-      const pids = [child.process.pid!, ...descendants(child.process.pid!)];
+      const pids = [child.process.pid!, ...descendantsOf(child.process.pid!).map((p) => p.pid)];
       assert.ok(pids.includes(ready.pid), `the child ${ready.pid} is under envject (${pids.join(", ")})`);
       for (const pid of pids) {
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
@@ -174,7 +175,7 @@ describe("the process list and the files envject writes", { skip: !HAS_PROC && "
     const directory = join(ready.file, "..");
     killed.process.kill("SIGKILL");
     await killed.stop();
-    await waitFor(() => !existsSync(`/proc/${ready.pid}`) || readFileSync(`/proc/${ready.pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z"), "the child dies with envject (parent-death signal)");
+    await waitFor(() => !isRunning(ready.pid), "the child dies with envject (parent-death signal)");
     assert.equal(existsSync(ready.file), true, "SIGKILL leaves the files: entry behind (documented)");
 
     const next = await run(["-c", "all.yaml", "--", NODE, "-e", "process.stdout.write(require('fs').readFileSync(process.env.TLS_KEY_FILE, 'utf8').length > 0 ? 'ok' : 'empty')"]);
@@ -248,30 +249,6 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
     if (Date.now() > deadline) assert.fail(`timed out waiting: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Every descendant of `pid`, from the ppid field of /proc/<n>/stat. */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const c of parents.get(queue.shift()!) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
 }
 
 /** Regular files under `dir` (recursively; unreadable folders skipped). */
