@@ -7,7 +7,8 @@ import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { LineCounter } from "yaml";
 import { ConfigError, atLocation } from "../errors.js";
-import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthMethod, VaultFileSettings } from "./model.js";
+import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthField, VaultAuthMethod, VaultFileSettings } from "./model.js";
+import { VAULT_AUTH_FIELDS, VAULT_AUTH_PATH_FIELDS, VAULT_AUTH_SECRET_FIELDS } from "./vault-auth.js";
 import { parseReference, parseValue } from "./reference.js";
 import { parseField } from "./reference-syntax.js";
 import type { ParseContext } from "./reference.js";
@@ -115,15 +116,16 @@ function vaultSettings(data: VaultData | undefined, source: SourceMap): VaultFil
   if (data.ca_cert !== undefined) settings.caCert = at("ca_cert", resolve(dirname(source.file), data.ca_cert));
   const auth = data.auth ?? undefined;
   if (auth) {
-    const a: NonNullable<VaultFileSettings["auth"]> = {};
+    const a: NonNullable<VaultFileSettings["auth"]> = { settings: {} };
     const atAuth = <T>(key: string, value: T): Located<T> => ({ value, origin: source.locate(["vault", "auth", key]) });
     if (auth.method !== undefined) a.method = atAuth<VaultAuthMethod>("method", auth.method);
-    if (auth.token !== undefined) a.token = atAuth("token", auth.token);
-    if (auth.role_id !== undefined) a.roleId = atAuth("role_id", auth.role_id);
-    if (auth.secret_id !== undefined) a.secretId = atAuth("secret_id", auth.secret_id);
-    if (auth.path !== undefined) a.path = atAuth("path", auth.path);
+    for (const key of VAULT_AUTH_FIELDS) {
+      const value = (auth as Partial<Record<VaultAuthField, string>>)[key];
+      if (value === undefined) continue;
+      a.settings[key] = atAuth(key, VAULT_AUTH_PATH_FIELDS.includes(key) ? resolve(dirname(source.file), value) : value);
+    }
     settings.auth = a;
-    const written = ["token", "role_id", "secret_id"].map((key) => source.scalarSource(["vault", "auth", key]) ?? "");
+    const written = VAULT_AUTH_SECRET_FIELDS.map((key) => source.scalarSource(["vault", "auth", key]) ?? "");
     const names = [...new Set(written.flatMap(referencedVariables))];
     if (names.length > 0) settings.credentialVariables = names;
   }

@@ -34,7 +34,8 @@ export interface Located<T> {
   origin: SourceLocation;
 }
 
-export type VaultAuthMethod = "token" | "approle";
+import type { VaultAuthField, VaultAuthMethod } from "./vault-auth.js";
+export type { VaultAuthField, VaultAuthMethod };
 
 /** `vault:` section, after `${NAME}` expansion. Absent keys stay undefined (environment fallbacks apply later). */
 export interface VaultFileSettings {
@@ -44,14 +45,15 @@ export interface VaultFileSettings {
   caCert?: Located<string>;
   auth?: {
     method?: Located<VaultAuthMethod>;
-    token?: Located<string>;
-    roleId?: Located<string>;
-    secretId?: Located<string>;
-    /** Mount path of the auth method (`approle` by default), as the Vault CLI's `-path`. */
-    path?: Located<string>;
+    /**
+     * Every other `vault.auth` key as written (after `${NAME}` expansion; file paths made absolute
+     * against the mapping file). Which ones a method reads is its own business
+     * (src/providers/vault/login/); `path` is the auth mount, as the Vault CLI's `-path`.
+     */
+    settings: Partial<Record<VaultAuthField, Located<string>>>;
   };
   /**
-   * Environment variables the credentials (`auth.token`, `auth.role_id`, `auth.secret_id`) were
+   * Environment variables the credentials (`auth.token`, `auth.role_id`, `auth.secret_id`, `auth.jwt`) were
    * expanded from with `${NAME}`: they are envject's credentials, so the child does not inherit
    * them (like VAULT_TOKEN).
    */

@@ -7,6 +7,7 @@
  * Messages never quote a value from the file: a literal may be a pasted secret, so they name the
  * key (through the location) and the type or rule, and nothing else.
  */
+import { VAULT_AUTH_FIELDS, VAULT_AUTH_METHODS, type VaultAuthField } from "./vault-auth.js";
 import * as v from "valibot";
 import { isAlias, isMap, isPair, isScalar, isSeq } from "yaml";
 import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
@@ -258,7 +259,6 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-export const VAULT_AUTH_METHODS = ["token", "approle"] as const;
 
 /** An `env`/`files` entry: a name and the value as YAML read it (strings, numbers, booleans). */
 export interface VariableEntry {
@@ -322,10 +322,7 @@ export function mappingFileSchema(environ: NodeJS.ProcessEnv) {
                 }),
               ),
             ),
-            token: str(),
-            role_id: str(),
-            secret_id: str(),
-            path: str(),
+            ...Object.fromEntries(VAULT_AUTH_FIELDS.map((key) => [key, str()])) as Record<VaultAuthField, ReturnType<typeof str>>,
           }),
         ),
       }),

@@ -20,7 +20,10 @@ export interface ProviderSettings {
 export function providerFactories(settings: ProviderSettings): Record<"vault" | "aws", () => Promise<SecretProvider>> {
   return {
     vault: async () =>
-      new VaultProvider(resolveVaultSettings({ file: settings.mapping.vault, addressFlag: settings.vaultAddr, environ: settings.environ }), settings.logger),
+      new VaultProvider(
+        resolveVaultSettings({ file: settings.mapping.vault, awsRegion: settings.mapping.aws.region?.value, addressFlag: settings.vaultAddr, environ: settings.environ }),
+        settings.logger,
+      ),
     // Imported on first use: a run without AWS references never loads the provider or the AWS SDK.
     aws: async () => (await import("./aws/provider.js")).createAwsProvider({ file: settings.mapping.aws, environ: settings.environ }, settings.logger),
   };

@@ -99,9 +99,9 @@ describe("mapping file: the PRODUCT.md example", () => {
     assert.equal(m.vault.mount?.value, "secret");
     assert.equal(m.vault.caCert?.value, "/etc/ssl/vault-ca.pem");
     assert.equal(m.vault.auth?.method?.value, "approle");
-    assert.equal(m.vault.auth?.roleId?.value, "role-from-env");
-    assert.equal(m.vault.auth?.secretId?.value, "secret-from-env");
-    assert.equal(m.vault.auth?.secretId?.origin.key, "vault.auth.secret_id");
+    assert.equal(m.vault.auth?.settings.role_id?.value, "role-from-env");
+    assert.equal(m.vault.auth?.settings.secret_id?.value, "secret-from-env");
+    assert.equal(m.vault.auth?.settings.secret_id?.origin.key, "vault.auth.secret_id");
     assert.equal(m.aws.region?.value, "eu-west-1");
 
     assert.deepEqual(
@@ -219,12 +219,12 @@ describe("mapping file: shape errors carry file:line:column and key", () => {
 
   it("a vault.auth.method one letter off says which method was meant", async () => {
     const e = await loadError("vault:\n  auth:\n    method: aprole\n");
-    assert.match(e.message, /expected one of token, approle; did you mean 'approle'\?/);
+    assert.match(e.message, /expected one of token, approle, kubernetes, jwt, aws, cert, token_file, none; did you mean 'approle'\?/);
   });
 
   const unknownInside: Array<[string, string, string, RegExp]> = [
     ["vault", "vault:\n  adress: http://x\n", "vault.adress", /expected one of address, namespace, mount, ca_cert, auth/],
-    ["vault.auth", "vault:\n  auth:\n    role-id: x\n", "vault.auth.role-id", /expected one of method, token, role_id, secret_id, path/],
+    ["vault.auth", "vault:\n  auth:\n    role-id: x\n", "vault.auth.role-id", /expected one of method, path, token, role_id, secret_id, role, token_file, jwt, audience/],
     ["aws", "aws:\n  regoin: eu-west-1\n", "aws.regoin", /expected one of region/],
     ["an expand entry", "expand:\n  - from: vault://secret/a\n    prefx: A_\n", "expand[0].prefx", /expected one of from, prefix/],
   ];
@@ -252,7 +252,7 @@ describe("mapping file: shape errors carry file:line:column and key", () => {
     }
   });
 
-  it("vault.auth.method must be token or approle", async () => {
+  it("vault.auth.method must be one of the login methods", async () => {
     const content = "vault:\n  auth:\n    method: userpass\n";
     const e = await loadError(content);
     assert.match(e.message, /expected one of token, approle/);
@@ -290,7 +290,7 @@ describe("mapping file: ${NAME} in vault: and aws: settings", () => {
     assert.equal(m.vault.address?.value, "http://127.0.0.1:8200");
     assert.equal(m.vault.namespace?.value, "team-a");
     assert.equal(m.vault.mount?.value, "kv${x}");
-    assert.equal(m.vault.auth?.token?.value, "t0k");
+    assert.equal(m.vault.auth?.settings.token?.value, "t0k");
     assert.equal(m.aws.region?.value, "eu-west-1");
     // Only the credentials' variables are envject's secrets to withhold from the child.
     assert.deepEqual(m.vault.credentialVariables, ["TOKEN_FOR_TEST"]);

@@ -20,6 +20,8 @@ export interface VaultHttpOptions {
   /** Only from VAULT_SKIP_VERIFY=1|true. */
   skipVerify?: boolean;
   timeoutMs?: number;
+  /** A TLS client certificate (PEM) presented on every connection: the cert login method, VAULT_CLIENT_CERT/KEY. */
+  clientCert?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface VaultRequest {
@@ -29,6 +31,8 @@ export interface VaultRequest {
   query?: Record<string, string>;
   body?: unknown;
   token?: string;
+  /** Extra headers (a login method's). */
+  headers?: Record<string, string>;
   /** Epoch ms: the request may not outlast it (so --start-timeout bounds a hung Vault too). */
   deadline?: number;
 }
@@ -80,6 +84,8 @@ export class VaultHttpClient {
         ? new https.Agent({
             keepAlive: true,
             ca: options.ca,
+            cert: options.clientCert?.cert,
+            key: options.clientCert?.key,
             rejectUnauthorized: !options.skipVerify,
             maxSockets: 32,
           })
@@ -130,6 +136,7 @@ export class VaultHttpClient {
   private send(url: URL, req: VaultRequest): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
+    if (req.headers) Object.assign(headers, req.headers);
     if (req.token) headers["X-Vault-Token"] = req.token;
     if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
     if (payload) {

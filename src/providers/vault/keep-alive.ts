@@ -1,7 +1,8 @@
 /**
  * Keeping envject's own Vault token alive while it runs, on Vault Agent's lifetime-watcher rules:
  * renew (`renew-self`) once 2/3 of the TTL has passed, asking for the TTL the token was created
- * with; when Vault grants less than asked (the max TTL is near) or refuses, AppRole logs in again
+ * with; when Vault grants less than asked (the max TTL is near) or refuses, a login method of
+ * envject's own (AppRole, Kubernetes, JWT, AWS, cert) logs in again
  * at once and the watcher is told, so leased secrets are
  * read again under the new token before the old one, and its leases, expire; a given token is
  * warned about once and, when it has expired, ends envject (77). Failures are retried with backoff
@@ -9,6 +10,11 @@
  * login refused past the token's end is fatal only when the command holds leases (they ended with
  * the token); with KV values only, envject keeps trying. verify() answers the watcher's "is the
  * token still good?" after denials (lookup-self), replacing an invalid token at once.
+ *
+ * A token someone else keeps alive (`token_file`, Vault Agent's sink) is never renewed or revoked:
+ * the file is watched, and read again when it changes or when Vault says the token is invalid; a
+ * new token in it becomes the current one for polling and lease renewal. With method `none` (an
+ * Agent with auto-auth) there is no token to keep.
  */
 import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
@@ -16,6 +22,7 @@ import type { KeepAliveEvents, LoginCheck } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
 import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
+import { type StatWatcher, unwatchFile, watchFile } from "node:fs";
 import type { VaultLogin, VaultSession } from "./session.js";
 import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
 
@@ -41,6 +48,8 @@ export class TokenKeeper {
   /** AppRole: said once per failing spell that the token ended and the command keeps running without a login. */
   private saidRunningOn = false;
   private readonly listener = (login: VaultLogin) => this.adopt(login);
+  /** token_file: the watch on the file (fs.watchFile: stat polling, so an Agent's rename-into-place is seen). */
+  private fileWatch: { file: string; watcher: StatWatcher; onChange: () => void } | undefined;
 
   constructor(
     private readonly client: VaultHttpClient,
@@ -52,8 +61,36 @@ export class TokenKeeper {
 
   /** Starts following the session's login (the current one, and every later one) until close(). */
   start(): void {
+    const auth = this.session.auth;
+    if (auth.kind === "none") return; // the Agent keeps its own token
     this.session.onLogin = this.listener;
+    if (auth.kind === "token_file") this.watchTokenFile(auth.file);
     void this.bootstrap();
+  }
+
+  /** Follows the token file: a change is read at once (a rename-into-place too: stat polling every 2 s, unref'd). */
+  private watchTokenFile(file: string): void {
+    const onChange = () => void this.rereadTokenFile("the file changed");
+    const watcher = watchFile(file, { interval: TOKEN_FILE_POLL_MS, persistent: false }, (curr, prev) => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.ino !== prev.ino || curr.size !== prev.size) onChange();
+    });
+    this.fileWatch = { file, watcher, onChange };
+  }
+
+  /**
+   * token_file: reads the file again. A new token becomes current (onLogin → adopt); the same
+   * token or an unreadable file changes nothing but is said. Resolves to whether the token changed.
+   */
+  private async rereadTokenFile(why: string): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      const changed = await this.session.reread();
+      if (changed) this.logger.info("read a new Vault token from the token file", { file: this.fileWatch?.file, why });
+      return changed;
+    } catch (error) {
+      this.logger.warn("could not use the token file; keeping the current token", { file: this.fileWatch?.file, reason: messageOf(error) });
+      return false;
+    }
   }
 
   /** Stops every timer; answers still on their way are ignored, and no request is made afterwards. */
@@ -63,16 +100,24 @@ export class TokenKeeper {
     this.timer?.cancel();
     this.timer = undefined;
     if (this.session.onLogin === this.listener) this.session.onLogin = undefined;
+    if (this.fileWatch) unwatchFile(this.fileWatch.file);
+    this.fileWatch = undefined;
   }
 
-  private get isAppRole(): boolean {
-    return this.session.auth.method === "approle";
+  /** A login method of envject's own (AppRole, Kubernetes, JWT, AWS, cert): it logs in again and revokes what it replaced. */
+  private get ownsLogin(): boolean {
+    return this.session.canLogin;
+  }
+
+  /** The login method's name for messages ("AppRole", "Kubernetes"…). */
+  private get title(): string {
+    const auth = this.session.auth;
+    return auth.kind === "login" ? auth.login.title : "a token";
   }
 
   /** Where the token came from, for messages (never the token itself). */
   private get tokenSource(): string {
-    const auth = this.session.auth;
-    return auth.method === "token" ? auth.source : `AppRole login at auth/${auth.path}`;
+    return this.session.tokenSource;
   }
 
   private async bootstrap(): Promise<void> {
@@ -100,7 +145,11 @@ export class TokenKeeper {
     this.loginFailing = false;
     this.saidRunningOn = false;
     const ttl = login.leaseDuration;
-    if (ttl === undefined || ttl <= 0) {
+    if (this.session.auth.kind === "token_file") {
+      // Someone else (Vault Agent) renews it; envject only follows the file, and checks it at its expiry.
+      this.tracked = { login, expiresAt: ttl !== undefined && ttl > 0 ? login.obtainedAt + ttl * 1000 : Infinity, increment: 0 };
+      if (Number.isFinite(this.tracked.expiresAt)) this.schedule(this.tracked.expiresAt, () => this.checkExpired());
+    } else if (ttl === undefined || ttl <= 0) {
       this.tracked = { login, expiresAt: Infinity, increment: 0 };
       this.logger.debug(ttl === 0 ? "the Vault token never expires; nothing to renew" : "the Vault token's TTL is unknown (lookup-self denied); not renewing it", {
         source: this.tokenSource,
@@ -161,9 +210,9 @@ export class TokenKeeper {
    */
   private endOfLife(reason: string, atOnce: boolean): void {
     const t = this.tracked!;
-    if (this.isAppRole) {
+    if (this.ownsLogin) {
       const at = atOnce ? Date.now() : Date.now() + ((t.expiresAt - Date.now()) * 2) / 3;
-      this.logger.info("the Vault token can no longer be renewed; logging in again with AppRole", {
+      this.logger.info(`the Vault token can no longer be renewed; logging in again with ${this.title}`, {
         reason,
         login_at: new Date(at).toISOString(),
         expires_at: new Date(t.expiresAt).toISOString(),
@@ -198,13 +247,13 @@ export class TokenKeeper {
       if (!retryable && ended && this.leasesEndWithToken()) {
         return this.fatal(
           new AuthError(
-            `could not log in to Vault again with AppRole (${messageOf(error)}), and envject's token expired at ${new Date(t.expiresAt).toISOString()}, ending the command's leased credentials with it`,
+            `could not log in to Vault again with ${this.title} (${messageOf(error)}), and envject's token expired at ${new Date(t.expiresAt).toISOString()}, ending the command's leased credentials with it`,
             { cause: error },
           ),
         );
       }
       this.loginFailing = true;
-      this.failed("log in to Vault again with AppRole", error, t);
+      this.failed(`log in to Vault again with ${this.title}`, error, t);
       if (ended && !this.saidRunningOn) {
         this.saidRunningOn = true;
         this.logger.info("the Vault token has ended; the command keeps running with its current values while envject keeps trying to log in", {
@@ -248,14 +297,19 @@ export class TokenKeeper {
     // A bare "permission denied" from a token that could not look itself up at start tells nothing.
     if (outcome.kind === "denied" && t.login.leaseDuration === undefined) return "valid";
     const reason = `${outcome.reason} on auth/token/lookup-self`;
-    if (!this.isAppRole) {
+    if (this.session.auth.kind === "token_file") {
+      if (await this.rereadTokenFile("Vault says the token is invalid")) return "replaced";
+      this.fatal(new AuthError(`the Vault token in the token file ${this.session.auth.file} is no longer valid (${reason}), and the file holds no newer one; is Vault Agent running?`));
+      return "failing";
+    }
+    if (!this.ownsLogin) {
       this.fatal(new AuthError(`the Vault token from ${this.tokenSource} is no longer valid: it was revoked or has expired (${reason}); give envject a new token`));
       return "failing";
     }
     t.expiresAt = Math.min(t.expiresAt, Date.now());
     this.timer?.cancel();
     this.timer = undefined;
-    this.logger.warn("the Vault token was revoked or has expired; logging in again with AppRole", { reason });
+    this.logger.warn(`the Vault token was revoked or has expired; logging in again with ${this.title}`, { reason });
     await this.relogin();
     return gen !== this.generation ? "replaced" : "failing";
   }
@@ -264,8 +318,15 @@ export class TokenKeeper {
   private expired(reason: string): void {
     const t = this.tracked!;
     t.expiresAt = Math.min(t.expiresAt, Date.now());
-    if (this.isAppRole) {
-      this.logger.warn("the Vault token has expired or was revoked; logging in again with AppRole", { reason });
+    if (this.session.auth.kind === "token_file") {
+      const file = this.session.auth.file;
+      void this.rereadTokenFile("the token expired").then((changed) => {
+        if (!changed) this.fatal(new AuthError(`the Vault token in the token file ${file} has expired or was revoked (${reason}), and the file holds no newer one; is Vault Agent running?`));
+      });
+      return;
+    }
+    if (this.ownsLogin) {
+      this.logger.warn(`the Vault token has expired or was revoked; logging in again with ${this.title}`, { reason });
       void this.relogin();
       return;
     }
@@ -303,6 +364,7 @@ export class TokenKeeper {
 
   /** Revokes a token envject logged in for and no longer uses (`revoke-self`, in the default policy); best effort. */
   private async retire(token: string): Promise<void> {
+    if (!this.ownsLogin) return; // never revoke a token envject did not create
     try {
       await revokeSelf(this.client, token, Date.now() + 5000);
       this.logger.debug("revoked the replaced Vault token and its leases");
@@ -334,6 +396,9 @@ export class TokenKeeper {
     });
   }
 }
+
+/** How often the token file is stat'ed. */
+const TOKEN_FILE_POLL_MS = 2000;
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -62,6 +62,7 @@ export class VaultProvider implements SecretProvider {
       ca: settings.caCertPath ? readCa(settings) : undefined,
       skipVerify: settings.skipVerify,
       timeoutMs: settings.timeoutMs,
+      clientCert: settings.clientCertificate ? readClientCertificate(settings.clientCertificate) : undefined,
     });
     this.retries = new StoreRetries(
       { label: "Vault", subject: `Vault at ${this.client.address}`, defaultAddressHint: settings.defaultAddressHint, fields: { address: this.client.address } },
@@ -143,7 +144,7 @@ export class VaultProvider implements SecretProvider {
       }),
     );
     if (denied.length === 0) return;
-    if (this.settings.auth.method === "approle") {
+    if (this.session.canLogin) {
       const revoked = await revokeSelf(this.client, token, deadline).then(
         () => true,
         () => false,
@@ -152,7 +153,7 @@ export class VaultProvider implements SecretProvider {
         // The token is gone on purpose: keeping it alive (or logging in again) would be wrong now.
         this.keeper?.close();
         this.session.reset();
-        this.logger.debug("revoked envject's own AppRole token, and with it its leases", { leases: denied.length });
+        this.logger.debug("revoked envject's own token (from its login), and with it its leases", { leases: denied.length });
         return;
       }
     }
@@ -186,7 +187,7 @@ export class VaultProvider implements SecretProvider {
    */
   loginDenial(): EnvjectError | undefined {
     const auth = this.settings.auth;
-    if (auth.method !== "token" || !this.session.lookupDenied || this.readsOk > 0 || this.readsDenied === 0) return undefined;
+    if (auth.kind !== "token" || !this.session.lookupDenied || this.readsOk > 0 || this.readsDenied === 0) return undefined;
     return new AuthError(
       `the Vault token from ${auth.source} is invalid or lacks permission: Vault denied auth/token/lookup-self and every secret read (403: permission denied); check that the token is valid (vault token lookup) and that its policies grant read on these paths`,
     );
@@ -375,3 +376,16 @@ function readCa(settings: VaultSettings): Buffer {
   }
 }
 
+
+/** The TLS client certificate and key (PEM): 77 naming the file that cannot be read. */
+function readClientCertificate(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new AuthError(`the TLS client ${what} file ${path} cannot be read (${code})`);
+    }
+  };
+  return { cert: read(files.cert, "certificate"), key: read(files.key, "key") };
+}

@@ -1,12 +1,16 @@
 /**
- * The Vault login of one envject process: a token given by the user, or one obtained by AppRole
- * login on first use. Concurrent callers share one login. Renewal is layered on top of this
- * (keep-alive.ts), which re-logs in through relogin() and learns of every login through onLogin.
+ * The Vault login of one envject process: a token given by the user, one read from a file someone
+ * else keeps alive (Vault Agent's sink), none (an Agent with auto-auth adds it), or one obtained by
+ * a login method (AppRole, Kubernetes, JWT, AWS IAM, cert: login/) on first use. Concurrent
+ * callers share one login. Renewal is layered on top of this (keep-alive.ts), which logs in again
+ * through relogin() (or re-reads the token file through reread()) and learns of every login
+ * through onLogin.
  */
 import { AuthError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { errorForStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
 import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
+import { readCredentialFile } from "./login/method.js";
 import type { VaultAuthSettings } from "./settings.js";
 
 export interface VaultLogin {
@@ -41,6 +45,19 @@ export class VaultSession {
     private readonly logger: Logger,
   ) {}
 
+  /** Whether envject obtains its token itself (a login method), so it may log in again and revoke it. */
+  get canLogin(): boolean {
+    return this.auth.kind === "login";
+  }
+
+  /** Where the token comes from, for messages (never the token itself). */
+  get tokenSource(): string {
+    const auth = this.auth;
+    if (auth.kind === "login") return `${auth.login.title} login at auth/${auth.login.path}`;
+    if (auth.kind === "token_file") return `the token file ${auth.file}`;
+    return auth.source;
+  }
+
   /** The current token, logging in first when needed. A failed login is not cached, so a retry logs in again. */
   async token(deadline?: number): Promise<string> {
     return (await this.current(deadline)).token;
@@ -69,11 +86,25 @@ export class VaultSession {
    * leaves the current token in place.
    */
   async relogin(deadline?: number): Promise<VaultLogin> {
-    if (this.auth.method !== "approle") throw new TypeError("only an AppRole session can log in again");
+    if (this.auth.kind !== "login") throw new TypeError("only a session with a login method can log in again");
     const login = await this.authenticate(deadline, true);
-    this.login = Promise.resolve(login);
-    this.onLogin?.(login);
+    this.adoptLogin(login);
     return login;
+  }
+
+  /**
+   * token_file: reads the file again and, when it holds another token, makes that the current one
+   * (checked with lookup-self first). Resolves to whether the token changed. A missing or
+   * unreadable file, or an invalid new token, rejects (AuthError); the current token stays.
+   */
+  async reread(deadline?: number): Promise<boolean> {
+    if (this.auth.kind !== "token_file") throw new TypeError("only a token_file session can read its token again");
+    const token = await readCredentialFile(this.auth.file, "Vault token");
+    const current = this.login ? await this.login.catch(() => undefined) : undefined;
+    if (current?.token === token) return false;
+    const login = await this.checkToken(token, this.tokenSource, deadline);
+    this.adoptLogin(login);
+    return true;
   }
 
   /** Forgets the token so the next call logs in again (AppRole). */
@@ -81,28 +112,47 @@ export class VaultSession {
     this.login = undefined;
   }
 
+  private adoptLogin(login: VaultLogin): void {
+    this.login = Promise.resolve(login);
+    this.onLogin?.(login);
+  }
+
   private async authenticate(deadline?: number, again = false): Promise<VaultLogin> {
-    if (this.auth.method === "token") return this.checkToken(this.auth.token, this.auth.source, deadline);
-    const { roleId, secretId, path } = this.auth;
-    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: { role_id: roleId, secret_id: secretId }, deadline });
+    const auth = this.auth;
+    switch (auth.kind) {
+      case "token":
+        return this.checkToken(auth.token, auth.source, deadline);
+      case "token_file":
+        return this.checkToken(await readCredentialFile(auth.file, "Vault token"), this.tokenSource, deadline);
+      case "none":
+        this.logger.debug("sending no Vault token: the Vault Agent or proxy adds its own (auto-auth)", { source: auth.source });
+        return { token: "", obtainedAt: Date.now(), serial: ++this.serials };
+      case "login":
+        break;
+    }
+    const method = auth.login;
+    const path = method.path;
+    const request = await method.request({ logger: this.logger, deadline });
+    for (const secret of request.secrets) this.logger.redactor.add(secret);
+    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: request.body, headers: request.headers, deadline });
     if (res.status >= 300) {
-      if (res.status === 400 || res.status === 403) {
+      if (res.status === 400 || res.status === 401 || res.status === 403) {
         const reasons = vaultErrorMessages(res.body);
-        throw new AuthError(`Vault rejected the AppRole login at auth/${path} (${res.status}${reasons.length ? `: ${reasons.join("; ")}` : ""})`);
+        throw new AuthError(`Vault rejected the ${method.title} login at auth/${path} (${res.status}${reasons.length ? `: ${reasons.join("; ")}` : ""})`);
       }
-      throw errorForStatus(res, `logging in with AppRole at auth/${path}`, this.client.address);
+      throw errorForStatus(res, `logging in with ${method.title} at auth/${path}`, this.client.address);
     }
-    const auth = (res.body as VaultEnvelope | undefined)?.auth as VaultAuthBlock | null | undefined;
-    if (!auth || typeof auth.client_token !== "string" || auth.client_token === "") {
-      throw new AuthError(`AppRole login at auth/${path} returned no token`);
+    const block = (res.body as VaultEnvelope | undefined)?.auth as VaultAuthBlock | null | undefined;
+    if (!block || typeof block.client_token !== "string" || block.client_token === "") {
+      throw new AuthError(`${method.title} login at auth/${path} returned no token`);
     }
-    this.logger.redactor.add(auth.client_token);
-    this.logger.info(again ? "logged in to Vault again with AppRole" : "logged in to Vault with AppRole", { path: `auth/${path}`, ttl: auth.lease_duration });
+    this.logger.redactor.add(block.client_token);
+    this.logger.info(again ? `logged in to Vault again with ${method.title}` : `logged in to Vault with ${method.title}`, { path: `auth/${path}`, ttl: block.lease_duration });
     return {
-      token: auth.client_token,
-      leaseDuration: auth.lease_duration,
-      creationTtl: auth.lease_duration,
-      renewable: auth.renewable,
+      token: block.client_token,
+      leaseDuration: block.lease_duration,
+      creationTtl: block.lease_duration,
+      renewable: block.renewable,
       obtainedAt: Date.now(),
       serial: ++this.serials,
     };

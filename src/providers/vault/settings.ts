@@ -1,7 +1,8 @@
 /**
  * Where the Vault connection settings come from (PRODUCT.md §2): the command line, then the
  * mapping file, then the Vault CLI's own environment variables, then defaults. Credentials are
- * chosen by `vault.auth.method`, else inferred (token XOR AppRole, then ~/.vault-token). Called
+ * chosen by `vault.auth.method` (§2a), else inferred (token XOR AppRole, then VAULT_AGENT_ADDR's
+ * Agent, then ~/.vault-token). Called
  * only when a Vault reference exists, so AWS-only users are never asked for Vault credentials.
  */
 import { readFileSync } from "node:fs";
@@ -11,10 +12,22 @@ import { AuthError, ConfigError, formatLocation } from "../../errors.js";
 import { parseDuration } from "../../config/duration.js";
 import type { Located, VaultFileSettings } from "../../config/model.js";
 import { defaultMountFor } from "../../config/mapping.js";
+import type { VaultAuthField } from "../../config/vault-auth.js";
+import { clientCertificateFiles } from "./login/cert.js";
+import type { LoginInput, LoginMethod } from "./login/method.js";
+import { LOGIN_METHODS } from "./login/registry.js";
 
+/**
+ * How envject gets its Vault token: handed one (`token`), one someone else keeps alive in a file
+ * (`token_file`: Vault Agent's sink; never renewed or revoked by envject), none at all (`none`:
+ * a Vault Agent / proxy with auto-auth adds it), or a login of its own (AppRole, Kubernetes, JWT,
+ * AWS IAM, cert: see login/), which it renews, repeats and revokes.
+ */
 export type VaultAuthSettings =
-  | { method: "token"; token: string; source: string }
-  | { method: "approle"; roleId: string; secretId: string; path: string };
+  | { kind: "token"; method: "token"; token: string; source: string }
+  | { kind: "token_file"; method: "token_file"; file: string; source: string }
+  | { kind: "none"; method: "none"; source: string }
+  | { kind: "login"; method: string; login: LoginMethod };
 
 export interface VaultSettings {
   address: string;
@@ -31,11 +44,15 @@ export interface VaultSettings {
   caCertSource?: string;
   skipVerify: boolean;
   timeoutMs: number;
+  /** The TLS client certificate presented on every connection (method cert, or VAULT_CLIENT_CERT/KEY). */
+  clientCertificate?: { cert: string; key: string };
   auth: VaultAuthSettings;
 }
 
 export interface VaultSettingsInput {
   file: VaultFileSettings;
+  /** The `aws:` region, for the aws login's STS endpoint. */
+  awsRegion?: string;
   /** `--vault-addr` (wins over everything). */
   addressFlag?: string;
   environ: NodeJS.ProcessEnv;
@@ -74,7 +91,8 @@ export function resolveVaultSettings(input: VaultSettingsInput): VaultSettings {
     caCertSource,
     skipVerify: isSkipVerify(environ.VAULT_SKIP_VERIFY),
     timeoutMs,
-    auth: resolveAuth(file, environ),
+    clientCertificate: clientCertificateFiles({ settings: file.auth?.settings ?? {}, environ }, file.auth?.method?.value),
+    auth: resolveAuth(file, environ, input.awsRegion),
   };
 }
 
@@ -88,48 +106,67 @@ function pickAddress(input: VaultSettingsInput): [string, string] {
   if (input.addressFlag) return [input.addressFlag, "--vault-addr"];
   if (input.file.address) return [input.file.address.value, describe(input.file.address)];
   const env = input.environ;
+  // Like the Vault CLI: a local Vault Agent / proxy, when named, comes before VAULT_ADDR.
+  if (nonEmpty(env.VAULT_AGENT_ADDR)) return [env.VAULT_AGENT_ADDR!, "VAULT_AGENT_ADDR"];
   if (nonEmpty(env.VAULT_ADDR)) return [env.VAULT_ADDR!, "VAULT_ADDR"];
   if (nonEmpty(env.VAULT_URL)) return [env.VAULT_URL!, "VAULT_URL"];
   return [DEFAULT_VAULT_ADDRESS, DEFAULT_ADDRESS_SOURCE];
 }
 
-/**
- * What to say of a default address: that nothing set one, and how to. VAULT_AGENT_ADDR is named
- * when it is set, because the Vault CLI would use it and envject does not read it (yet).
- */
-function defaultAddressHint(env: NodeJS.ProcessEnv): string {
-  const agent = nonEmpty(env.VAULT_AGENT_ADDR) ? "; envject does not read VAULT_AGENT_ADDR" : "";
-  return `the default address${agent}; set VAULT_ADDR or vault.address`;
+/** What to say of a default address: that nothing set one, and how to. */
+function defaultAddressHint(_env: NodeJS.ProcessEnv): string {
+  return "the default address; set VAULT_ADDR or vault.address";
 }
 
-function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv): VaultAuthSettings {
-  const a = file.auth ?? {};
-  const path = trimSlashes(a.path?.value || "approle");
-  const fileToken = a.token?.value;
-  const roleId = a.roleId?.value || nonEmpty(env.VAULT_ROLE_ID);
-  const secretId = a.secretId?.value || nonEmpty(env.VAULT_SECRET_ID);
-  const approle = (): VaultAuthSettings => {
-    const missing = [!roleId && "VAULT_ROLE_ID (or vault.auth.role_id)", !secretId && "VAULT_SECRET_ID (or vault.auth.secret_id)"].filter(Boolean);
-    if (missing.length > 0) throw new AuthError(`AppRole login needs ${missing.join(" and ")}, which ${missing.length > 1 ? "are" : "is"} not set`);
-    return { method: "approle", roleId: roleId!, secretId: secretId!, path };
+function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv, awsRegion: string | undefined): VaultAuthSettings {
+  const a = file.auth ?? { settings: {} };
+  const input: LoginInput = { settings: a.settings, environ: env, awsRegion };
+  const fileToken = a.settings.token?.value;
+  const login = (name: string): VaultAuthSettings => {
+    const spec = LOGIN_METHODS.get(name)!;
+    checkFields(a, name, spec.fields);
+    return { kind: "login", method: name, login: spec.create(input) };
   };
   const token = (): VaultAuthSettings => {
-    if (fileToken) return { method: "token", token: fileToken, source: describe(a.token!) };
-    if (nonEmpty(env.VAULT_TOKEN)) return { method: "token", token: env.VAULT_TOKEN!.trim(), source: "VAULT_TOKEN" };
+    checkFields(a, "token", ["token"]);
+    if (fileToken) return { kind: "token", method: "token", token: fileToken, source: describe(a.settings.token!) };
+    if (nonEmpty(env.VAULT_TOKEN)) return { kind: "token", method: "token", token: env.VAULT_TOKEN!.trim(), source: "VAULT_TOKEN" };
     const fromFile = readTokenFile(env);
     if (fromFile) return fromFile;
     throw new AuthError("Vault token auth needs a token: set VAULT_TOKEN (or vault.auth.token), or log in with `vault login` to write ~/.vault-token");
   };
 
-  if (a.method) return a.method.value === "approle" ? approle() : token();
+  const method = a.method?.value;
+  if (method === "token") return token();
+  if (method === "token_file") {
+    checkFields(a, "token_file", ["token_file"]);
+    const path = a.settings.token_file?.value.trim();
+    if (!path) throw new ConfigError("vault.auth.token_file is required for method token_file (the file a Vault Agent sink writes)", a.method!.origin);
+    return { kind: "token_file", method: "token_file", file: path, source: path };
+  }
+  if (method === "none") {
+    checkFields(a, "none", []);
+    return { kind: "none", method: "none", source: nonEmpty(env.VAULT_AGENT_ADDR) ? "VAULT_AGENT_ADDR" : "vault.auth.method none" };
+  }
+  if (method) return login(method);
 
+  // Without a method only token and AppRole are inferred; every other method is chosen explicitly.
+  for (const key of Object.keys(a.settings) as VaultAuthField[]) {
+    if (key === "token" || key === "role_id" || key === "secret_id" || key === "path") continue;
+    const users = [...LOGIN_METHODS.values()].filter((m) => m.fields.includes(key)).map((m) => m.name);
+    if (key === "token_file") users.push("token_file");
+    throw new ConfigError(
+      `vault.auth.${key} needs vault.auth.method (${users.join(" or ")}); only token and AppRole are inferred from the settings`,
+      a.settings[key]!.origin,
+    );
+  }
   // Settings in the file are explicit and decide before the environment does.
-  const fileApprole = Boolean(a.roleId || a.secretId);
+  const fileApprole = Boolean(a.settings.role_id || a.settings.secret_id);
   if (fileToken && fileApprole) {
-    throw new ConfigError("both a token and AppRole credentials are configured; keep one, or choose with vault.auth.method", a.token!.origin);
+    throw new ConfigError("both a token and AppRole credentials are configured; keep one, or choose with vault.auth.method", a.settings.token!.origin);
   }
   if (fileToken) return token();
-  if (fileApprole) return approle();
+  if (fileApprole) return login("approle");
 
   const hasToken = Boolean(nonEmpty(env.VAULT_TOKEN));
   const hasRole = Boolean(nonEmpty(env.VAULT_ROLE_ID));
@@ -141,12 +178,23 @@ function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv): VaultAuth
   }
   if (hasToken) return token();
   // A half-configured AppRole is an error, never a silent fall back to a stale ~/.vault-token.
-  if (hasRole || hasSecret) return approle();
+  if (hasRole || hasSecret) return login("approle");
+  // A Vault Agent / proxy with auto-auth adds the token itself; a ~/.vault-token is likely for another Vault.
+  if (nonEmpty(env.VAULT_AGENT_ADDR)) return { kind: "none", method: "none", source: "VAULT_AGENT_ADDR" };
   const fromFile = readTokenFile(env);
   if (fromFile) return fromFile;
   throw new AuthError(
-    "no Vault credentials: set VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID (AppRole), or configure vault.auth in the mapping file",
+    "no Vault credentials: set VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID (AppRole), or configure vault.auth in the mapping file (kubernetes, jwt, aws, cert, token_file; see docs/auth/)",
   );
+}
+
+/** A `vault.auth` key the chosen method does not read is a mistake worth a 65 at its place. */
+function checkFields(auth: NonNullable<VaultFileSettings["auth"]>, method: string, fields: readonly VaultAuthField[]): void {
+  for (const key of Object.keys(auth.settings) as VaultAuthField[]) {
+    if (key === "path" || fields.includes(key)) continue;
+    const allowed = fields.length > 0 ? `its settings: ${[...fields, "path"].join(", ")}` : "it takes no settings";
+    throw new ConfigError(`vault.auth.${key} is not a setting of method ${method} (${allowed})`, auth.settings[key]!.origin);
+  }
 }
 
 function readTokenFile(env: NodeJS.ProcessEnv): VaultAuthSettings | undefined {
@@ -154,7 +202,7 @@ function readTokenFile(env: NodeJS.ProcessEnv): VaultAuthSettings | undefined {
   const path = join(home, ".vault-token");
   try {
     const token = readFileSync(path, "utf8").trim();
-    return token ? { method: "token", token, source: path } : undefined;
+    return token ? { kind: "token", method: "token", token, source: path } : undefined;
   } catch {
     return undefined;
   }
@@ -166,8 +214,4 @@ function describe(setting: Located<string>): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value : undefined;
-}
-
-function trimSlashes(s: string): string {
-  return s.replace(/^\/+|\/+$/g, "");
 }

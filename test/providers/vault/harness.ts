@@ -25,7 +25,7 @@ export function settingsFor(sv: SeededVault, auth?: VaultAuthSettings, extra: Pa
     mount: "secret",
     skipVerify: false,
     timeoutMs: 5000,
-    auth: auth ?? { method: "token", token: sv.rootToken, source: "test" },
+    auth: auth ?? { kind: "token", method: "token", token: sv.rootToken, source: "test" },
     ...extra,
   };
 }

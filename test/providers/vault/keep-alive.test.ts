@@ -4,6 +4,7 @@
  * login counts, their order, which token read what), and the scenarios run side by side. Waits
  * are for events, with generous limits; nothing asserts how long something took.
  */
+import { approleAuth } from "../../support/vault-auth.js";
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { EnvjectError } from "../../../src/errors.js";
@@ -58,7 +59,7 @@ const RENEW = "auth/token/renew-self";
 
 async function appRole(sv: SeededVault, role: string, opts: Parameters<SeededVault["admin"]["createAppRole"]>[1]) {
   const { roleId, secretId } = await sv.admin.createAppRole(role, { policies: ["app"], ...opts });
-  return harness(settingsFor(sv, { method: "approle", roleId, secretId, path: "approle" }), open);
+  return harness(settingsFor(sv, approleAuth(roleId, secretId)), open);
 }
 
 describe("keepAlive", { concurrency: true }, () => {
@@ -116,7 +117,7 @@ describe("keepAlive", { concurrency: true }, () => {
   it("token auth with a short, non-renewable token: one warning naming its source, then onFatal with an AuthError (77)", { timeout: 30_000 }, async () => {
     const sv = await vault();
     const token = await sv.admin.createToken({ policies: ["app"], ttl: 3, renewable: false });
-    const h = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const h = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "VAULT_TOKEN" }), open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     const events = recorder();
     h.provider.keepAlive(events);
@@ -137,7 +138,7 @@ describe("keepAlive", { concurrency: true }, () => {
   it("token auth with a renewable token near its max TTL: renews, warns once when the grant is short, then onFatal (77)", { timeout: 30_000 }, async () => {
     const sv = await vault();
     const token = await sv.admin.createToken({ policies: ["app"], ttl: 3, explicit_max_ttl: 5 });
-    const h = harness(settingsFor(sv, { method: "token", token, source: "~/.vault-token" }), open);
+    const h = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "~/.vault-token" }), open);
     const events = recorder();
     h.provider.keepAlive(events);
     await eventually(() => events.fatal !== undefined, "onFatal");
@@ -154,7 +155,7 @@ describe("keepAlive", { concurrency: true }, () => {
     const sv = await vault();
     // 12 s: two failed attempts and a retry after unseal all fit before it expires, whatever the jitter.
     const token = await sv.admin.createToken({ policies: ["app"], ttl: 12 });
-    const h = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const h = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "VAULT_TOKEN" }), open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     const events = recorder();
     h.provider.keepAlive(events);
@@ -214,7 +215,7 @@ describe("keepAlive", { concurrency: true }, () => {
     await a.provider.read(ref("vault://secret/myapp/single"), { deadline: soon() });
 
     const token = await sv.admin.createToken({ policies: ["app"], ttl: "1h" });
-    const g = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const g = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "VAULT_TOKEN" }), open);
     const givenEvents = recorder();
     await g.provider.read(ref("vault://secret/myapp/single"), { deadline: soon() });
     g.provider.keepAlive(givenEvents);
@@ -242,7 +243,7 @@ describe("keepAlive", { concurrency: true }, () => {
     const sv = await vault();
     await sv.admin.config({ max_token_ttl: 100 * 86_400 });
     const token = await sv.admin.createToken({ policies: ["app"], ttl: "960h" });
-    const h = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const h = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "VAULT_TOKEN" }), open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     await sv.admin.clearRequests();
     // Node clamps an overlong setTimeout to 1 ms, with this warning: the renewal would spin or fire at once.
@@ -264,7 +265,7 @@ describe("keepAlive", { concurrency: true }, () => {
   it("a single failed renewal does not stop renewal: a 500 is retried and renewal goes on", { timeout: 30_000 }, async () => {
     const sv = await vault();
     const token = await sv.admin.createToken({ policies: ["app"], ttl: 6 });
-    const h = harness(settingsFor(sv, { method: "token", token, source: "VAULT_TOKEN" }), open);
+    const h = harness(settingsFor(sv, { kind: "token", method: "token", token, source: "VAULT_TOKEN" }), open);
     await sv.admin.fault({ path_prefix: RENEW, status: 500, count: 1 });
     const events = recorder();
     h.provider.keepAlive(events);

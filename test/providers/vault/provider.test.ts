@@ -5,6 +5,7 @@
  * paths with characters that need escaping. The request log of the double is the witness for
  * "how many requests", never the clock.
  */
+import { approleAuth } from "../../support/vault-auth.js";
 import { after, afterEach, before, describe, it } from "node:test";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -46,7 +47,7 @@ interface Harness {
   lines: string[];
 }
 
-function settingsFor(auth: VaultAuthSettings = { method: "token", token: sv.rootToken, source: "test" }, extra: Partial<VaultSettings> = {}): VaultSettings {
+function settingsFor(auth: VaultAuthSettings = { kind: "token", method: "token", token: sv.rootToken, source: "test" }, extra: Partial<VaultSettings> = {}): VaultSettings {
   return { address: sv.url, addressSource: "test", mount: "secret", skipVerify: false, timeoutMs: 5000, auth, ...extra };
 }
 
@@ -420,7 +421,7 @@ describe("dynamic secrets and leases", () => {
   it("revokeLeases with an AppRole token lacking sys/leases/revoke revokes the token itself", async () => {
     await sv.admin.writePolicy("creds-only", { "database/creds/readonly": ["read"] });
     const { roleId, secretId } = await sv.admin.createAppRole("creds", { policies: ["creds-only"] });
-    const h = harness(settingsFor({ method: "approle", roleId, secretId, path: "approle" }));
+    const h = harness(settingsFor(approleAuth(roleId, secretId)));
     const doc = await read(h, "vault://database/creds/readonly");
     await h.provider.revokeLeases([doc.lease!]);
     const view = (await sv.admin.leases()).find((l) => l.lease_id === doc.lease!.id);
@@ -432,7 +433,7 @@ describe("authentication", () => {
   it("logs in with AppRole once for many concurrent reads", async () => {
     await sv.admin.writePolicy("app-read", { "secret/data/myapp/*": ["read"], "kv/*": ["read"] });
     const { roleId, secretId } = await sv.admin.createAppRole("app", { policies: ["app-read"] });
-    const h = harness(settingsFor({ method: "approle", roleId, secretId, path: "approle" }));
+    const h = harness(settingsFor(approleAuth(roleId, secretId)));
     const log = await logSince(async () => {
       const docs = await Promise.all(["secret/myapp/db", "secret/myapp/config", "secret/myapp/single", "kv/legacy"].map((p) => read(h, `vault://${p}`)));
       assert.deepEqual(docs[0]!.data, SEED.db);
@@ -449,7 +450,7 @@ describe("authentication", () => {
   it("retries an AppRole login that failed with a 500, and does not keep the failure", async () => {
     await sv.admin.writePolicy("app-read-2", { "kv/*": ["read"] });
     const { roleId, secretId } = await sv.admin.createAppRole("app2", { policies: ["app-read-2"] });
-    const h = harness(settingsFor({ method: "approle", roleId, secretId, path: "approle" }));
+    const h = harness(settingsFor(approleAuth(roleId, secretId)));
     await sv.admin.fault({ path_prefix: "auth/approle/login", status: 500, count: 2 });
     const log = await logSince(async () => assert.deepEqual((await read(h, "vault://kv/legacy")).data, SEED.legacy));
     assert.deepEqual(
@@ -460,14 +461,14 @@ describe("authentication", () => {
 
   it("a wrong AppRole secret_id is an AuthError (77)", async () => {
     const { roleId } = await sv.admin.createAppRole("wrong", { policies: ["default"] });
-    const h = harness(settingsFor({ method: "approle", roleId, secretId: "not-the-secret-id", path: "approle" }));
+    const h = harness(settingsFor(approleAuth(roleId, "not-the-secret-id")));
     await assert.rejects(read(h, "vault://secret/myapp/db"), (e: unknown) => e instanceof AuthError && e.exitCode === 77 && /AppRole/.test(e.message));
   });
 
   it("a 403 on the secret is an AuthError (77) naming the path", async () => {
     await sv.admin.writePolicy("db-only", { "secret/data/myapp/db": ["read"] });
     const token = await sv.admin.createToken({ policies: ["db-only"] });
-    const h = harness(settingsFor({ method: "token", token, source: "test" }));
+    const h = harness(settingsFor({ kind: "token", method: "token", token, source: "test" }));
     assert.deepEqual((await read(h, "vault://secret/myapp/db")).data, SEED.db);
     await assert.rejects(read(h, "vault://secret/myapp/config"), (e: unknown) => {
       assert.ok(e instanceof AuthError, String(e));
@@ -482,7 +483,7 @@ describe("authentication", () => {
   it("a revoked token is an AuthError (77) with the invalid-token hint", async () => {
     const token = await sv.admin.createToken({ policies: ["default"] });
     await sv.admin.revokeToken(token);
-    const h = harness(settingsFor({ method: "token", token, source: "test" }));
+    const h = harness(settingsFor({ kind: "token", method: "token", token, source: "test" }));
     await assert.rejects(read(h, "vault://secret/myapp/db"), (e: unknown) => {
       assert.ok(e instanceof AuthError, String(e));
       assert.match(e.message, /invalid, expired or revoked/);

@@ -1,3 +1,4 @@
+import { loginOf } from "../../support/vault-auth.js";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -41,10 +42,15 @@ describe("Vault address resolution", () => {
     }
   });
 
-  it("a default address with VAULT_AGENT_ADDR set says that envject does not read it", () => {
-    const s = settings({ VAULT_TOKEN: "t", VAULT_AGENT_ADDR: "http://127.0.0.1:8100" });
-    assert.equal(s.address, DEFAULT_VAULT_ADDRESS);
-    assert.equal(s.defaultAddressHint, "the default address; envject does not read VAULT_AGENT_ADDR; set VAULT_ADDR or vault.address");
+  it("VAULT_AGENT_ADDR is the address ahead of VAULT_ADDR, like the Vault CLI (the flag and vault.address still win)", () => {
+    const env = { VAULT_TOKEN: "t", VAULT_AGENT_ADDR: "http://127.0.0.1:8100", VAULT_ADDR: "https://vault.example.com" };
+    const s = settings(env);
+    assert.equal(s.address, "http://127.0.0.1:8100");
+    assert.equal(s.addressSource, "VAULT_AGENT_ADDR");
+    assert.equal(s.defaultAddressHint, undefined);
+    assert.equal(settings(env, { address: located("https://file.example.com", "vault.address") }).address, "https://file.example.com");
+    assert.equal(settings(env, {}, "https://flag.example.com").address, "https://flag.example.com");
+    assert.notEqual(s.address, DEFAULT_VAULT_ADDRESS);
   });
 
   it("rejects an address that is not http(s), naming where it came from", () => {
@@ -76,12 +82,12 @@ describe("VAULT_SKIP_VERIFY", () => {
 describe("Vault auth inference", () => {
   it("uses VAULT_TOKEN alone as token auth", () => {
     const s = settings({ VAULT_TOKEN: "hvs.abc" });
-    assert.deepEqual(s.auth, { method: "token", token: "hvs.abc", source: "VAULT_TOKEN" });
+    assert.deepEqual(s.auth, { kind: "token", method: "token", token: "hvs.abc", source: "VAULT_TOKEN" });
   });
 
-  it("uses VAULT_ROLE_ID + VAULT_SECRET_ID as AppRole at auth/approle", () => {
+  it("uses VAULT_ROLE_ID + VAULT_SECRET_ID as AppRole at auth/approle", async () => {
     const s = settings({ VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" });
-    assert.deepEqual(s.auth, { method: "approle", roleId: "r", secretId: "s", path: "approle" });
+    assert.deepEqual(await loginOf(s.auth), { method: "approle", path: "approle", body: { role_id: "r", secret_id: "s" } });
   });
 
   it("refuses VAULT_TOKEN together with AppRole variables (65), naming both", () => {
@@ -96,7 +102,7 @@ describe("Vault auth inference", () => {
     writeFileSync(join(home, ".vault-token"), "hvs.fromfile\n");
     const fromFile = resolveVaultSettings({ file: {}, environ: { HOME: home } });
     assert.equal(fromFile.auth.method, "token");
-    assert.equal(fromFile.auth.method === "token" && fromFile.auth.token, "hvs.fromfile");
+    assert.equal(fromFile.auth.kind === "token" && fromFile.auth.token, "hvs.fromfile");
     const approle = resolveVaultSettings({ file: {}, environ: { HOME: home, VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" } });
     assert.equal(approle.auth.method, "approle");
     // Half an AppRole is an error, not a silent use of the file.
@@ -110,19 +116,19 @@ describe("Vault auth inference", () => {
     );
   });
 
-  it("lets vault.auth.method decide, even with other credentials around", () => {
-    const file: VaultFileSettings = { auth: { method: { value: "approle", origin: loc("vault.auth.method") }, path: located("/team-approle/", "vault.auth.path") } };
+  it("lets vault.auth.method decide, even with other credentials around", async () => {
+    const file: VaultFileSettings = { auth: { method: { value: "approle", origin: loc("vault.auth.method") }, settings: { path: located("/team-approle/", "vault.auth.path") } } };
     const s = settings({ VAULT_TOKEN: "t", VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" }, file);
-    assert.deepEqual(s.auth, { method: "approle", roleId: "r", secretId: "s", path: "team-approle" });
-    const tokenFile: VaultFileSettings = { auth: { method: { value: "token", origin: loc("vault.auth.method") } } };
+    assert.deepEqual(await loginOf(s.auth), { method: "approle", path: "team-approle", body: { role_id: "r", secret_id: "s" } });
+    const tokenFile: VaultFileSettings = { auth: { method: { value: "token", origin: loc("vault.auth.method") }, settings: {} } };
     assert.equal(settings({ VAULT_TOKEN: "t", VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" }, tokenFile).auth.method, "token");
     assert.throws(() => settings({ VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" }, tokenFile), AuthError);
   });
 
-  it("takes credentials written in the file (after ${} expansion) before the environment", () => {
-    const file: VaultFileSettings = { auth: { roleId: located("file-role", "vault.auth.role_id"), secretId: located("file-secret", "vault.auth.secret_id") } };
+  it("takes credentials written in the file (after ${} expansion) before the environment", async () => {
+    const file: VaultFileSettings = { auth: { settings: { role_id: located("file-role", "vault.auth.role_id"), secret_id: located("file-secret", "vault.auth.secret_id") } } };
     const s = settings({ VAULT_TOKEN: "env-token" }, file);
-    assert.deepEqual(s.auth, { method: "approle", roleId: "file-role", secretId: "file-secret", path: "approle" });
+    assert.deepEqual(await loginOf(s.auth), { method: "approle", path: "approle", body: { role_id: "file-role", secret_id: "file-secret" } });
   });
 
   it("rejects a VAULT_CLIENT_TIMEOUT that is not a duration", () => {

@@ -126,7 +126,7 @@ describe("stamp() for KV v2", () => {
   it("a 403 on metadata for a revoked token is an AuthError (77)", async () => {
     await suite.sv.admin.writePolicy("stamp-reader", { "secret/*": ["read"], "sys/internal/ui/mounts/*": ["read"] });
     const reader = await suite.sv.admin.createToken({ policies: ["stamp-reader"] });
-    const h = harness(settingsFor(suite.sv, { method: "token", token: reader, source: "test" }), suite.open);
+    const h = harness(settingsFor(suite.sv, { kind: "token", method: "token", token: reader, source: "test" }), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     await suite.sv.admin.revokeToken(reader);
     await assert.rejects(h.provider.stamp(ref("vault://secret/myapp/db"), opts()), (e: unknown) => {
