@@ -25,8 +25,9 @@ export async function readAwsCredentials(environ: NodeJS.ProcessEnv): Promise<Aw
   let found: { accessKeyId?: string; secretAccessKey?: string; sessionToken?: string };
   try {
     const { defaultProvider } = await import("@aws-sdk/credential-provider-node");
-    // A new chain per login: the SDK's memoized one would hand back the same keys until they expire.
-    found = await defaultProvider()();
+    // A new chain per login (a kept one hands back the same keys until they expire), reading the
+    // shared files again (the SDK caches them per process otherwise).
+    found = await defaultProvider({ ignoreCache: true })();
   } catch (error) {
     throw new AuthError(`the aws login method found no AWS credentials: ${chainMessage(error, environ)} (looked in ${placesLooked()})`);
   }
