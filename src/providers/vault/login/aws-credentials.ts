@@ -29,10 +29,10 @@ export async function readAwsCredentials(environ: NodeJS.ProcessEnv): Promise<Aw
     // shared files again (the SDK caches them per process otherwise).
     found = await defaultProvider({ ignoreCache: true })();
   } catch (error) {
-    throw new AuthError(`the aws login method found no AWS credentials: ${chainMessage(error, environ)} (looked in ${placesLooked()})`);
+    throw new AuthError(`the aws login method found no AWS credentials: ${chainMessage(error, environ)} (looked at ${placesLooked()})`);
   }
   if (!found.accessKeyId || !found.secretAccessKey) {
-    throw new AuthError(`the aws login method found no AWS credentials: the AWS SDK's chain returned an incomplete key pair (looked in ${placesLooked()})`);
+    throw new AuthError(`the aws login method found no AWS credentials: the AWS SDK's chain returned an incomplete key pair (looked at ${placesLooked()})`);
   }
   return { accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey, ...(found.sessionToken ? { sessionToken: found.sessionToken } : {}) };
 }
@@ -59,11 +59,12 @@ function placesLooked(): string {
   const profile = env.AWS_PROFILE?.trim() || "default";
   const places = [
     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-    `profile ${profile} of ${credentialsFile} and ${configFile} (keys, SSO, role, credential_process)`,
-    set("AWS_WEB_IDENTITY_TOKEN_FILE") ? "the web identity token AWS_WEB_IDENTITY_TOKEN_FILE" : "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE is not set)",
+    `profile ${profile} in ${credentialsFile} and ${configFile} (keys, SSO, role, credential_process)`,
+    set("AWS_WEB_IDENTITY_TOKEN_FILE") ? "the web identity token in AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_WEB_IDENTITY_TOKEN_FILE (not set)",
   ];
+  let skipped = "";
   if (set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")) places.push("the ECS container credentials endpoint");
-  else if (set("AWS_EC2_METADATA_DISABLED") && env.AWS_EC2_METADATA_DISABLED !== "false") places.push("not the EC2 instance metadata (AWS_EC2_METADATA_DISABLED is set)");
+  else if (set("AWS_EC2_METADATA_DISABLED") && env.AWS_EC2_METADATA_DISABLED !== "false") skipped = "; EC2 instance metadata skipped: AWS_EC2_METADATA_DISABLED is set";
   else places.push("the EC2 instance metadata service");
-  return places.join(", ");
+  return places.join(", ") + skipped;
 }
