@@ -16,15 +16,17 @@
  *   web identity/IRSA, ECS, EC2 instance metadata). None: 77 saying where the chain looked.
  * - The endpoint: us-east-1 signs for the global https://sts.amazonaws.com/ (Vault's default
  *   sts_endpoint); any other region signs for https://sts.<region>.amazonaws.com/, which Vault's
- *   auth/<path>/config/client must then name as sts_endpoint/sts_region. The Vault CLI differs in
- *   two ways: it never reads the aws: region (only `region=`), and with aws-sdk-go v1's default
- *   legacy STS endpoints it sends the 15 older regions (eu-west-1, us-west-2, …) to the global
- *   host while signing for the region; envject always uses the region's own endpoint.
- * - The request is what the Vault CLI sends: body `Action=GetCallerIdentity&Version=2011-06-15`,
- *   Content-Type `application/x-www-form-urlencoded; charset=utf-8`, headers JSON `{Name: [value]}`
- *   (Host, Content-Type, X-Amz-Date, X-Amz-Security-Token with temporary keys, Authorization, and
- *   X-Vault-Aws-Iam-Server-Id when set; no X-Amz-Content-Sha256). Host is listed explicitly, which
- *   Vault's server accepts (it would otherwise infer it from the URL).
+ *   auth/<path>/config/client must then name as sts_endpoint/sts_region. Compared with the Vault
+ *   CLI (`vault login -method=aws region=…`, default us-east-1, AWS_REGION not read, like here):
+ *   with aws-sdk-go v1's default legacy STS endpoints it sends the 15 older regions (eu-west-1,
+ *   us-west-2, …) to the global host while signing for the region, and AWS_STS_REGIONAL_ENDPOINTS
+ *   can change that; envject always names the region's own endpoint and reads no such variable.
+ * - The request is the Vault CLI's: body `Action=GetCallerIdentity&Version=2011-06-15`,
+ *   Content-Type `application/x-www-form-urlencoded; charset=utf-8`, headers as JSON of Go's
+ *   http.Header `{Name: [value]}`: Content-Type, X-Amz-Date, X-Amz-Security-Token with temporary
+ *   keys, X-Vault-Aws-Iam-Server-Id when set, Authorization (no X-Amz-Content-Sha256). Unlike the
+ *   CLI, Host is listed too (Vault's server takes an explicit Host, else infers it from the URL)
+ *   and there is no User-Agent.
  * - Nothing of AWS is loaded until a login: the signer (aws-iam-request.ts, its own bundle chunk)
  *   and the SDK's credential chain are imported inside request(). The secret key, the session
  *   token and the signature go into `secrets`, so no log line carries them.
