@@ -14,6 +14,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { LeaseView, RequestLogEntry } from "../../src/dev/vault/client.js";
+import type { SeededVault } from "../support/vault-fixture.js";
+import type { Workspace } from "./e2e.js";
 import { type ChildEvent, type RunEnd, type WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 
 const SOAK_SECONDS = soakSeconds(process.env.SOAK_SECONDS);
@@ -86,139 +88,169 @@ interface SoakOutcome {
   leftActive: LeaseView[];
 }
 
-describe("envject run: a one-minute soak with 3-second token and lease TTLs", () => {
-  let roleId = "";
-  let secretId = "";
-  const suite = watchSuite(async (vault) => {
-    await vault.admin.createDatabaseRole("soak", { default_ttl: TTL, max_ttl: MAX_TTL });
-    await vault.admin.writePolicy("soak-app", {
-      "secret/data/*": ["read"],
-      "secret/metadata/*": ["read"],
-      "database/creds/*": ["read"],
-      "sys/internal/ui/mounts/*": ["read"],
+/**
+ * How a soak logs in: what it prepares on the double once, the mapping's `vault:` lines and the
+ * environment of the run, and what else happens at half time (besides the KV v2 change).
+ */
+interface LoginVariant {
+  title: string;
+  /** The login endpoint the request log counts. */
+  loginPath: string;
+  /** Once, after the policies and the database role exist: the role with TTL / MAX_TTL tokens. */
+  prepare(vault: SeededVault, ws: Workspace): Promise<{ vaultSection: string; env: Record<string, string | undefined> }>;
+  /** At half time (after the KV v2 change). */
+  midway?(vault: SeededVault, ws: Workspace): Promise<void>;
+  /** More checks of the request log and the double's tokens. */
+  check?(outcome: SoakOutcome, vault: SeededVault): Promise<void> | void;
+}
+
+function describeSoak(variant: LoginVariant): void {
+  describe(`envject run: a one-minute soak with 3-second token and lease TTLs (${variant.title})`, () => {
+    const suite = watchSuite(async (vault) => {
+      await vault.admin.createDatabaseRole("soak", { default_ttl: TTL, max_ttl: MAX_TTL });
+      await vault.admin.writePolicy("soak-app", {
+        "secret/data/*": ["read"],
+        "secret/metadata/*": ["read"],
+        "database/creds/*": ["read"],
+        "sys/internal/ui/mounts/*": ["read"],
+      });
+      await vault.admin.writeKv2("secret/soak/app", { key: "soak-One-8181" });
     });
-    ({ roleId, secretId } = await vault.admin.createAppRole("soaker", { policies: ["soak-app"], token_ttl: TTL, token_max_ttl: MAX_TTL }));
-    await vault.admin.writeKv2("secret/soak/app", { key: "soak-One-8181" });
-  });
 
-  // The one long run (SOAK_SECONDS): every test below judges a property of it.
-  let soaked: SoakOutcome | undefined;
-  before(
-    async () => {
-      const admin = suite.vault.admin;
-      await admin.clearRequests();
-      const run = suite.start(
-        suite.workspace(
-          "env:\n  DB_USER: vault://database/creds/soak#username\n  DB_PASS: vault://database/creds/soak#password\n  K: vault://secret/soak/app#key\n",
-        ),
+    // The one long run (SOAK_SECONDS): every test below judges a property of it.
+    let soaked: SoakOutcome | undefined;
+    before(
+      async () => {
+        const admin = suite.vault.admin;
+        const ws = suite.workspace("");
+        const { vaultSection, env } = await variant.prepare(suite.vault, ws);
+        ws.file(
+          "envject.yaml",
+          `${vaultSection}env:\n  DB_USER: vault://database/creds/soak#username\n  DB_PASS: vault://database/creds/soak#password\n  K: vault://secret/soak/app#key\n`,
+        );
+        await admin.clearRequests();
+        const run = suite.start(ws, [], ["DB_USER", "K"], { VAULT_TOKEN: undefined, ...env });
+        await run.waitForStarts(1);
+        const { problems, checked, ended } = await soak(run, () => admin.leases(), SOAK_SECONDS, async () => {
+          await admin.writeKv2("secret/soak/app", { key: "soak-Two-8282" });
+          await variant.midway?.(suite.vault, ws);
+        });
+        const events = run.events();
+        const log = await admin.requests();
+        const stderr = run.stderr;
+        const end = await run.stop();
+        const leftActive = (await admin.leases()).filter((l) => l.role === "soak" && l.state === "active");
+        soaked = { problems, checked, endedEarly: ended, events, log, stderr, end, lastEvent: run.events().at(-1)?.event, leftActive };
+      },
+      { timeout: Math.max(120_000, (SOAK_SECONDS + 60) * 1000) },
+    );
+    const outcome = (): SoakOutcome => {
+      assert.ok(soaked, "the soak did not run");
+      return soaked;
+    };
+
+    it(`envject runs through ${SOAK_SECONDS} s: never two children at once, and the KV v2 change made midway reaches the child`, () => {
+      const { endedEarly, events, stderr } = outcome();
+      assert.equal(endedEarly, false, `envject still runs after the soak:\n${stderr}`);
+      const starts = events.filter((e) => e.event === "start");
+      assert.deepEqual(
+        events.map((e) => e.event),
+        starts.flatMap((_, i) => (i === 0 ? ["start"] : ["exit", "start"])),
+        "each start follows the previous child's exit",
+      );
+      assert.equal(starts[0]!.env!.K, "soak-One-8181");
+      assert.equal(starts.at(-1)!.env!.K, "soak-Two-8282", `the change reached the child:\n${stderr}`);
+    });
+
+    it("the request log shows token renewals, re-logins, lease renewals and fresh credentials, with no failed read and no warning", (t) => {
+      const { log, stderr } = outcome();
+      // Each token lives at most MAX_TTL and each grant lasts TTL: keeping a login (and a lease)
+      // for the whole soak takes at least these many logins (reads), and renewals plus logins (reads).
+      const lifetimes = Math.ceil(SOAK_SECONDS / MAX_TTL);
+      const grants = Math.ceil(SOAK_SECONDS / TTL);
+      const logins = count(log, variant.loginPath);
+      const renewSelf = count(log, "auth/token/renew-self");
+      const credsReads = count(log, "database/creds/soak");
+      const leaseRenewals = count(log, "sys/leases/renew");
+      const counts = `logins ${logins}, renew-self ${renewSelf}, creds reads ${credsReads}, lease renewals ${leaseRenewals}`;
+      t.diagnostic(`${SOAK_SECONDS} s soak: ${counts}`);
+      assert.ok(logins >= Math.max(2, lifetimes), `re-logins (${counts}):\n${stderr}`);
+      assert.ok(renewSelf >= lifetimes && renewSelf + logins >= grants, `token renewals (${counts}):\n${stderr}`);
+      assert.ok(credsReads >= Math.max(2, lifetimes), `fresh database credentials (${counts}):\n${stderr}`);
+      assert.ok(leaseRenewals >= lifetimes && leaseRenewals + credsReads >= grants, `lease renewals (${counts}):\n${stderr}`);
+      assert.ok(count(log, "secret/metadata/soak/app") >= 1, "the KV v2 secret was polled");
+      // Each replaced login is revoked once the child runs on credentials read under the new one
+      // (the newest replacement may still be under way when the soak ends).
+      assert.ok(count(log, "auth/token/revoke-self") >= logins - 2, `replaced logins revoked (${counts}, revoke-self ${count(log, "auth/token/revoke-self")})`);
+
+      const isRead = (e: RequestLogEntry) => /^(secret\/(data|metadata)\/|database\/creds\/)/.test(e.path);
+      assert.deepEqual(
+        log.filter((e) => isRead(e) && (e.status >= 400 || e.status === 0)).map((e) => `${e.method} ${e.path} ${e.status}`),
         [],
-        ["DB_USER", "K"],
-        { VAULT_TOKEN: undefined, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId },
+        "no failed read",
       );
-      await run.waitForStarts(1);
-      const { problems, checked, ended } = await soak(run, () => admin.leases(), SOAK_SECONDS, () =>
-        admin.writeKv2("secret/soak/app", { key: "soak-Two-8282" }).then(() => undefined),
+      const complaints = stderr.split("\n").filter((l) => / envject (WARN |ERROR) /.test(l));
+      assert.deepEqual(complaints, [], "no warning or error in a minute of rotation");
+    });
+
+    it("SIGTERM at the end: envject exits with the child's code (0) and leaves no lease active", () => {
+      const { end, lastEvent, leftActive } = outcome();
+      assert.equal(end.code, 0, `exit code (signal ${end.signal})`);
+      assert.equal(lastEvent, "exit", "the last child was stopped gracefully");
+      assert.deepEqual(
+        leftActive.map((l) => `${l.lease_id} (issued ${l.issue_time}, expires ${l.expire_time})`),
+        [],
+        "no lease left active after exit",
       );
-      const events = run.events();
-      const log = await admin.requests();
-      const stderr = run.stderr;
-      const end = await run.stop();
-      const leftActive = (await admin.leases()).filter((l) => l.role === "soak" && l.state === "active");
-      soaked = { problems, checked, endedEarly: ended, events, log, stderr, end, lastEvent: run.events().at(-1)?.event, leftActive };
-    },
-    { timeout: Math.max(120_000, (SOAK_SECONDS + 60) * 1000) },
-  );
-  const outcome = (): SoakOutcome => {
-    assert.ok(soaked, "the soak did not run");
-    return soaked;
-  };
+    });
 
-  it(`envject runs through ${SOAK_SECONDS} s: never two children at once, and the KV v2 change made midway reaches the child`, () => {
-    const { endedEarly, events, stderr } = outcome();
-    assert.equal(endedEarly, false, `envject still runs after the soak:\n${stderr}`);
-    const starts = events.filter((e) => e.event === "start");
-    assert.deepEqual(
-      events.map((e) => e.event),
-      starts.flatMap((_, i) => (i === 0 ? ["start"] : ["exit", "start"])),
-      "each start follows the previous child's exit",
-    );
-    assert.equal(starts[0]!.env!.K, "soak-One-8181");
-    assert.equal(starts.at(-1)!.env!.K, "soak-Two-8282", `the change reached the child:\n${stderr}`);
-  });
+    it("the child always holds credentials the double knows as active (checked while each child runs), so no renewal is refused", () => {
+      const { problems, checked, events, log, stderr } = outcome();
+      const starts = events.filter((e) => e.event === "start");
+      // The newest child may have started after the last sample; every earlier one was looked at.
+      assert.deepEqual(
+        starts.slice(0, -1).filter((s) => !checked.has(s.pid)).map((s) => s.pid),
+        [],
+        "every child was seen running",
+      );
+      assert.deepEqual(problems, [], `the child always held active credentials:\n${stderr}`);
+      // A lease still renewed after the token that holds it expired is answered "lease not found".
+      assert.deepEqual(
+        log.filter((e) => /^(auth\/token\/renew-self|sys\/leases\/renew)/.test(e.path) && e.status !== 200).map((e) => `${e.path} ${e.status}`),
+        [],
+        "no refused renewal",
+      );
+    });
 
-  it("the request log shows token renewals, re-logins, lease renewals and fresh credentials, with no failed read and no warning", (t) => {
-    const { log, stderr } = outcome();
-    // Each token lives at most MAX_TTL and each grant lasts TTL: keeping a login (and a lease)
-    // for the whole soak takes at least these many logins (reads), and renewals plus logins (reads).
-    const lifetimes = Math.ceil(SOAK_SECONDS / MAX_TTL);
-    const grants = Math.ceil(SOAK_SECONDS / TTL);
-    const logins = count(log, "auth/approle/login");
-    const renewSelf = count(log, "auth/token/renew-self");
-    const credsReads = count(log, "database/creds/soak");
-    const leaseRenewals = count(log, "sys/leases/renew");
-    const counts = `logins ${logins}, renew-self ${renewSelf}, creds reads ${credsReads}, lease renewals ${leaseRenewals}`;
-    t.diagnostic(`${SOAK_SECONDS} s soak: ${counts}`);
-    assert.ok(logins >= Math.max(2, lifetimes), `re-logins (${counts}):\n${stderr}`);
-    assert.ok(renewSelf >= lifetimes && renewSelf + logins >= grants, `token renewals (${counts}):\n${stderr}`);
-    assert.ok(credsReads >= Math.max(2, lifetimes), `fresh database credentials (${counts}):\n${stderr}`);
-    assert.ok(leaseRenewals >= lifetimes && leaseRenewals + credsReads >= grants, `lease renewals (${counts}):\n${stderr}`);
-    assert.ok(count(log, "secret/metadata/soak/app") >= 1, "the KV v2 secret was polled");
-    // Each replaced login is revoked once the child runs on credentials read under the new one
-    // (the newest replacement may still be under way when the soak ends).
-    assert.ok(count(log, "auth/token/revoke-self") >= logins - 2, `replaced logins revoked (${counts}, revoke-self ${count(log, "auth/token/revoke-self")})`);
-
-    const isRead = (e: RequestLogEntry) => /^(secret\/(data|metadata)\/|database\/creds\/)/.test(e.path);
-    assert.deepEqual(
-      log.filter((e) => isRead(e) && (e.status >= 400 || e.status === 0)).map((e) => `${e.method} ${e.path} ${e.status}`),
-      [],
-      "no failed read",
-    );
-    const complaints = stderr.split("\n").filter((l) => / envject (WARN |ERROR) /.test(l));
-    assert.deepEqual(complaints, [], "no warning or error in a minute of rotation");
-  });
-
-  it("SIGTERM at the end: envject exits with the child's code (0) and leaves no lease active", () => {
-    const { end, lastEvent, leftActive } = outcome();
-    assert.equal(end.code, 0, `exit code (signal ${end.signal})`);
-    assert.equal(lastEvent, "exit", "the last child was stopped gracefully");
-    assert.deepEqual(
-      leftActive.map((l) => `${l.lease_id} (issued ${l.issue_time}, expires ${l.expire_time})`),
-      [],
-      "no lease left active after exit",
-    );
-  });
-
-  it("the child always holds credentials the double knows as active (checked while each child runs), so no renewal is refused", () => {
-    const { problems, checked, events, log, stderr } = outcome();
-    const starts = events.filter((e) => e.event === "start");
-    // The newest child may have started after the last sample; every earlier one was looked at.
-    assert.deepEqual(
-      starts.slice(0, -1).filter((s) => !checked.has(s.pid)).map((s) => s.pid),
-      [],
-      "every child was seen running",
-    );
-    assert.deepEqual(problems, [], `the child always held active credentials:\n${stderr}`);
-    // A lease still renewed after the token that holds it expired is answered "lease not found".
-    assert.deepEqual(
-      log.filter((e) => /^(auth\/token\/renew-self|sys\/leases\/renew)/.test(e.path) && e.status !== 200).map((e) => `${e.path} ${e.status}`),
-      [],
-      "no refused renewal",
-    );
-  });
-
-  it("each restart has a rotation of its own: a new login, a lease at its end or a new version (never two restarts for one)", () => {
-    const { stderr } = outcome();
-    const trigger = /logged in to Vault again|near its max TTL|cannot be renewed|changed \(version/;
-    const lines = stderr.split("\n");
-    const doubled: string[] = [];
-    let sinceRestart = true; // the first restart needs a trigger before it too
-    for (const line of lines) {
-      if (trigger.test(line)) sinceRestart = true;
-      if (line.includes("restarting the command")) {
-        if (!sinceRestart) doubled.push(line);
-        sinceRestart = false;
+    it("each restart has a rotation of its own: a new login, a lease at its end or a new version (never two restarts for one)", () => {
+      const { stderr } = outcome();
+      const trigger = /logged in to Vault again|near its max TTL|cannot be renewed|changed \(version/;
+      const lines = stderr.split("\n");
+      const doubled: string[] = [];
+      let sinceRestart = true; // the first restart needs a trigger before it too
+      for (const line of lines) {
+        if (trigger.test(line)) sinceRestart = true;
+        if (line.includes("restarting the command")) {
+          if (!sinceRestart) doubled.push(line);
+          sinceRestart = false;
+        }
       }
+      assert.deepEqual(doubled, [], `restarted twice for one rotation:\n${stderr}`);
+    });
+
+    if (variant.check) {
+      it(`${variant.title}: the login's own checks`, async () => {
+        await variant.check!(outcome(), suite.vault);
+      });
     }
-    assert.deepEqual(doubled, [], `restarted twice for one rotation:\n${stderr}`);
   });
+}
+
+describeSoak({
+  title: "AppRole",
+  loginPath: "auth/approle/login",
+  async prepare(vault) {
+    const { roleId, secretId } = await vault.admin.createAppRole("soaker", { policies: ["soak-app"], token_ttl: TTL, token_max_ttl: MAX_TTL });
+    return { vaultSection: "", env: { VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId } };
+  },
 });

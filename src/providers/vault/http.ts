@@ -96,7 +96,12 @@ export class VaultHttpClient {
   async request(req: VaultRequest): Promise<VaultResponse> {
     let url = this.urlFor(req);
     for (let hop = 0; ; hop++) {
-      const res = await this.send(url, req);
+      const res = await this.send(url, req).catch((error: unknown) => {
+        // A kept-alive socket the server closed just as the request went out (Node's documented
+        // keep-alive race): the request never reached Vault, so it goes once more on a new socket.
+        if (error instanceof StaleSocket) return this.send(url, req, true);
+        throw error;
+      });
       // A standby that cannot forward answers 307 with the active node's address. The token goes
       // along, so only a redirect keeping the protocol is followed: never from https to http.
       if ((res.status === 307 || res.status === 308) && hop < 2 && typeof res.headers.location === "string") {
@@ -133,7 +138,7 @@ export class VaultHttpClient {
     return Math.min(this.timeoutMs, Math.max(250, req.deadline - Date.now()));
   }
 
-  private send(url: URL, req: VaultRequest): Promise<VaultResponse> {
+  private send(url: URL, req: VaultRequest, retried = false): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
     if (req.headers) Object.assign(headers, req.headers);
@@ -146,6 +151,7 @@ export class VaultHttpClient {
     const what = `${req.method} ${url.pathname}`;
     const mod = url.protocol === "https:" ? https : http;
     return new Promise<VaultResponse>((resolve, reject) => {
+      let answered = false;
       const request = mod.request(url, { method: req.method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -184,9 +190,20 @@ export class VaultHttpClient {
         request.destroy(Object.assign(new Error(`no answer within ${formatDuration(timeoutMs)}`), { code: "ETIMEDOUT" }));
       }, timeoutMs);
       request.on("close", () => clearTimeout(timer));
-      request.on("error", (error) => reject(transportError(error, this.address, what)));
+      request.on("error", (error: Error & { code?: string }) => {
+        const stale = !retried && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE") && !answered;
+        reject(stale ? new StaleSocket(transportError(error, this.address, what)) : transportError(error, this.address, what));
+      });
+      request.on("response", () => (answered = true));
       request.end(payload);
     });
+  }
+}
+
+/** A request lost to a kept-alive socket the server had closed: safe to send once more, on a new socket. */
+class StaleSocket extends Error {
+  constructor(readonly mapped: UnavailableError) {
+    super(mapped.message);
   }
 }
 
