@@ -413,3 +413,18 @@ describe("docs/auth/README.md's configuration errors (65), as the settings code 
     await assert.rejects(settingsFor("no-file.yaml", "vault:\n  auth:\n    method: token_file\n"), config(/vault\.auth\.token_file is required for method token_file/, /no-file\.yaml:3:/));
   });
 });
+
+describe("docs/auth and the example READMEs link to files that exist", () => {
+  const pages = [
+    ...["README.md", "kubernetes.md", "jwt.md", "aws.md", "cert.md", "vault-agent.md", "approle-and-token.md"].map((f) => join(DOCS, f)),
+    ...["kubernetes", "github-actions", "ecs", "vault-agent"].map((d) => join(EXAMPLES, d, "README.md")),
+    join(ROOT, "README.md"),
+  ];
+  for (const page of pages) {
+    it(page.slice(ROOT.length + 1), () => {
+      const links = [...text(page).matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l) && !l.startsWith("#"));
+      const missing = links.filter((l) => !existsSync(join(dirname(page), l.split("#")[0]!)));
+      assert.deepEqual(missing, [], "every relative link resolves");
+    });
+  }
+});
