@@ -110,8 +110,10 @@ const REFERENCE_SYNTAX =
 
 const AUTHENTICATION =
   "Authentication (envject's own environment; never passed to the command):\n" +
-  "  Vault: VAULT_ADDR, and VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID (else ~/.vault-token);\n" +
-  "         VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY=1 (not recommended)\n" +
+  "  Vault: VAULT_ADDR (or VAULT_AGENT_ADDR), and VAULT_TOKEN or VAULT_ROLE_ID + VAULT_SECRET_ID\n" +
+  "         (else ~/.vault-token); or vault.auth.method: kubernetes, jwt, aws, cert, token_file, none\n" +
+  "         in envject.yaml (docs/auth/); VAULT_NAMESPACE, VAULT_CACERT, VAULT_CLIENT_CERT/KEY,\n" +
+  "         VAULT_SKIP_VERIFY=1 (not recommended)\n" +
   "  AWS:   the SDK's chain (AWS_PROFILE, AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, roles), AWS_REGION";
 
 const EXIT_CODES =

@@ -127,6 +127,10 @@ function vaultSettings(data: VaultData | undefined, source: SourceMap): VaultFil
     settings.auth = a;
     const written = VAULT_AUTH_SECRET_FIELDS.map((key) => source.scalarSource(["vault", "auth", key]) ?? "");
     const names = [...new Set(written.flatMap(referencedVariables))];
+    // The jwt method's GitHub Actions channel: the runner's OIDC request URL and bearer token.
+    if (auth.method === "jwt" && auth.jwt === undefined && auth.token_file === undefined) {
+      names.push("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    }
     if (names.length > 0) settings.credentialVariables = names;
   }
   return settings;

@@ -16,7 +16,7 @@ export const NODE = process.execPath;
  * `signal <pid> <SIG> <inspector url or ->`, `term <pid> <ms>`, `grandchild <pid>`, `detached
  * <pid>`, `detached-ready <pid>` (its SIGTERM handler is in); <ms> is Date.now()), IGNORE_TERM
  * (survive SIGTERM), TERM_EXIT (the code it exits with on SIGTERM, default 0), TERM_DELAY_MS (exit
- * that long after the first SIGTERM; 2 s while the file SLOW_FILE exists), GRANDCHILD (fork
+ * that long after the first SIGTERM; SLOW_DELAY_MS (2 s by default) while the file SLOW_FILE exists), GRANDCHILD (fork
  * `sleep 300`), DETACHED_GRANDCHILD (fork, in a session of its own, a node that ignores SIGTERM),
  * EXIT_AFTER_MS + EXIT_CODE (exit on its own).
  */
@@ -32,7 +32,7 @@ process.on("SIGTERM", () => {
   write("term " + process.pid + " " + Date.now());
   if (process.env.IGNORE_TERM || ++terms > 1) return;
   const slow = process.env.SLOW_FILE && existsSync(process.env.SLOW_FILE);
-  const delay = slow ? 2000 : Number(process.env.TERM_DELAY_MS || 0);
+  const delay = slow ? Number(process.env.SLOW_DELAY_MS || 2000) : Number(process.env.TERM_DELAY_MS || 0);
   const exit = () => process.exit(Number(process.env.TERM_EXIT || 0));
   if (delay > 0) setTimeout(exit, delay);
   else exit();

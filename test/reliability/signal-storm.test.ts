@@ -45,11 +45,21 @@ describe("signal storm across restarts", () => {
     const slow = join(ws.dir, "storm.slow");
     await vault.admin.writeKv2("secret/storm/key", { key: "storm-Value-0" });
     const mapping = ws.file("storm.yaml", "env:\n  K: vault://secret/storm/key#key\n");
-    const env = ws.env({ PROC_MARK: marker, PROC_LOG: log, SLOW_FILE: slow, TERM_EXIT: String(TERM_EXIT), TERM_DELAY_MS: "100" });
+    const env = ws.env({ PROC_MARK: marker, PROC_LOG: log, SLOW_FILE: slow, TERM_EXIT: String(TERM_EXIT), TERM_DELAY_MS: "100", SLOW_DELAY_MS: "6000" });
     const envject = startEnvject(ws.dir, child, ["-c", mapping, "--interval", "1s", "--kill-timeout", "10s"], env);
     let ended = false;
     void envject.exited.then(() => (ended = true));
-    const facts = () => `child log:\n${logLines(log).join("\n")}\nstderr (tail):\n${envject.stderr().split("\n").slice(-40).join("\n")}`;
+    // What went wrong, first in a short form (CI cuts long messages): the children, their stops,
+    // then the child log without the storm's signal lines, then envject's last lines.
+    const facts = () => {
+      const lines = logLines(log);
+      const signals = lines.filter((l) => l.startsWith("signal ")).length;
+      return (
+        `children ready: ${pidsIn(log, "ready").join(", ")}; ${signals} signal lines\n` +
+        `child log without signal lines:\n${lines.filter((l) => !l.startsWith("signal ")).join("\n")}\n` +
+        `stderr (tail):\n${envject.stderr().split("\n").slice(-40).join("\n")}`
+      );
+    };
 
     // The sampler: envject's children, every 15 ms, for the whole run. Which of them are the
     // command is decided at the end, from envject's `child started` lines: besides the command,
@@ -94,7 +104,9 @@ describe("signal storm across restarts", () => {
         await until(`restart ${i}`, () => readyCount() >= i + 1);
       }
       await pause(2000);
-      // The last rotation: the old child takes 2 s to stop, and SIGTERM comes meanwhile.
+      // The last rotation: the old child takes 6 s to stop, and SIGTERM comes meanwhile (a loaded
+      // CI machine can take seconds between the child's `term` line and the test's SIGTERM; were
+      // the old child gone by then, the new one would be up and the SIGTERM would not be mid-restart).
       writeFileSync(slow, "");
       const last = pidsIn(log, "ready").at(-1)!;
       await vault.admin.writeKv2("secret/storm/key", { key: "storm-Value-last" });

@@ -38,6 +38,17 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   // the whole --start-timeout — revoking what it holds so far and removing files; the other
   // signals are caught so that none takes Node's default action (SIGUSR1 would open the inspector).
   let stopping: Promise<never> | undefined;
+  // The child is gone: the secret files go first, and a signal now must not cut the cleanup short
+  // (Node's default would kill envject with files and leases left): it is only noted. These
+  // listeners stay until envject exits (main's process.exit follows): removing them would give
+  // SIGHUP back its default action, and one arriving in the last moment would end envject with
+  // 129 instead of the child's code. Revocation is bounded (a few seconds), so this cannot hang.
+  let holdingSignals = false;
+  const holdSignalsForCleanup = () => {
+    if (holdingSignals) return;
+    holdingSignals = true;
+    catchSignals((signal) => logger.debug("signal during cleanup; finishing cleanup first", { signal }));
+  };
   let stopEarly: (() => void) | undefined = catchSignals((signal) => {
     if (!isShutdownSignal(signal)) return logger.debug("signal received before the command started; ignored", { signal });
     if (stopping) return;
@@ -118,9 +129,12 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
     void supervisor.done.then(() => (supervising = false));
     let watchingNotice: { cancel(): void } | undefined;
     try {
+      // The supervisor's handlers go in before the early ones come out: removing the last listener
+      // of a signal restores its default action at once, and a SIGHUP in that gap would kill envject.
+      const started = supervisor.start(current.spec());
       stopEarly();
       stopEarly = undefined;
-      await supervisor.start(current.spec());
+      await started;
       watcher.start();
       if (polled > 0) {
         watchingNotice = systemClock.after(WATCHING_NOTICE_AFTER_MS, () => {
@@ -137,18 +151,16 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
       watchingNotice?.cancel();
       watcher.close();
       applier.close();
+      holdSignalsForCleanup(); // before the supervisor's handlers come out, for the same reason
       supervisor.dispose();
     }
   } finally {
+    holdSignalsForCleanup();
     stopEarly?.();
-    // The child is gone; the secret files go first, and a signal now must not cut the cleanup
-    // short (Node's default would kill envject with files and leases left): it is only noted.
-    // Revocation is bounded (a few seconds), so this cannot hang.
-    const noted = catchSignals((signal) => logger.debug("signal during cleanup; finishing cleanup first", { signal }));
+    // The child is gone; the secret files go first (see holdSignalsForCleanup).
     removeFiles();
     process.removeListener("exit", removeFiles);
     await releaseStores(ctx);
-    noted();
   }
 }
 

@@ -120,7 +120,7 @@ function defaultAddressHint(_env: NodeJS.ProcessEnv): string {
 
 function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv, awsRegion: string | undefined): VaultAuthSettings {
   const a = file.auth ?? { settings: {} };
-  const input: LoginInput = { settings: a.settings, environ: env, awsRegion };
+  const input: LoginInput = { settings: a.settings, environ: env, awsRegion, methodOrigin: a.method?.origin };
   const fileToken = a.settings.token?.value;
   const login = (name: string): VaultAuthSettings => {
     const spec = LOGIN_METHODS.get(name)!;

@@ -18,6 +18,8 @@ export interface LoginInput {
   environ: NodeJS.ProcessEnv;
   /** The `aws:` section's region, for the aws method's STS endpoint. */
   awsRegion?: string;
+  /** Where `vault.auth.method` was written: a missing required setting is reported there. */
+  methodOrigin?: SourceLocation;
 }
 
 /** What one login sends, and what in it is secret. */
@@ -91,7 +93,7 @@ export function settingLocation(input: LoginInput, key: VaultAuthField): SourceL
 /** A required setting: 65 at the `method:` line when it is missing. */
 export function requireSetting(input: LoginInput, key: VaultAuthField, method: string, hint = ""): string {
   const value = settingValue(input, key);
-  if (value === undefined) throw new ConfigError(`vault.auth.${key} is required for method ${method}${hint}`, input.settings[key]?.origin);
+  if (value === undefined) throw new ConfigError(`vault.auth.${key} is required for method ${method}${hint}`, input.settings[key]?.origin ?? input.methodOrigin);
   return value;
 }
 
