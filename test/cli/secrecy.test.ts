@@ -106,6 +106,15 @@ describe("successful runs log no secret", () => {
     assertQuiet(fromMapping);
   });
 
+  it("with a Vault Agent sink (method token_file): the token read from the file is never logged", async () => {
+    const token = await vault.admin.createToken({ policies: ["secrecy-read"] });
+    ws.file("agent/sink", `${token}\n`);
+    ws.file("sink.yaml", `vault:\n  auth:\n    method: token_file\n    token_file: agent/sink\n${FULL_MAPPING}`);
+    const result = await ws.run([...DEBUG_JSON, "-c", "sink.yaml", "--", ...printEnv("DB_PASSWORD")], { VAULT_TOKEN: undefined });
+    assert.equal(result.code, 0, result.stderr);
+    assertQuiet(result, token);
+  });
+
   it("when reads are retried after 5xx answers", async () => {
     await vault.admin.fault({ path_prefix: "secret/data/myapp/db", status: 503, count: 2 });
     const result = await ws.run([...DEBUG_JSON, "-c", "full.yaml", "--", ...printEnv("DB_PASSWORD")]);
