@@ -83,6 +83,25 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
     }
   });
 
+  test("a certificate issued by an intermediate CA logs in when the client sends the intermediate too", async () => {
+    const intermediate = pki.newIntermediate("envject intermediate CA");
+    const leaf = pki.client("api.example.com", { ca: intermediate });
+    const withChain = { cert: leaf.cert + intermediate.cert, key: leaf.key, certPath: leaf.certPath, keyPath: leaf.keyPath };
+    const answer = await login(withChain, { name: "web" });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(authOf(answer).metadata.common_name, "api.example.com");
+    // Without the intermediate there is no chain to the role's CA.
+    const alone = await login(leaf, { name: "web" });
+    assert.equal(alone.status, 400);
+    assert.deepEqual(errorsOf(alone), ["invalid certificate or no client certificate supplied"]);
+  });
+
+  test("the login name is compared as given: role names are stored lower-cased", async () => {
+    const answer = await login(web, { name: "WEB" });
+    assert.equal(answer.status, 400);
+    assert.deepEqual(errorsOf(answer), ["invalid certificate or no client certificate supplied"]);
+  });
+
   test("a certificate from another CA: 400 invalid certificate or no client certificate supplied", async () => {
     const stranger = pki.client("web.example.com", { ca: pki.newCa("stranger CA") });
     for (const body of [{ name: "web" }, {}]) {

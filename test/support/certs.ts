@@ -48,6 +48,8 @@ export interface TestPki {
   client(commonName: string, opts?: ClientCertOptions): CertPair;
   /** Another self-signed CA, e.g. to prove a role refuses certificates it did not issue. */
   newCa(commonName: string): CertPair;
+  /** An intermediate CA signed by `parent` (default: the PKI's CA); pass it as `client(…, { ca })`. */
+  newIntermediate(commonName: string, parent?: CertPair): CertPair;
   /** Removes the temp dir. */
   cleanup(): void;
 }
@@ -68,7 +70,7 @@ export function makePki(): TestPki {
   const newCa = (commonName: string): CertPair => {
     const keyPath = file(commonName, "key");
     const certPath = file(commonName, "pem");
-    const ext = extFile(file(commonName, "ext"), ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "subjectKeyIdentifier=hash"]);
+    const ext = extFile(file(commonName, "ext"), CA_LINES);
     openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3", "-subj", `/CN=${commonName}`, "-extensions", "v3", "-config", ext]);
     return pair(certPath, keyPath);
   };
@@ -93,6 +95,7 @@ export function makePki(): TestPki {
     ca,
     server,
     newCa,
+    newIntermediate: (commonName, parent = ca) => issue(commonName, parent, [...CA_LINES, "authorityKeyIdentifier=keyid"], 3),
     client: (commonName, opts = {}) =>
       issue(
         commonName,
@@ -111,6 +114,8 @@ export function makePki(): TestPki {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+const CA_LINES = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "subjectKeyIdentifier=hash"];
 
 function extFile(path: string, lines: string[]): string {
   // A minimal config usable both as `req -config` (needs distinguished_name) and as `x509 -extfile`.

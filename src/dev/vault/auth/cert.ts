@@ -132,7 +132,8 @@ function login(store: CertAuthStore, ctx: HandlerContext): Reply {
   if (!conn?.tls) return errorReply(400, "tls connection required");
   const leaf = conn.peerCertificates[0];
   if (!leaf) return errorReply(400, "client certificate must be supplied");
-  const certName = stringField(ctx.req.data, "name").toLowerCase();
+  // Role names are stored lower-cased; the login's `name` is compared as given (as Vault does).
+  const certName = stringField(ctx.req.data, "name");
 
   const roles = [...store.roles.values()].filter((r) => certName === "" || r.name === certName).sort((a, b) => (a.name < b.name ? -1 : 1));
   const trusted: { role: CertRole; certs: X509Certificate[] }[] = [];
