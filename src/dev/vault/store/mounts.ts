@@ -1,6 +1,6 @@
 /**
  * The mount table of one namespace: secrets engines (kv v1/v2, database, the built-in sys/) and
- * auth methods (token/, approle/). Mount paths are relative to the namespace and end in "/";
+ * auth methods (token/, approle/, and aws/cert when enabled). Mount paths are relative to the namespace and end in "/";
  * a request path is served by the longest mount that prefixes it.
  */
 import { hex8, uuid } from "../ids.js";
@@ -41,14 +41,7 @@ const DESCRIPTIONS: Record<string, string> = {
   cert: "",
 };
 
-export type MountSpec =
-  | { type: "kv"; version: "1" | "2" }
-  | { type: "database" }
-  | { type: "approle" }
-  | { type: "aws" }
-  | { type: "cert" }
-  | { type: "token" }
-  | { type: "system" };
+export type MountSpec = { type: "kv"; version: "1" | "2" } | { type: "database" } | { type: "approle" } | { type: "token" } | { type: "system" } | { type: "aws" } | { type: "cert" };
 
 /** Creates an entry with a fresh engine of the given kind. */
 export function newMount(path: string, spec: MountSpec, description?: string): MountEntry {
