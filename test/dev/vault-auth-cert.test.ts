@@ -11,7 +11,7 @@ import { VaultDoubleClient } from "../../src/dev/vault/client.js";
 import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js";
 import { makePki, opensslUnavailable, type CertPair, type TestPki } from "../support/certs.js";
 
-const errorsOf = (answer: { body: unknown }) => (answer.body as { errors: string[] }).errors;
+const errorsOf = (answer: { body: unknown }) => (answer.body as { errors?: string[] } | undefined)?.errors ?? [];
 const authOf = (answer: { body: unknown }) =>
   (answer.body as { auth: { client_token: string; policies: string[]; metadata: Record<string, string>; accessor: string; lease_duration: number } }).auth;
 
@@ -52,7 +52,7 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
 
   test("login with the role's name issues a token with Vault's metadata", async () => {
     const answer = await login(web, { name: "web" });
-    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.status, 200, JSON.stringify(errorsOf(answer)));
     const auth = authOf(answer);
     assert.deepEqual(auth.policies, ["default", "web"]);
     assert.equal(auth.lease_duration, 600);
@@ -76,7 +76,7 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
     await admin.writeCertRole("aaa-other", { certificate: other.cert, policies: ["default"] });
     try {
       const answer = await login(web);
-      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.status, 200, JSON.stringify(errorsOf(answer)));
       assert.equal(authOf(answer).metadata.cert_name, "web");
     } finally {
       await admin.request("DELETE", "auth/cert/certs/aaa-other");
@@ -88,7 +88,7 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
     const leaf = pki.client("api.example.com", { ca: intermediate });
     const withChain = { cert: leaf.cert + intermediate.cert, key: leaf.key, certPath: leaf.certPath, keyPath: leaf.keyPath };
     const answer = await login(withChain, { name: "web" });
-    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.status, 200, JSON.stringify(errorsOf(answer)));
     assert.equal(authOf(answer).metadata.common_name, "api.example.com");
     // Without the intermediate there is no chain to the role's CA.
     const alone = await login(leaf, { name: "web" });
@@ -155,7 +155,7 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
     const pinned = pki.client("pinned.example.com");
     await admin.writeCertRole("pin", { certificate: pinned.cert, display_name: "pinned-app" }, "pinned");
     const answer = await login(pinned, { name: "pin" }, "pinned");
-    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.status, 200, JSON.stringify(errorsOf(answer)));
     assert.equal(authOf(answer).metadata.cert_name, "pin");
     const refused = await login(pki.client("pinned.example.com"), { name: "pin" }, "pinned");
     assert.equal(refused.status, 400);
