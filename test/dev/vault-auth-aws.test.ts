@@ -5,12 +5,14 @@
  * and each refusal with Vault's status and string: wrong secret, unknown key, expired date,
  * region scope, session tokens, a tampered body, a foreign host, the server-id header (missing,
  * wrong, unsigned), an unbound ARN, a body with another action, missing or partial fields, and
- * an unknown role. No test prints a signature or a secret.
+ * an unknown role. The verifier is also held to AWS's published SigV4 examples. No test prints a
+ * signature or a secret.
  */
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { verifySigV4 } from "../../src/dev/vault/auth/aws-sigv4.js";
 import { VaultDoubleClient } from "../../src/dev/vault/client.js";
 import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js";
 
@@ -310,5 +312,51 @@ describe("Vault double: aws auth (iam)", () => {
     const text = JSON.stringify(list);
     for (const secret of SECRETS) assert.ok(!text.includes(secret));
     await assert.rejects(admin.addAwsIdentity({ access_key_id: "AKIAX", secret_access_key: "s", arn: "arn:aws:s3:::bucket" }), /400/);
+  });
+});
+
+describe("the double's SigV4 verifier against AWS's published examples", () => {
+  // AWS's documentation example key pair and time (public example values, not credentials).
+  const nowMs = Date.UTC(2015, 7, 30, 12, 36, 0);
+  const lookup = (id: string) => (id === "AKIDEXAMPLE" ? { secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } : undefined);
+  const authz = (scope: string, signed: string, signature: string) => [`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/${scope}/aws4_request, SignedHeaders=${signed}, Signature=${signature}`];
+
+  test("IAM ListUsers (GET with a query string and content-type)", () => {
+    const request = {
+      method: "GET",
+      url: new URL("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08"),
+      body: "",
+      headers: new Map([
+        ["content-type", ["application/x-www-form-urlencoded; charset=utf-8"]],
+        ["x-amz-date", ["20150830T123600Z"]],
+        ["authorization", authz("iam", "content-type;host;x-amz-date", "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7")],
+      ]),
+    };
+    assert.deepEqual(verifySigV4(request, { nowMs, region: "us-east-1", service: "iam", lookup }), { ok: true, accessKeyId: "AKIDEXAMPLE" });
+    // One byte of the query changed: the same signature no longer verifies.
+    const changed = { ...request, url: new URL("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-09") };
+    const verdict = verifySigV4(changed, { nowMs, region: "us-east-1", service: "iam", lookup });
+    assert.equal(verdict.ok, false);
+    assert.equal(!verdict.ok && verdict.code, "SignatureDoesNotMatch");
+  });
+
+  test("get-vanilla from the SigV4 test suite", () => {
+    const request = {
+      method: "GET",
+      url: new URL("https://example.amazonaws.com/"),
+      body: "",
+      headers: new Map([
+        ["x-amz-date", ["20150830T123600Z"]],
+        ["authorization", authz("service", "host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")],
+      ]),
+    };
+    assert.deepEqual(verifySigV4(request, { nowMs, region: "us-east-1", service: "service", lookup }), { ok: true, accessKeyId: "AKIDEXAMPLE" });
+    const late = verifySigV4(request, { nowMs: nowMs + 16 * 60 * 1000, region: "us-east-1", service: "service", lookup });
+    assert.deepEqual(late, {
+      ok: false,
+      status: 403,
+      code: "SignatureDoesNotMatch",
+      message: "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T125200Z - 15 min.)",
+    });
   });
 });
