@@ -290,6 +290,17 @@ describe("Vault double: aws auth (iam)", () => {
     await refused(loginBody(signPlain({ accessKeyId: USER_KEY.access_key_id, secret: USER_KEY.secret_access_key }), "nope"), "entry for role nope not found");
   });
 
+  test("in a namespace: its own aws mount, the same STS identities, a namespaced token", async () => {
+    await admin.createNamespace("team");
+    const team = admin.withNamespace("team");
+    await team.enableAuth("aws", "aws");
+    await team.writeAwsRole("ci", { bound_iam_principal_arn: [`arn:aws:iam::${ACCOUNT}:user/ci`] });
+    const answer = await team.withToken("").request("POST", "auth/aws/login", loginBody(signPlain({ accessKeyId: USER_KEY.access_key_id, secret: USER_KEY.secret_access_key }), "ci"));
+    assert.equal(answer.status, 200, JSON.stringify(errorsOf(answer)));
+    const self = await team.withToken(authOf(answer).client_token).request("GET", "auth/token/lookup-self");
+    assert.equal((self.body as { data: { namespace_path: string } }).data.namespace_path, "team/");
+  });
+
   test("roles: a bound parameter is required; reads and lists", async () => {
     const bare = await admin.request("POST", "auth/aws/role/bare", { auth_type: "iam" });
     assert.equal(bare.status, 400);
