@@ -1,7 +1,7 @@
 /**
  * A small typed client that steers the Vault double over HTTP, the way a user steers Vault:
- * secrets, mounts, policies, tokens, AppRoles and database roles through the Vault API, and the
- * double's own /__double/ control surface. Used by tests and the demo; any answer of 400 or more
+ * secrets, mounts, policies, tokens, AppRoles, AWS and cert auth roles and database roles through
+ * the Vault API, and the double's own /__double/ control surface. Used by tests and the demo; any answer of 400 or more
  * from the Vault API throws VaultDoubleError (status and Vault's `errors`, never a secret value).
  */
 import http from "node:http";
@@ -13,6 +13,8 @@ export interface VaultDoubleClientOptions {
   namespace?: string;
   /** CA to trust when the double serves HTTPS. */
   ca?: string | Buffer;
+  /** A TLS client certificate and its key, presented on every HTTPS call (for auth/cert). */
+  clientCert?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface HttpAnswer {
@@ -67,6 +69,58 @@ export interface AppRoleOptions {
   secret_id_ttl?: number | string;
   token_num_uses?: number;
   token_period?: number | string;
+}
+
+export interface AwsClientConfigOptions {
+  /** Required value of X-Vault-AWS-IAM-Server-ID (and it must be signed). */
+  iam_server_id_header_value?: string;
+  /** The STS endpoint Vault would call; its region is the one signatures must be scoped to. */
+  sts_endpoint?: string;
+  sts_region?: string;
+}
+
+export interface AwsRoleOptions {
+  /** Exact ARNs, or ending in "*" (matched against the full ARN). */
+  bound_iam_principal_arn: string[];
+  auth_type?: "iam";
+  resolve_aws_unique_ids?: boolean;
+  policies?: string[];
+  token_ttl?: number | string;
+  token_max_ttl?: number | string;
+  token_num_uses?: number;
+  token_period?: number | string;
+}
+
+export interface CertRoleOptions {
+  /** PEM of a CA (or a chain) or of one leaf certificate. */
+  certificate: string;
+  allowed_common_names?: string[];
+  allowed_names?: string[];
+  display_name?: string;
+  policies?: string[];
+  token_ttl?: number | string;
+  token_max_ttl?: number | string;
+  token_num_uses?: number;
+  token_period?: number | string;
+}
+
+export interface AwsIdentitySpec {
+  access_key_id: string;
+  secret_access_key: string;
+  /** Temporary credentials: requests must carry exactly this X-Amz-Security-Token. */
+  session_token?: string;
+  /** arn:aws:iam::<acct>:user/<name> or arn:aws:sts::<acct>:assumed-role/<role>/<session>. */
+  arn: string;
+  /** GetCallerIdentity's UserId; generated when absent. */
+  user_id?: string;
+}
+
+export interface AwsIdentityView {
+  access_key_id: string;
+  arn: string;
+  account: string;
+  user_id: string;
+  temporary: boolean;
 }
 
 export interface FaultSpec {
@@ -160,6 +214,11 @@ export class VaultDoubleClient {
     return new VaultDoubleClient(this.url, token, this.options);
   }
 
+  /** The same double and token, presenting a TLS client certificate (or none, with undefined). */
+  withClientCert(clientCert: { cert: string | Buffer; key: string | Buffer } | undefined): VaultDoubleClient {
+    return new VaultDoubleClient(this.url, this.token, { ...this.options, clientCert });
+  }
+
   /** The same double and token, in a namespace. */
   withNamespace(namespace: string): VaultDoubleClient {
     return new VaultDoubleClient(this.url, this.token, { ...this.options, namespace });
@@ -184,7 +243,7 @@ export class VaultDoubleClient {
     }
     const mod = target.protocol === "https:" ? https : http;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = mod.request(target, { method, headers: h, agent: false, ...(this.options.ca ? { ca: this.options.ca } : {}) }, (res) => {
+      const req = mod.request(target, { method, headers: h, agent: false, ...(this.options.ca ? { ca: this.options.ca } : {}), ...(this.options.clientCert ?? {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("error", reject);
@@ -356,6 +415,28 @@ export class VaultDoubleClient {
     return env!.auth as AuthInfo;
   }
 
+  /** Enables an auth method (`approle`, `aws`, `cert`, …) at `auth/<path>`. */
+  async enableAuth(path: string, type: string): Promise<void> {
+    await this.api("POST", `sys/auth/${path.replace(/^\/+|\/+$/g, "")}`, { type });
+  }
+
+  /** Writes `auth/<mount>/config/client` of an AWS auth mount (the double ignores access keys). */
+  async writeAwsClientConfig(config: AwsClientConfigOptions, mount = "aws"): Promise<void> {
+    await this.api("POST", `auth/${mount}/config/client`, config);
+  }
+
+  /** Writes an IAM-type AWS auth role (`auth_type: "iam"` unless given). */
+  async writeAwsRole(name: string, opts: AwsRoleOptions, mount = "aws"): Promise<void> {
+    const { policies, ...rest } = opts;
+    await this.api("POST", `auth/${mount}/role/${name}`, { auth_type: "iam", ...rest, ...(policies ? { token_policies: policies } : {}) });
+  }
+
+  /** Writes a cert auth role (`certs/<name>`): a CA or leaf PEM and its constraints. */
+  async writeCertRole(name: string, opts: CertRoleOptions, mount = "cert"): Promise<void> {
+    const { policies, ...rest } = opts;
+    await this.api("POST", `auth/${mount}/certs/${name}`, { ...rest, ...(policies ? { token_policies: policies } : {}) });
+  }
+
   /** Creates a database role (TTLs in seconds or duration strings). */
   async createDatabaseRole(name: string, opts: { default_ttl?: number | string; max_ttl?: number | string } = {}, mount = "database"): Promise<void> {
     await this.api("POST", `${mount}/roles/${name}`, { db_name: "double", creation_statements: ["CREATE ROLE \"{{name}}\""], ...opts });
@@ -427,5 +508,18 @@ export class VaultDoubleClient {
 
   async tokens(): Promise<TokenView[]> {
     return this.control<TokenView[]>("GET", "tokens");
+  }
+
+  /** Teaches the double's stand-in STS a key pair and the principal it belongs to (the answer never repeats the secret). */
+  async addAwsIdentity(identity: AwsIdentitySpec): Promise<AwsIdentityView> {
+    return this.control<AwsIdentityView>("POST", "aws/identities", identity);
+  }
+
+  async awsIdentities(): Promise<AwsIdentityView[]> {
+    return this.control<AwsIdentityView[]>("GET", "aws/identities");
+  }
+
+  async clearAwsIdentities(): Promise<void> {
+    await this.control("DELETE", "aws/identities");
   }
 }

@@ -2,6 +2,7 @@
  * What a backend handler sees: the request (path relative to its namespace), the matched mount
  * and the rest of the path inside it, the caller's token when valid, and the double's state.
  */
+import type { X509Certificate } from "node:crypto";
 import { Acl } from "./acl.js";
 import type { DoubleState, Namespace } from "./state.js";
 import type { MountEntry } from "./store/mounts.js";
@@ -22,6 +23,13 @@ export interface HandlerContext {
   /** The caller's token when it is valid (always set for authenticated routes). */
   token: TokenEntry | undefined;
   nowMs: number;
+  /** The connection the request came on: TLS or not, and the client's certificate chain (leaf first) when it sent one. */
+  connection?: Connection;
+}
+
+export interface Connection {
+  tls: boolean;
+  peerCertificates: X509Certificate[];
 }
 
 export interface Route {

@@ -1,9 +1,12 @@
 /**
  * The control surface under /__double/ (no Vault API has these): seal/unseal, faults, latency,
- * denials, configuration, namespaces, and read-only views of the request log, leases and tokens.
- * Bodies are JSON; no authentication. Views never include a token id or a secret value.
+ * denials, configuration, namespaces, the AWS identities the double's stand-in STS knows, and
+ * read-only views of the request log, leases and tokens. Bodies are JSON; no authentication.
+ * Views never include a token id, a secret value, a secret access key or a session token.
  */
+import { base62 } from "./ids.js";
 import type { DoubleState, ForbiddenStyle } from "./state.js";
+import { awsIdentities, type AwsIdentity } from "./store/aws.js";
 import { rfc3339Nano } from "./time/clock.js";
 import { struct } from "./wire/json.js";
 import { faultStatusAndCount, parseControlBody } from "../shared/control-body.js";
@@ -72,6 +75,13 @@ export function handleControl(state: DoubleState, method: string, path: string, 
       return done(leasesView(state, nowMs));
     case "GET tokens":
       return done(tokensView(state, nowMs));
+    case "GET aws/identities":
+      return done([...awsIdentities(state).values()].map(identityView));
+    case "POST aws/identities":
+      return addAwsIdentity(state, body);
+    case "DELETE aws/identities":
+      awsIdentities(state).clear();
+      return done();
     default:
       return { status: 404, body: struct({ error: `unknown control endpoint: ${method} /__double/${path}` }) };
   }
@@ -106,6 +116,33 @@ function addDenial(state: DoubleState, body: Body): ControlAnswer {
   if (typeof who !== "string" || who === "") return bad('"for" must be "all", "non-root" or a token accessor');
   state.denials.push({ path: body.path.replace(/^\/+/, ""), for: who });
   return done();
+}
+
+function addAwsIdentity(state: DoubleState, body: Body): ControlAnswer {
+  for (const field of ["access_key_id", "secret_access_key", "arn"]) {
+    if (typeof body[field] !== "string" || body[field] === "") return bad(`"${field}" must be a non-empty string`);
+  }
+  if (body.session_token !== undefined && typeof body.session_token !== "string") return bad('"session_token" must be a string');
+  const arn = body.arn as string;
+  const m = /^arn:[^:]+:(iam|sts)::(\d{12}):(user|role|assumed-role)\/(.+)$/.exec(arn);
+  if (!m) return bad('"arn" must look like arn:aws:iam::<12 digits>:user/<name> or arn:aws:sts::<12 digits>:assumed-role/<role>/<session>');
+  const session = m[3] === "assumed-role" ? m[4]!.split("/")[1] : undefined;
+  if (m[3] === "assumed-role" && !session) return bad('an assumed-role "arn" needs a session: assumed-role/<role>/<session>');
+  const unique = `${m[3] === "user" ? "AIDA" : "AROA"}${base62(17).toUpperCase().replace(/[^A-Z0-9]/g, "X")}`;
+  const identity: AwsIdentity = {
+    accessKeyId: body.access_key_id as string,
+    secretAccessKey: body.secret_access_key as string,
+    arn,
+    account: m[2]!,
+    userId: typeof body.user_id === "string" ? body.user_id : session ? `${unique}:${session}` : unique,
+    ...(typeof body.session_token === "string" && body.session_token !== "" ? { sessionToken: body.session_token } : {}),
+  };
+  awsIdentities(state).set(identity.accessKeyId, identity);
+  return done(identityView(identity));
+}
+
+function identityView(i: AwsIdentity): unknown {
+  return struct({ access_key_id: i.accessKeyId, arn: i.arn, account: i.account, user_id: i.userId, temporary: i.sessionToken !== undefined });
 }
 
 const STYLES: ForbiddenStyle[] = ["plain", "multierror", "invalid-token"];

@@ -1,5 +1,7 @@
 /** Maps a mount and the path inside it to the backend route that serves it. */
 import { approleRoute } from "./auth/approle.js";
+import { awsRoute } from "./auth/aws.js";
+import { certRoute } from "./auth/cert.js";
 import { tokenRoute } from "./auth/token.js";
 import type { Route } from "./context.js";
 import { databaseRoute } from "./engines/database.js";
@@ -21,6 +23,10 @@ export function backendRoute(mount: MountEntry, rest: string, req: LogicalReques
       return databaseRoute(engine.store, rest, req);
     case "approle":
       return approleRoute(engine.store, rest, req);
+    case "aws":
+      return awsRoute(engine.store, rest, req);
+    case "cert":
+      return certRoute(engine.store, rest, req);
     case "token":
       return tokenRoute(rest, req);
     case "system":

@@ -2,11 +2,16 @@
  * HTTP plumbing: one node:http (or node:https) server on 127.0.0.1, reading each request body
  * (32 MiB cap, as Vault's default max_request_size), sending /__double/ to the control surface
  * and /v1/ through latency, faults, the Vault pipeline and the request log. Every answer carries
- * `Content-Type: application/json` and `Cache-Control: no-store`, as Vault's do.
+ * `Content-Type: application/json` and `Cache-Control: no-store`, as Vault's do. Over HTTPS it asks
+ * every client for a certificate without requiring one (Vault's tls_disable_client_certs=false),
+ * and hands the presented chain to the handlers (auth/cert) unverified.
  */
+import { X509Certificate } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { Connection } from "./context.js";
 import { handleControl } from "./control.js";
 import type { DoubleState } from "./state.js";
 import { nowMs } from "./time/clock.js";
@@ -35,7 +40,7 @@ export async function listen(state: DoubleState, tls?: TlsMaterial, port = 0): P
       else res.destroy();
     });
   };
-  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, onRequest) : http.createServer(onRequest);
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false }, onRequest) : http.createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -110,7 +115,7 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
     return write(res, { kind: "raw", status: fault.status, text: goEncode(fault.body ?? struct({ errors: ["internal error"] })) }, nsHeader);
   }
 
-  const outcome = handleVaultCall(state, { method, path, query: url.searchParams, headers: req.headers, body }, nowMs());
+  const outcome = handleVaultCall(state, { method, path, query: url.searchParams, headers: req.headers, body, connection: connectionOf(req) }, nowMs());
   if (fault?.mode === "reset_mid_body") {
     // The real answer's head and half its body, then a reset (the operation itself took effect).
     record(0, outcome.namespace, outcome.tokenAccessor);
@@ -118,6 +123,21 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
   }
   record(outcome.reply.status, outcome.namespace, outcome.tokenAccessor);
   write(res, outcome.reply, nsHeader);
+}
+
+/** TLS or not, and the certificate chain the client presented (leaf first, as sent, not verified). */
+function connectionOf(req: http.IncomingMessage): Connection {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.encrypted || typeof socket.getPeerCertificate !== "function") return { tls: false, peerCertificates: [] };
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let current: Partial<import("node:tls").DetailedPeerCertificate> | undefined = socket.getPeerCertificate(true);
+  while (current?.raw && !seen.has(current.fingerprint256 ?? "")) {
+    seen.add(current.fingerprint256 ?? "");
+    chain.push(new X509Certificate(current.raw));
+    current = current.issuerCertificate;
+  }
+  return { tls: true, peerCertificates: chain };
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {

@@ -6,7 +6,7 @@
  * route" when no mount serves the path.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { aclFor, aclPath, capabilityFor, tokenUsableIn, type HandlerContext } from "./context.js";
+import { aclFor, aclPath, capabilityFor, tokenUsableIn, type Connection, type HandlerContext } from "./context.js";
 import { backendRoute } from "./router.js";
 import type { DoubleState } from "./state.js";
 import { health, sealStatus } from "./sys/health.js";
@@ -22,6 +22,8 @@ export interface VaultCall {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** TLS state and the client certificate chain, for auth/cert. */
+  connection?: Connection;
 }
 
 export interface VaultOutcome {
@@ -71,7 +73,7 @@ export function handleVaultCall(state: DoubleState, call: VaultCall, nowMs: numb
   }
   if (!mount || !route) return outcome(errorReply(404, `no handler for route "${rel}". route entry not found.`));
 
-  const ctx: HandlerContext = { state, ns, req, mount, pathNamespace, rest: rel.slice(Math.min(mount.path.length, rel.length)), token, nowMs };
+  const ctx: HandlerContext = { state, ns, req, mount, pathNamespace, rest: rel.slice(Math.min(mount.path.length, rel.length)), token, nowMs, connection: call.connection };
   let reply: Reply;
   try {
     reply = route.handle(ctx);

@@ -1,10 +1,12 @@
 /**
  * The mount table of one namespace: secrets engines (kv v1/v2, database, the built-in sys/) and
- * auth methods (token/, approle/). Mount paths are relative to the namespace and end in "/";
+ * auth methods (token/, approle/, and aws/cert when enabled). Mount paths are relative to the namespace and end in "/";
  * a request path is served by the longest mount that prefixes it.
  */
 import { hex8, uuid } from "../ids.js";
 import { AppRoleStore } from "./approle.js";
+import { AwsAuthStore } from "./aws.js";
+import { CertAuthStore } from "./cert.js";
 import { DatabaseStore } from "./database.js";
 import { KvV1Store, KvV2Store } from "./kv.js";
 
@@ -14,7 +16,9 @@ export type Engine =
   | { kind: "database"; store: DatabaseStore }
   | { kind: "system" }
   | { kind: "token" }
-  | { kind: "approle"; store: AppRoleStore };
+  | { kind: "approle"; store: AppRoleStore }
+  | { kind: "aws"; store: AwsAuthStore }
+  | { kind: "cert"; store: CertAuthStore };
 
 export interface MountEntry {
   /** "secret/", "team/kv/", or for auth methods "auth/approle/". */
@@ -33,9 +37,11 @@ const DESCRIPTIONS: Record<string, string> = {
   token: "token based credentials",
   database: "",
   approle: "",
+  aws: "",
+  cert: "",
 };
 
-export type MountSpec = { type: "kv"; version: "1" | "2" } | { type: "database" } | { type: "approle" } | { type: "token" } | { type: "system" };
+export type MountSpec = { type: "kv"; version: "1" | "2" } | { type: "database" } | { type: "approle" } | { type: "token" } | { type: "system" } | { type: "aws" } | { type: "cert" };
 
 /** Creates an entry with a fresh engine of the given kind. */
 export function newMount(path: string, spec: MountSpec, description?: string): MountEntry {
@@ -49,6 +55,12 @@ export function newMount(path: string, spec: MountSpec, description?: string): M
       break;
     case "approle":
       engine = { kind: "approle", store: new AppRoleStore() };
+      break;
+    case "aws":
+      engine = { kind: "aws", store: new AwsAuthStore() };
+      break;
+    case "cert":
+      engine = { kind: "cert", store: new CertAuthStore() };
       break;
     case "token":
       engine = { kind: "token" };

@@ -1,0 +1,62 @@
+/**
+ * State of the AWS auth method: per mount, the client configuration and the roles; per double,
+ * the AWS identities the double's stand-in STS knows (access key id → secret, session token,
+ * ARN), seeded through the control surface and shared by every mount and namespace, as one AWS
+ * is behind every Vault mount.
+ */
+import type { DoubleState } from "../state.js";
+
+export interface AwsClientConfig {
+  iamServerIdHeaderValue: string;
+  stsEndpoint: string;
+  stsRegion: string;
+  /** Accepted and stored, never used: the double is its own STS. */
+  accessKey: string;
+}
+
+export interface AwsRole {
+  name: string;
+  roleId: string;
+  authType: "iam" | "ec2";
+  boundIamPrincipalArns: string[];
+  resolveAwsUniqueIds: boolean;
+  tokenPolicies: string[];
+  tokenTtl: number;
+  tokenMaxTtl: number;
+  tokenExplicitMaxTtl: number;
+  tokenPeriod: number;
+  tokenNumUses: number;
+  tokenNoDefaultPolicy: boolean;
+  entityId: string;
+}
+
+/** One mount's configuration and roles. */
+export class AwsAuthStore {
+  config: AwsClientConfig | null = null;
+  /** config/identity `iam_metadata`: the fields copied into token metadata (Vault's default set). */
+  iamMetadata: string[] = ["account_id", "auth_type"];
+  readonly roles = new Map<string, AwsRole>();
+}
+
+/** A principal STS answers GetCallerIdentity for. */
+export interface AwsIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  arn: string;
+  account: string;
+  /** GetCallerIdentity's UserId: "AIDA…" for users, "AROA…:<session>" for assumed roles. */
+  userId: string;
+}
+
+const identities = new WeakMap<DoubleState, Map<string, AwsIdentity>>();
+
+/** The double's AWS identities by access key id. */
+export function awsIdentities(state: DoubleState): Map<string, AwsIdentity> {
+  let map = identities.get(state);
+  if (!map) {
+    map = new Map();
+    identities.set(state, map);
+  }
+  return map;
+}
