@@ -38,10 +38,11 @@ export interface SeededVault {
   close(): Promise<void>;
 }
 
-/** Starts a double and writes the sample secrets; a `readonly` database role (1h, max 2h) exists. */
-export async function startSeededVault(options: VaultDoubleOptions = {}): Promise<SeededVault> {
+/** Starts a double and writes the sample secrets; a `readonly` database role (1h, max 2h) exists. `trust`: the CA that issued `options.tls`. */
+export async function startSeededVault(options: VaultDoubleOptions = {}, trust?: { ca: string | Buffer }): Promise<SeededVault> {
   const vault = await startVaultDouble(options);
-  const admin = new VaultDoubleClient(vault.url, vault.rootToken, options.tls ? { ca: options.tls.cert } : {});
+  // A self-signed server certificate is its own CA; one issued by a test CA is trusted through `trust`.
+  const admin = new VaultDoubleClient(vault.url, vault.rootToken, trust ? { ca: trust.ca } : options.tls ? { ca: options.tls.cert } : {});
   await admin.writeKv2("secret/myapp/db", SEED.dbV1);
   await admin.writeKv2("secret/myapp/db", SEED.db);
   await admin.writeKv2("secret/myapp/config", SEED.config);
