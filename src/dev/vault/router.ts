@@ -1,5 +1,7 @@
 /** Maps a mount and the path inside it to the backend route that serves it. */
 import { approleRoute } from "./auth/approle.js";
+import { jwtRoute } from "./auth/jwt.js";
+import { kubernetesRoute } from "./auth/kubernetes.js";
 import { tokenRoute } from "./auth/token.js";
 import type { Route } from "./context.js";
 import { databaseRoute } from "./engines/database.js";
@@ -21,6 +23,10 @@ export function backendRoute(mount: MountEntry, rest: string, req: LogicalReques
       return databaseRoute(engine.store, rest, req);
     case "approle":
       return approleRoute(engine.store, rest, req);
+    case "kubernetes":
+      return kubernetesRoute(engine.store, rest, req);
+    case "jwt":
+      return jwtRoute(engine.store, mount.type, rest, req);
     case "token":
       return tokenRoute(rest, req);
     case "system":
