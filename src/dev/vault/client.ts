@@ -1,7 +1,8 @@
 /**
  * A small typed client that steers the Vault double over HTTP, the way a user steers Vault:
- * secrets, mounts, policies, tokens, AppRoles, AWS and cert auth roles and database roles through
- * the Vault API, and the double's own /__double/ control surface. Used by tests and the demo; any answer of 400 or more
+ * secrets, mounts, policies, tokens, auth methods (AppRole, AWS, cert, kubernetes, jwt) and
+ * database roles through the Vault API, and the double's own /__double/ control surface. Used by
+ * tests and the demo; any answer of 400 or more
  * from the Vault API throws VaultDoubleError (status and Vault's `errors`, never a secret value).
  */
 import http from "node:http";
@@ -59,6 +60,8 @@ export interface AuthInfo {
   policies: string[];
   lease_duration: number;
   renewable: boolean;
+  metadata?: Record<string, string> | null;
+  entity_id?: string;
 }
 
 export interface AppRoleOptions {
@@ -121,6 +124,68 @@ export interface AwsIdentityView {
   account: string;
   user_id: string;
   temporary: boolean;
+}
+
+/** The token_* fields every plugin role takes (seconds or duration strings). `policies` is sent as token_policies. */
+export interface TokenRoleOptions {
+  policies?: string[];
+  token_ttl?: number | string;
+  token_max_ttl?: number | string;
+  token_explicit_max_ttl?: number | string;
+  token_period?: number | string;
+  token_num_uses?: number;
+  token_no_default_policy?: boolean;
+}
+
+/** `auth/<mount>/config` of a kubernetes mount. */
+export interface KubernetesAuthConfig {
+  /** Default "https://kubernetes.default.svc" (stored only: the double calls no Kubernetes). */
+  kubernetes_host?: string;
+  kubernetes_ca_cert?: string;
+  /** PEM public keys or certificates the double verifies service-account JWTs with (without them every login is 403). */
+  pem_keys?: string[];
+  issuer?: string;
+  disable_iss_validation?: boolean;
+  /**
+   * Default true when no kubernetes_ca_cert is given: Vault outside a pod refuses the config
+   * otherwise (it would read the pod's CA file).
+   */
+  disable_local_ca_jwt?: boolean;
+  token_reviewer_jwt?: string;
+}
+
+export interface KubernetesRoleOptions extends TokenRoleOptions {
+  /** Names (or "*", or globs such as "app-*"). */
+  bound_service_account_names: string[] | string;
+  bound_service_account_namespaces: string[] | string;
+  audience?: string;
+  alias_name_source?: "serviceaccount_uid" | "serviceaccount_name";
+}
+
+/** `auth/<mount>/config` of a jwt mount (the double takes local keys only). */
+export interface JwtAuthConfig {
+  jwt_validation_pubkeys: string[];
+  bound_issuer?: string;
+  default_role?: string;
+  jwt_supported_algs?: string[];
+}
+
+export interface JwtRoleOptions extends TokenRoleOptions {
+  /** Default "jwt" here (Vault's own default is "oidc", which login refuses). */
+  role_type?: "jwt" | "oidc";
+  user_claim: string;
+  bound_audiences?: string[];
+  bound_subject?: string;
+  bound_claims?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+  bound_claims_type?: "string" | "glob";
+  claim_mappings?: Record<string, string>;
+  user_claim_json_pointer?: boolean;
+  groups_claim?: string;
+  /** Seconds; 0 = default (150/150/60), -1 = none. */
+  expiration_leeway?: number | string;
+  not_before_leeway?: number | string;
+  clock_skew_leeway?: number | string;
+  allowed_redirect_uris?: string[];
 }
 
 export interface FaultSpec {
@@ -415,11 +480,6 @@ export class VaultDoubleClient {
     return env!.auth as AuthInfo;
   }
 
-  /** Enables an auth method (`approle`, `aws`, `cert`, …) at `auth/<path>`. */
-  async enableAuth(path: string, type: string): Promise<void> {
-    await this.api("POST", `sys/auth/${path.replace(/^\/+|\/+$/g, "")}`, { type });
-  }
-
   /** Writes `auth/<mount>/config/client` of an AWS auth mount (the double ignores access keys). */
   async writeAwsClientConfig(config: AwsClientConfigOptions, mount = "aws"): Promise<void> {
     await this.api("POST", `auth/${mount}/config/client`, config);
@@ -435,6 +495,53 @@ export class VaultDoubleClient {
   async writeCertRole(name: string, opts: CertRoleOptions, mount = "cert"): Promise<void> {
     const { policies, ...rest } = opts;
     await this.api("POST", `auth/${mount}/certs/${name}`, { ...rest, ...(policies ? { token_policies: policies } : {}) });
+  }
+
+  /** Enables an auth method at `auth/<path>` (type approle, kubernetes, jwt or oidc). */
+  async enableAuth(path: string, type: "approle" | "kubernetes" | "jwt" | "oidc" | (string & {}), opts: { description?: string } = {}): Promise<void> {
+    await this.api("POST", `sys/auth/${path.replace(/^\/+|\/+$/g, "")}`, { type, ...opts });
+  }
+
+  async disableAuth(path: string): Promise<void> {
+    await this.api("DELETE", `sys/auth/${path.replace(/^\/+|\/+$/g, "")}`);
+  }
+
+  /** Writes `auth/<mount>/config` of a kubernetes mount. */
+  async writeKubernetesConfig(config: KubernetesAuthConfig = {}, mount = "kubernetes"): Promise<void> {
+    const body = { kubernetes_host: "https://kubernetes.default.svc", ...config };
+    if (body.kubernetes_ca_cert === undefined && body.disable_local_ca_jwt === undefined) body.disable_local_ca_jwt = true;
+    await this.api("POST", `auth/${mount}/config`, body);
+  }
+
+  /** Writes a kubernetes role; returns Vault's warnings (one when no audience is set). */
+  async writeKubernetesRole(name: string, role: KubernetesRoleOptions, mount = "kubernetes"): Promise<string[]> {
+    const { policies, ...rest } = role;
+    const env = await this.api("POST", `auth/${mount}/role/${name}`, { ...rest, ...(policies ? { token_policies: policies } : {}) });
+    return (env as { warnings?: string[] | null } | undefined)?.warnings ?? [];
+  }
+
+  /** Logs in with a service-account JWT (no token sent) and returns the auth block. */
+  async loginKubernetes(role: string, jwt: string, mount = "kubernetes"): Promise<AuthInfo> {
+    const env = await this.withToken("").api("POST", `auth/${mount}/login`, { role, jwt });
+    return env!.auth as AuthInfo;
+  }
+
+  /** Writes `auth/<mount>/config` of a jwt mount. */
+  async writeJwtConfig(config: JwtAuthConfig, mount = "jwt"): Promise<void> {
+    await this.api("POST", `auth/${mount}/config`, config);
+  }
+
+  /** Writes a jwt role (role_type "jwt" unless given); returns Vault's warnings. */
+  async writeJwtRole(name: string, role: JwtRoleOptions, mount = "jwt"): Promise<string[]> {
+    const { policies, ...rest } = role;
+    const env = await this.api("POST", `auth/${mount}/role/${name}`, { role_type: "jwt", ...rest, ...(policies ? { token_policies: policies } : {}) });
+    return (env as { warnings?: string[] | null } | undefined)?.warnings ?? [];
+  }
+
+  /** Logs in with a JWT (no token sent) and returns the auth block. */
+  async loginJwt(role: string, jwt: string, mount = "jwt"): Promise<AuthInfo> {
+    const env = await this.withToken("").api("POST", `auth/${mount}/login`, { role, jwt });
+    return env!.auth as AuthInfo;
   }
 
   /** Creates a database role (TTLs in seconds or duration strings). */

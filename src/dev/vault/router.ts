@@ -2,6 +2,8 @@
 import { approleRoute } from "./auth/approle.js";
 import { awsRoute } from "./auth/aws.js";
 import { certRoute } from "./auth/cert.js";
+import { jwtRoute } from "./auth/jwt.js";
+import { kubernetesRoute } from "./auth/kubernetes.js";
 import { tokenRoute } from "./auth/token.js";
 import type { Route } from "./context.js";
 import { databaseRoute } from "./engines/database.js";
@@ -27,6 +29,10 @@ export function backendRoute(mount: MountEntry, rest: string, req: LogicalReques
       return awsRoute(engine.store, rest, req);
     case "cert":
       return certRoute(engine.store, rest, req);
+    case "kubernetes":
+      return kubernetesRoute(engine.store, rest, req);
+    case "jwt":
+      return jwtRoute(engine.store, mount.type, rest, req);
     case "token":
       return tokenRoute(rest, req);
     case "system":

@@ -1,13 +1,16 @@
 /**
  * The mount table of one namespace: secrets engines (kv v1/v2, database, the built-in sys/) and
- * auth methods (token/, approle/, and aws/cert when enabled). Mount paths are relative to the namespace and end in "/";
- * a request path is served by the longest mount that prefixes it.
+ * auth methods (token/, approle/; aws, cert, kubernetes, jwt/oidc when enabled). Mount paths are
+ * relative to the namespace and end in "/"; a request path is served by the longest mount that
+ * prefixes it.
  */
 import { hex8, uuid } from "../ids.js";
 import { AppRoleStore } from "./approle.js";
 import { AwsAuthStore } from "./aws.js";
 import { CertAuthStore } from "./cert.js";
 import { DatabaseStore } from "./database.js";
+import { JwtStore } from "./jwt.js";
+import { KubernetesStore } from "./kubernetes.js";
 import { KvV1Store, KvV2Store } from "./kv.js";
 
 export type Engine =
@@ -18,12 +21,14 @@ export type Engine =
   | { kind: "token" }
   | { kind: "approle"; store: AppRoleStore }
   | { kind: "aws"; store: AwsAuthStore }
-  | { kind: "cert"; store: CertAuthStore };
+  | { kind: "cert"; store: CertAuthStore }
+  | { kind: "kubernetes"; store: KubernetesStore }
+  | { kind: "jwt"; store: JwtStore };
 
 export interface MountEntry {
   /** "secret/", "team/kv/", or for auth methods "auth/approle/". */
   path: string;
-  /** Vault's engine type: kv, database, system, token, approle. */
+  /** Vault's engine type: kv, database, system, token, approle, kubernetes, jwt, oidc. */
   type: string;
   accessor: string;
   uuid: string;
@@ -39,9 +44,21 @@ const DESCRIPTIONS: Record<string, string> = {
   approle: "",
   aws: "",
   cert: "",
+  kubernetes: "",
+  jwt: "",
+  oidc: "",
 };
 
-export type MountSpec = { type: "kv"; version: "1" | "2" } | { type: "database" } | { type: "approle" } | { type: "token" } | { type: "system" } | { type: "aws" } | { type: "cert" };
+export type MountSpec =
+  | { type: "kv"; version: "1" | "2" }
+  | { type: "database" }
+  | { type: "approle" }
+  | { type: "aws" }
+  | { type: "cert" }
+  | { type: "kubernetes" }
+  | { type: "jwt" | "oidc" }
+  | { type: "token" }
+  | { type: "system" };
 
 /** Creates an entry with a fresh engine of the given kind. */
 export function newMount(path: string, spec: MountSpec, description?: string): MountEntry {
@@ -61,6 +78,13 @@ export function newMount(path: string, spec: MountSpec, description?: string): M
       break;
     case "cert":
       engine = { kind: "cert", store: new CertAuthStore() };
+      break;
+    case "kubernetes":
+      engine = { kind: "kubernetes", store: new KubernetesStore() };
+      break;
+    case "jwt":
+    case "oidc":
+      engine = { kind: "jwt", store: new JwtStore() };
       break;
     case "token":
       engine = { kind: "token" };
@@ -152,6 +176,10 @@ function runningVersion(entry: MountEntry): string {
       return "v0.21.0+builtin";
     case "database":
       return "v1.19.0+builtin.vault";
+    case "kubernetes":
+      return "v0.21.0+builtin";
+    case "jwt":
+      return "v0.23.0+builtin";
     default:
       return "v1.19.0+builtin.vault";
   }

@@ -1,7 +1,8 @@
 /**
  * sys/mounts and sys/auth: list, enable and disable secrets engines (kv v1/v2, database) and
- * auth methods (approle, aws, cert). Disabling a mount drops its data and revokes its leases. Both list
- * routes are Vault's legacy "injected" routes: data keys also appear at the top level.
+ * auth methods (approle, aws, cert, kubernetes, jwt, oidc). Disabling a mount drops its data and
+ * revokes its leases. Both list routes are Vault's legacy "injected" routes: data keys also appear
+ * at the top level.
  */
 import { route, type HandlerContext, type Route } from "../context.js";
 import { mountInfo, mountPath, newMount, type MountSpec } from "../store/mounts.js";
@@ -67,9 +68,11 @@ function list(ctx: HandlerContext, auth: boolean): Reply {
 }
 
 function spec(type: string, options: Record<string, unknown> | undefined, auth: boolean): MountSpec | string {
-  if (auth && type === "aws") return { type: "aws" };
-  if (auth && type === "cert") return { type: "cert" };
-  if (auth) return type === "approle" ? { type: "approle" } : `unknown auth method type: ${type}`;
+  if (auth) {
+    if (type === "approle" || type === "aws" || type === "cert" || type === "kubernetes") return { type };
+    if (type === "jwt" || type === "oidc") return { type };
+    return `unknown auth method type: ${type}`;
+  }
   if (type === "kv" || type === "generic") return { type: "kv", version: String(options?.version ?? "1") === "2" ? "2" : "1" };
   if (type === "kv-v2") return { type: "kv", version: "2" };
   if (type === "database") return { type: "database" };
