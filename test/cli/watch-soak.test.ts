@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { LeaseView, RequestLogEntry } from "../../src/dev/vault/client.js";
 import type { SeededVault } from "../support/vault-fixture.js";
+import { mintJwt, newSigningKey, serviceAccountClaims } from "../support/jwt.js";
 import type { Workspace } from "./e2e.js";
 import { type ChildEvent, type RunEnd, type WatchedRun, pause, watchSuite } from "../watch/e2e-harness.js";
 
@@ -246,11 +247,51 @@ function describeSoak(variant: LoginVariant): void {
   });
 }
 
+const saKey = newSigningKey("RS256");
+const saToken = (name: string) => mintJwt(saKey, serviceAccountClaims({ namespace: "prod", name, audience: "vault" }));
+
 describeSoak({
   title: "AppRole",
   loginPath: "auth/approle/login",
   async prepare(vault) {
     const { roleId, secretId } = await vault.admin.createAppRole("soaker", { policies: ["soak-app"], token_ttl: TTL, token_max_ttl: MAX_TTL });
     return { vaultSection: "", env: { VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId } };
+  },
+});
+
+// Issue #10's variant: a Kubernetes login whose projected token file is rewritten at half time.
+// The rewritten token names another bound service account, so the double's tokens tell which
+// file content each login sent.
+describeSoak({
+  title: "Kubernetes, the token file rewritten midway",
+  loginPath: "auth/kubernetes/login",
+  async prepare(vault, ws) {
+    const admin = vault.admin;
+    await admin.enableAuth("kubernetes", "kubernetes");
+    await admin.writeKubernetesConfig({ pem_keys: [saKey.publicKeyPem] });
+    await admin.writeKubernetesRole("soaker", {
+      bound_service_account_names: ["app", "app-next"],
+      bound_service_account_namespaces: ["prod"],
+      audience: "vault",
+      policies: ["soak-app"],
+      token_ttl: TTL,
+      token_max_ttl: MAX_TTL,
+    });
+    ws.file("sa/token", saToken("app"));
+    return { vaultSection: "vault:\n  auth:\n    method: kubernetes\n    role: soaker\n    token_file: sa/token\n", env: {} };
+  },
+  async midway(_vault, ws) {
+    ws.file("sa/token", saToken("app-next"));
+  },
+  async check(outcome, vault) {
+    const tokens = await vault.admin.tokens();
+    const before = tokens.filter((t) => t.display_name === "kubernetes-prod-app").length;
+    const after = tokens.filter((t) => t.display_name === "kubernetes-prod-app-next").length;
+    // Half the soak on each token file: each half takes at least a login per max TTL.
+    const perHalf = Math.max(1, Math.floor(SOAK_SECONDS / 2 / MAX_TTL));
+    assert.ok(before >= perHalf, `logins with the first token file: ${before}`);
+    assert.ok(after >= perHalf, `logins with the rewritten token file: ${after} (the file is read again at every login)`);
+    const refused = outcome.log.filter((e) => e.path === "auth/kubernetes/login" && e.status !== 200);
+    assert.deepEqual(refused.map((e) => e.status), [], "no refused login");
   },
 });
