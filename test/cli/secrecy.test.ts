@@ -9,6 +9,9 @@ import { after, before, describe, it } from "node:test";
 import type { CliResult } from "../support/cli.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, leakedSecrets, startSeededVault } from "../support/vault-fixture.js";
 import { NODE, Workspace, printEnv } from "./e2e.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mintJwt, newSigningKey, serviceAccountClaims, standardClaims } from "../support/jwt.js";
 
 let vault: SeededVault;
 let ws: Workspace;
@@ -113,6 +116,55 @@ describe("successful runs log no secret", () => {
     const result = await ws.run([...DEBUG_JSON, "-c", "sink.yaml", "--", ...printEnv("DB_PASSWORD")], { VAULT_TOKEN: undefined });
     assert.equal(result.code, 0, result.stderr);
     assertQuiet(result, token);
+  });
+
+  it("with a Kubernetes login and with a JWT from GitHub Actions: no JWT, signature, request token or Vault token is logged", async () => {
+    const key = newSigningKey("RS256");
+    await vault.admin.enableAuth("kubernetes", "kubernetes");
+    await vault.admin.writeKubernetesConfig({ pem_keys: [key.publicKeyPem] });
+    await vault.admin.writeKubernetesRole("secrecy", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["prod"], audience: "vault", policies: ["secrecy-read"] });
+    const sa = mintJwt(key, serviceAccountClaims({ namespace: "prod", name: "app", audience: "vault" }));
+    ws.file("sa-token", sa);
+    ws.file("k8s.yaml", `vault:\n  auth:\n    method: kubernetes\n    role: secrecy\n    token_file: sa-token\n${FULL_MAPPING}`);
+    const k8s = await ws.run([...DEBUG_JSON, "-c", "k8s.yaml", "--", ...printEnv("DB_PASSWORD")], { VAULT_TOKEN: undefined });
+    assert.equal(k8s.code, 0, k8s.stderr);
+    assertQuiet(k8s, sa, sa.split(".")[2]!);
+    const issued = (await vault.admin.tokens()).filter((t) => t.display_name === "kubernetes-prod-app");
+    assert.equal(issued.length, 1);
+
+    await vault.admin.enableAuth("jwt", "jwt");
+    await vault.admin.writeJwtConfig({ jwt_validation_pubkeys: [key.publicKeyPem] });
+    await vault.admin.writeJwtRole("secrecy", { user_claim: "sub", bound_audiences: ["vault"], policies: ["secrecy-read"] });
+    const oidc = mintJwt(key, standardClaims({ subject: "repo:acme/app", audience: "vault" }));
+    const requestToken = "ghs-secrecy-request-token-9876543210";
+    const runner = createServer((_req, res) => res.end(JSON.stringify({ value: oidc })));
+    await new Promise<void>((resolve) => runner.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      ws.file("gh.yaml", `vault:\n  auth:\n    method: jwt\n    role: secrecy\n    audience: vault\n${FULL_MAPPING}`);
+      const gh = await ws.run([...DEBUG_JSON, "-c", "gh.yaml", "--", ...printEnv("DB_PASSWORD")], {
+        VAULT_TOKEN: undefined,
+        ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${(runner.address() as AddressInfo).port}/token?api-version=2.0`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken,
+      });
+      assert.equal(gh.code, 0, gh.stderr);
+      assertQuiet(gh, oidc, oidc.split(".")[2]!, requestToken);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it("with a refused Kubernetes login: the 77 names Vault's reason, never the JWT", async () => {
+    // Its own mount, trusting another key than the one that signed the token.
+    await vault.admin.enableAuth("k8s-refused", "kubernetes");
+    await vault.admin.writeKubernetesConfig({ pem_keys: [newSigningKey("RS256").publicKeyPem] }, "k8s-refused");
+    await vault.admin.writeKubernetesRole("secrecy", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["prod"], audience: "vault", policies: ["secrecy-read"] }, "k8s-refused");
+    const sa = mintJwt(newSigningKey("ES256"), serviceAccountClaims({ namespace: "prod", name: "app", audience: "vault" }));
+    ws.file("sa-token-bad", sa);
+    ws.file("k8s-bad.yaml", `vault:\n  auth:\n    method: kubernetes\n    path: k8s-refused\n    role: secrecy\n    token_file: sa-token-bad\n${FULL_MAPPING}`);
+    const r = await ws.run([...DEBUG_JSON, "-c", "k8s-bad.yaml", "--", ...printEnv("DB_PASSWORD")], { VAULT_TOKEN: undefined });
+    assert.equal(r.code, 77, r.stderr);
+    const records = assertQuiet(r, sa, sa.split(".")[2]!);
+    assert.ok(records.some((rec) => String(rec.msg).includes("Vault rejected the Kubernetes login at auth/k8s-refused (403: permission denied)")), r.stderr);
   });
 
   it("when reads are retried after 5xx answers", async () => {
