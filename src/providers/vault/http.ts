@@ -90,6 +90,7 @@ export class VaultHttpClient {
             maxSockets: 32,
           })
         : new http.Agent({ keepAlive: true, maxSockets: 32 });
+    this.agent.on("free", (socket: import("node:net").Socket) => idleSince.set(socket, Date.now()));
   }
 
   /** Sends one request and returns its status and parsed body; throws UnavailableError on transport failure. */
@@ -191,7 +192,10 @@ export class VaultHttpClient {
       }, timeoutMs);
       request.on("close", () => clearTimeout(timer));
       request.on("error", (error: Error & { code?: string }) => {
-        const stale = !retried && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE") && !answered;
+        // Only a socket that sat idle long enough for a server's keep-alive timeout to end it: a
+        // connection dropped right after a request on a busy socket is the store's failure.
+        const idle = request.socket ? Date.now() - (idleSince.get(request.socket) ?? Date.now()) : 0;
+        const stale = !retried && request.reusedSocket && idle >= STALE_AFTER_IDLE_MS && (error.code === "ECONNRESET" || error.code === "EPIPE") && !answered;
         reject(stale ? new StaleSocket(transportError(error, this.address, what)) : transportError(error, this.address, what));
       });
       request.on("response", () => (answered = true));
@@ -199,6 +203,11 @@ export class VaultHttpClient {
     });
   }
 }
+
+/** When each kept-alive socket last went back to the pool. */
+const idleSince = new WeakMap<object, number>();
+/** Servers keep idle connections for seconds at least (Node 5 s, nginx 75 s, Go/Vault minutes). */
+const STALE_AFTER_IDLE_MS = 1000;
 
 /** A request lost to a kept-alive socket the server had closed: safe to send once more, on a new socket. */
 class StaleSocket extends Error {

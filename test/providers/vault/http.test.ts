@@ -10,6 +10,8 @@ import { after, describe, it } from "node:test";
 import { UnavailableError } from "../../../src/errors.js";
 import { VaultHttpClient } from "../../../src/providers/vault/http.js";
 
+const idle = () => new Promise((r) => setTimeout(r, 1100));
+
 const ANSWER = '{"data":{"ok":true}}';
 const reply = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${ANSWER.length}\r\nConnection: keep-alive\r\n\r\n${ANSWER}`;
 
@@ -49,6 +51,7 @@ describe("Vault HTTP client: kept-alive sockets", () => {
     const client = new VaultHttpClient({ address: s.url, timeoutMs: 5000 });
     try {
       assert.equal((await client.request({ method: "GET", path: "secret/data/a", token: "t" })).status, 200);
+      await idle();
       // The second request reuses the first socket, which the server resets: resent on a new one.
       const second = await client.request({ method: "PUT", path: "sys/leases/renew", token: "t", body: { lease_id: "x" } });
       assert.equal(second.status, 200);
@@ -78,9 +81,25 @@ describe("Vault HTTP client: kept-alive sockets", () => {
     const client = new VaultHttpClient({ address: s.url, timeoutMs: 5000 });
     try {
       assert.equal((await client.request({ method: "GET", path: "secret/data/a", token: "t" })).status, 200);
+      await idle();
       const error = await client.request({ method: "GET", path: "secret/data/a", token: "t" }).catch((e: unknown) => e);
       assert.ok(error instanceof UnavailableError, String(error));
       assert.deepEqual(s.counts(), { connections: 2, requests: 3 });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("a reset on a socket that was busy a moment ago is the store's failure: not sent again", async () => {
+    const s = await server([1, 1]);
+    closers.push(s.close);
+    const client = new VaultHttpClient({ address: s.url, timeoutMs: 5000 });
+    try {
+      assert.equal((await client.request({ method: "GET", path: "secret/data/a", token: "t" })).status, 200);
+      const error = await client.request({ method: "GET", path: "secret/data/a", token: "t" }).catch((e: unknown) => e);
+      assert.ok(error instanceof UnavailableError, String(error));
+      assert.match(error.message, /ECONNRESET/);
+      assert.deepEqual(s.counts(), { connections: 1, requests: 2 });
     } finally {
       client.close();
     }
