@@ -8,28 +8,16 @@
  * CI=true.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { startVaultDouble } from "../../src/dev/vault/index.js";
 import { makePki, opensslUnavailable } from "../support/certs.js";
-import { conformanceTest, requireClient } from "../support/conformance.js";
+import { conformanceTest, hvacClient, runHvacScript } from "../support/conformance.js";
 
-// Plain `python3` on PATH may be another Python without Debian's packages.
-const PYTHON = "/usr/bin/python3";
-const SCRIPT = fileURLToPath(new URL("./hvac_login_aws_cert.py", import.meta.url));
-const INSTALL = "sudo apt-get install -y python3-hvac python3-botocore openssl";
-
-const clients = requireClient(
-  "hvac and botocore (Debian python3-hvac, python3-botocore) with openssl",
-  () => {
-    const noOpenssl = opensslUnavailable();
-    if (noOpenssl) return noOpenssl;
-    const probe = spawnSync(PYTHON, ["-c", "import hvac, botocore.auth"], { encoding: "utf8" });
-    if (probe.error) return `${PYTHON}: ${probe.error.message}`;
-    return probe.status === 0 ? true : `${PYTHON} cannot import ${/botocore/.test(probe.stderr) ? "botocore" : "hvac"}`;
-  },
-  INSTALL,
-);
+const clients = hvacClient({
+  name: "hvac and botocore (Debian python3-hvac, python3-botocore) with openssl",
+  extraModules: ["botocore.auth"],
+  installHint: "sudo apt-get install -y python3-hvac python3-botocore openssl",
+  precheck: opensslUnavailable,
+});
 
 const CHECKS = [
   "aws_setup",
@@ -46,41 +34,18 @@ const CHECKS = [
   "cert_login_without_certificate_refused",
 ];
 
-/** Runs the script without blocking this process's event loop (the double lives here). */
-function runScript(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      PYTHON,
-      [SCRIPT, ...args],
-      // Loopback only: never let a proxy setting route 127.0.0.1 elsewhere; no AWS settings leak in.
-      {
-        timeout: 120_000,
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          HOME: process.env.HOME ?? "/tmp",
-          NO_PROXY: "127.0.0.1,localhost",
-          no_proxy: "127.0.0.1,localhost",
-          PYTHONWARNINGS: "ignore",
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 conformanceTest("hvac and botocore log in to the double's aws and cert auth methods (and are refused where Vault refuses)", clients, async () => {
   const pki = makePki();
   const web = pki.client("web.example.com");
   const stranger = pki.client("web.example.com", { ca: pki.newCa("stranger CA") });
   const double = await startVaultDouble({ tls: { key: pki.server.key, cert: pki.server.cert } });
   try {
-    const { code, stdout, stderr } = await runScript([double.url, double.rootToken, pki.ca.certPath, web.certPath, web.keyPath, stranger.certPath, stranger.keyPath]);
-    const lines = stdout.split("\n").filter((l) => l !== "");
-    const failures = lines.filter((l) => l.startsWith("FAIL "));
+    // No AWS settings leak in: the script starts from PATH and HOME only.
+    const { code, stdout, stderr, lines, failures } = await runHvacScript(
+      "hvac_login_aws_cert.py",
+      [double.url, double.rootToken, pki.ca.certPath, web.certPath, web.keyPath, stranger.certPath, stranger.keyPath],
+      { cleanEnv: true, env: { AWS_EC2_METADATA_DISABLED: "true" } },
+    );
     assert.deepEqual(failures, [], `failed checks:\n${failures.join("\n")}\nstderr:\n${stderr.slice(-2000)}`);
     for (const name of CHECKS) assert.ok(lines.includes(`ok ${name}`), `missing "ok ${name}" in:\n${stdout}\n${stderr.slice(-2000)}`);
     assert.ok(lines.includes(`summary: ${CHECKS.length} passed, 0 failed`), stdout);

@@ -6,25 +6,11 @@
  * Skipped with an install hint when /usr/bin/python3 cannot import hvac, failed when CI=true.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { startVaultDouble } from "../../src/dev/vault/index.js";
-import { conformanceTest, requireClient } from "../support/conformance.js";
+import { conformanceTest, hvacClient, runHvacScript } from "../support/conformance.js";
 import { mintJwt, newSigningKey, nowSeconds, selfSignedCertificate, serviceAccountClaims, standardClaims } from "../support/jwt.js";
 
-const PYTHON = "/usr/bin/python3";
-const SCRIPT = fileURLToPath(new URL("./hvac_login_k8s_jwt.py", import.meta.url));
-const INSTALL = "sudo apt-get install -y python3-hvac";
-
-const hvac = requireClient(
-  "hvac (Debian python3-hvac)",
-  () => {
-    const probe = spawnSync(PYTHON, ["-c", "import hvac"], { encoding: "utf8" });
-    if (probe.error) return `${PYTHON}: ${probe.error.message}`;
-    return probe.status === 0 ? true : `${PYTHON} cannot import hvac`;
-  },
-  INSTALL,
-);
+const hvac = hvacClient();
 
 const CHECKS = [
   "setup_policy_and_secret",
@@ -89,29 +75,12 @@ function fixtures(): Record<string, unknown> {
   };
 }
 
-function runScript(url: string, rootToken: string, fixture: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      PYTHON,
-      [SCRIPT, url, rootToken],
-      {
-        timeout: 120_000,
-        env: { ...process.env, HVAC_LOGIN_FIXTURES: JSON.stringify(fixture), NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost", PYTHONWARNINGS: "ignore" },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 conformanceTest("hvac (python3-hvac) configures and logs in with the double's kubernetes and jwt auth methods", hvac, async () => {
   const double = await startVaultDouble();
   try {
-    const { code, stdout, stderr } = await runScript(double.url, double.rootToken, fixtures());
-    const lines = stdout.split("\n").filter((l) => l !== "");
-    const failures = lines.filter((l) => l.startsWith("FAIL "));
+    const { code, stdout, stderr, lines, failures } = await runHvacScript("hvac_login_k8s_jwt.py", [double.url, double.rootToken], {
+      env: { HVAC_LOGIN_FIXTURES: JSON.stringify(fixtures()) },
+    });
     assert.deepEqual(failures, [], `failed checks:\n${failures.join("\n")}\nstderr:\n${stderr.slice(-2000)}`);
     for (const name of CHECKS) assert.ok(lines.includes(`ok ${name}`), `missing "ok ${name}" in:\n${stdout}\n${stderr.slice(-2000)}`);
     assert.ok(lines.includes(`summary: ${CHECKS.length} passed, 0 failed`), stdout);

@@ -4,26 +4,11 @@
  * hint when /usr/bin/python3 cannot import hvac, failed instead when CI=true.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { startVaultDouble } from "../../src/dev/vault/index.js";
-import { conformanceTest, requireClient } from "../support/conformance.js";
+import { conformanceTest, hvacClient, requireClient, runHvacScript } from "../support/conformance.js";
 
-// Plain `python3` on PATH may be another Python without Debian's packages.
-const PYTHON = "/usr/bin/python3";
-const SCRIPT = fileURLToPath(new URL("./hvac_conformance.py", import.meta.url));
-const INSTALL = "sudo apt-get install -y python3-hvac";
-
-const hvac = requireClient(
-  "hvac (Debian python3-hvac)",
-  () => {
-    const probe = spawnSync(PYTHON, ["-c", "import hvac"], { encoding: "utf8" });
-    if (probe.error) return `${PYTHON}: ${probe.error.message}`;
-    return probe.status === 0 ? true : `${PYTHON} cannot import hvac`;
-  },
-  INSTALL,
-);
+const hvac = hvacClient();
 
 const CHECKS = [
   "health",
@@ -56,28 +41,10 @@ const CHECKS = [
   "token_expiry_revokes_its_leases",
 ];
 
-/** Runs the script without blocking this process's event loop (the double lives here). */
-function runScript(url: string, rootToken: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      PYTHON,
-      [SCRIPT, url, rootToken],
-      // Loopback only: never let a proxy setting route 127.0.0.1 elsewhere.
-      { timeout: 120_000, env: { ...process.env, NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost", PYTHONWARNINGS: "ignore" } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 conformanceTest("hvac (python3-hvac) passes every conformance check against the Vault double", hvac, async () => {
   const double = await startVaultDouble();
   try {
-    const { code, stdout, stderr } = await runScript(double.url, double.rootToken);
-    const lines = stdout.split("\n").filter((l) => l !== "");
-    const failures = lines.filter((l) => l.startsWith("FAIL "));
+    const { code, stdout, stderr, lines, failures } = await runHvacScript("hvac_conformance.py", [double.url, double.rootToken]);
     assert.deepEqual(failures, [], `failed checks:\n${failures.join("\n")}\nstderr:\n${stderr.slice(-2000)}`);
     for (const name of CHECKS) assert.ok(lines.includes(`ok ${name}`), `missing "ok ${name}" in:\n${stdout}`);
     assert.ok(lines.includes(`summary: ${CHECKS.length} passed, 0 failed`), stdout);

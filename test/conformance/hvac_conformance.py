@@ -3,59 +3,20 @@
 Usage: /usr/bin/python3 hvac_conformance.py <double url> <root token>
 
 Each check prints "ok <name>" or "FAIL <name>: <reason>"; the script exits 1 when any check
-fails. hvac is created with strict_http=True so lists go out as GET ?list=true (node:http rejects
-the LIST method). The /__double/ control surface is reached with urllib. Reasons never include
-secret values.
+fails (client, control, check, expect_error and the summary are hvac_common.py's). Reasons never
+include secret values.
 """
 import json
 import sys
 import time
-import traceback
-import urllib.request
 
-import hvac
-from hvac import exceptions
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from hvac import exceptions  # noqa: E402
+from hvac_common import check, client, configure, control, expect_error, finish  # noqa: E402
 
 URL = sys.argv[1]
 ROOT = sys.argv[2]
-RESULTS = []
-
-
-def control(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(URL + "/__double/" + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req) as res:
-        text = res.read().decode()
-        return json.loads(text) if text.strip() else None
-
-
-def client(token=None, namespace=None):
-    return hvac.Client(url=URL, token=token, namespace=namespace, strict_http=True)
-
-
-def check(name):
-    def wrap(fn):
-        try:
-            fn()
-            RESULTS.append((name, None))
-            print("ok " + name, flush=True)
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            reason = "%s at line %d: %s" % (type(error).__name__, where.lineno, str(error)[:300])
-            RESULTS.append((name, reason))
-            print("FAIL %s: %s" % (name, reason), flush=True)
-        return fn
-
-    return wrap
-
-
-def expect_error(kind, fn):
-    try:
-        fn()
-    except kind as error:
-        return error
-    raise AssertionError("expected %s" % kind.__name__)
+configure(URL)
 
 
 root = client(ROOT)
@@ -339,6 +300,4 @@ def _():
     assert view["state"] == "revoked" and view["reason"] == "token-expired", view
 
 
-failed = [name for name, reason in RESULTS if reason]
-print("summary: %d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)), flush=True)
-sys.exit(1 if failed else 0)
+finish()

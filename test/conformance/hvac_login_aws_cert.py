@@ -8,37 +8,22 @@ Usage: /usr/bin/python3 hvac_login_aws_cert.py <https url> <root token> <ca.pem>
 The double serves HTTPS with a certificate issued by ca.pem; the client certificate is issued by
 the same CA for CN web.example.com, the stranger's by another CA. Each check prints "ok <name>"
 or "FAIL <name>: <reason>"; the script exits 1 when any check fails. Reasons never include
-secret keys, session tokens, signatures or Vault tokens.
+secret keys, session tokens, signatures or Vault tokens (failure reasons are scrubbed). The
+client, control, check, expect_error and the summary are hvac_common.py's.
 """
 import json
-import ssl
 import sys
-import traceback
-import urllib.request
 from base64 import b64encode
 
-import hvac
-from hvac import exceptions
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from hvac import exceptions  # noqa: E402
+from hvac_common import check, client, configure, control, expect_error, finish  # noqa: E402
 
 URL, ROOT, CA, CERT, KEY, STRANGER_CERT, STRANGER_KEY = sys.argv[1:8]
-RESULTS = []
 ACCOUNT = "123456789012"
 ROLE_KEY = {"access_key_id": "ASIAHVACROLE00000001", "secret_access_key": "hvac-role-secret-Q1", "session_token": "hvac-session-W2", "arn": "arn:aws:sts::%s:assumed-role/app/hvac-session" % ACCOUNT}
 USER_KEY = {"access_key_id": "AKIAHVACUSER00000001", "secret_access_key": "hvac-user-secret-E3", "arn": "arn:aws:iam::%s:user/ci" % ACCOUNT}
 SECRETS = [ROLE_KEY["secret_access_key"], ROLE_KEY["session_token"], USER_KEY["secret_access_key"]]
-
-
-def control(method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(URL + "/__double/" + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, context=ssl.create_default_context(cafile=CA)) as res:
-        text = res.read().decode()
-        return json.loads(text) if text.strip() else None
-
-
-def client(token=None, cert=None):
-    return hvac.Client(url=URL, token=token, verify=CA, cert=cert, strict_http=True)
 
 
 def scrub(text):
@@ -47,28 +32,7 @@ def scrub(text):
     return text
 
 
-def check(name):
-    def wrap(fn):
-        try:
-            fn()
-            RESULTS.append((name, None))
-            print("ok " + name, flush=True)
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            reason = "%s at line %d: %s" % (type(error).__name__, where.lineno, scrub(str(error))[:300])
-            RESULTS.append((name, reason))
-            print("FAIL %s: %s" % (name, reason), flush=True)
-        return fn
-
-    return wrap
-
-
-def expect_error(kind, fn):
-    try:
-        fn()
-    except kind as error:
-        return error
-    raise AssertionError("expected %s" % kind.__name__)
+configure(URL, ca=CA, scrub=scrub)
 
 
 def assert_no_secret(text):
@@ -215,7 +179,4 @@ def _():
     assert "client certificate must be supplied" in str(error), str(error)
 
 
-passed = sum(1 for _, reason in RESULTS if reason is None)
-failed = len(RESULTS) - passed
-print("summary: %d passed, %d failed" % (passed, failed), flush=True)
-sys.exit(1 if failed else 0)
+finish()

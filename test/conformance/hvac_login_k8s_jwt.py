@@ -6,51 +6,23 @@ Usage: HVAC_LOGIN_FIXTURES='{"k8s_ok": "<jwt>", ...}' /usr/bin/python3 hvac_logi
 Python's standard library cannot sign RS256/ES256, so the test (hvac-login-k8s-jwt.test.ts) mints
 the JWTs and keys and passes them as one JSON object in HVAC_LOGIN_FIXTURES. Each check prints
 "ok <name>" or "FAIL <name>: <reason>"; the script exits 1 when any check fails. Reasons never
-include tokens or JWTs.
+include tokens or JWTs. The client, check, expect_error and the summary are hvac_common.py's.
 """
 import json
 import os
 import sys
-import traceback
 
-import hvac
-from hvac import exceptions
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+from hvac import exceptions  # noqa: E402
+from hvac_common import check, client, configure, expect_error, finish  # noqa: E402
 
 URL = sys.argv[1]
 ROOT = sys.argv[2]
+configure(URL)
 F = json.loads(os.environ["HVAC_LOGIN_FIXTURES"])
-RESULTS = []
 K8S = "k8s-conformance"
 JWT = "ci-jwt"
 ISSUER = F["jwt_issuer"]
-
-
-def client(token=None):
-    return hvac.Client(url=URL, token=token, strict_http=True)
-
-
-def check(name):
-    def wrap(fn):
-        try:
-            fn()
-            RESULTS.append((name, None))
-            print("ok " + name, flush=True)
-        except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
-            where = traceback.extract_tb(error.__traceback__)[-1]
-            reason = "%s at line %d: %s" % (type(error).__name__, where.lineno, str(error)[:300])
-            RESULTS.append((name, reason))
-            print("FAIL %s: %s" % (name, reason), flush=True)
-        return fn
-
-    return wrap
-
-
-def expect_error(kind, fn):
-    try:
-        fn()
-    except kind as error:
-        return error
-    raise AssertionError("expected %s" % kind.__name__)
 
 
 root = client(ROOT)
@@ -274,6 +246,4 @@ def _():
     assert error.errors == ['role "nope" could not be found'], error.errors
 
 
-failed = [name for name, reason in RESULTS if reason]
-print("summary: %d passed, %d failed" % (len(RESULTS) - len(failed), len(failed)), flush=True)
-sys.exit(1 if failed else 0)
+finish()

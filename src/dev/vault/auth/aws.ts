@@ -9,15 +9,17 @@
 import { route, type HandlerContext, type Route } from "../context.js";
 import { uuid } from "../ids.js";
 import { awsIdentities, type AwsAuthStore, type AwsClientConfig, type AwsIdentity, type AwsRole } from "../store/aws.js";
-import { boolField, durationField, FieldError, has, intField, stringField, stringListField } from "../wire/fields.js";
+import { boolField, FieldError, has, stringField, stringListField } from "../wire/fields.js";
 import { errorReply, noContent, notFound, ok, unsupportedOperation, unsupportedPath, type Reply } from "../wire/reply.js";
 import type { LogicalRequest } from "../wire/request.js";
 import { verifySigV4 } from "./aws-sigv4.js";
-import { authBlock, issueToken, sanitizePolicies } from "./issue.js";
+import { emptyTokenParams, issueLoginToken, parseTokenFields, tokenData, upgradeLegacyFields, type LegacyTokenField } from "./token-params.js";
 
 const MOUNT_TYPE = "aws";
 const SERVER_ID_HEADER = "X-Vault-AWS-IAM-Server-ID";
 const DEFAULT_ENDPOINT = "https://sts.amazonaws.com";
+/** The deprecated role fields the aws plugin still upgrades (tokenutil.UpgradeValue). */
+const LEGACY_TOKEN_FIELDS: LegacyTokenField[] = ["policies", "ttl", "max_ttl", "period"];
 const IAM_METADATA_FIELDS = ["account_id", "auth_type", "canonical_arn", "client_arn", "client_user_id", "inferred_aws_region", "inferred_entity_id", "inferred_entity_type"];
 
 /** Picks the handler for a path under an AWS auth mount. */
@@ -103,13 +105,7 @@ function writeRole(store: AwsAuthStore, name: string, ctx: HandlerContext): Repl
     authType: "iam",
     boundIamPrincipalArns: [],
     resolveAwsUniqueIds: true,
-    tokenPolicies: [],
-    tokenTtl: 0,
-    tokenMaxTtl: 0,
-    tokenExplicitMaxTtl: 0,
-    tokenPeriod: 0,
-    tokenNumUses: 0,
-    tokenNoDefaultPolicy: false,
+    ...emptyTokenParams(),
     entityId: uuid(),
   };
   if (has(d, "auth_type")) {
@@ -126,14 +122,9 @@ function writeRole(store: AwsAuthStore, name: string, ctx: HandlerContext): Repl
     if (existing && existing.resolveAwsUniqueIds === false && resolve) return errorReply(400, "changing resolve_aws_unique_ids from false to true is not allowed");
     role.resolveAwsUniqueIds = resolve;
   }
-  const policies = stringListField(d, "token_policies") ?? stringListField(d, "policies");
-  if (policies) role.tokenPolicies = policies;
-  if (has(d, "token_ttl") || has(d, "ttl")) role.tokenTtl = durationField(d, has(d, "token_ttl") ? "token_ttl" : "ttl");
-  if (has(d, "token_max_ttl") || has(d, "max_ttl")) role.tokenMaxTtl = durationField(d, has(d, "token_max_ttl") ? "token_max_ttl" : "max_ttl");
-  if (has(d, "token_explicit_max_ttl")) role.tokenExplicitMaxTtl = durationField(d, "token_explicit_max_ttl");
-  if (has(d, "token_period") || has(d, "period")) role.tokenPeriod = durationField(d, has(d, "token_period") ? "token_period" : "period");
-  if (has(d, "token_num_uses")) role.tokenNumUses = intField(d, "token_num_uses");
-  if (has(d, "token_no_default_policy")) role.tokenNoDefaultPolicy = boolField(d, "token_no_default_policy", false);
+  const tokenError = parseTokenFields(role, d);
+  if (tokenError) return errorReply(400, tokenError);
+  upgradeLegacyFields(role, d, LEGACY_TOKEN_FIELDS);
   if (role.boundIamPrincipalArns.length === 0) return errorReply(400, "at least one bound parameter should be specified on the role");
   if (role.tokenMaxTtl > 0 && role.tokenTtl > role.tokenMaxTtl) return errorReply(400, "ttl should be shorter than max ttl");
   store.roles.set(name, role);
@@ -160,19 +151,10 @@ function readRole(store: AwsAuthStore, name: string): Reply {
       disallow_reauthentication: false,
       inferred_aws_region: "",
       inferred_entity_type: "",
-      policies: role.tokenPolicies,
       resolve_aws_unique_ids: role.resolveAwsUniqueIds,
       role_id: role.roleId,
       role_tag: "",
-      token_bound_cidrs: [],
-      token_explicit_max_ttl: role.tokenExplicitMaxTtl,
-      token_max_ttl: role.tokenMaxTtl,
-      token_no_default_policy: role.tokenNoDefaultPolicy,
-      token_num_uses: role.tokenNumUses,
-      token_period: role.tokenPeriod,
-      token_policies: role.tokenPolicies,
-      token_ttl: role.tokenTtl,
-      token_type: "default",
+      ...tokenData(role),
     },
     mountType: MOUNT_TYPE,
   });
@@ -245,33 +227,7 @@ function login(store: AwsAuthStore, ctx: HandlerContext): Reply {
   const meta: Record<string, string> = { role_id: role.roleId };
   for (const field of store.iamMetadata) meta[field] = available[field] ?? "";
   const displayName = entity.type === "assumed-role" ? `${entity.friendlyName}/${entity.sessionInfo}` : entity.friendlyName;
-  const result = issueToken(
-    ctx.state,
-    {
-      ns: ctx.ns,
-      policies: sanitizePolicies(role.tokenPolicies, !role.tokenNoDefaultPolicy),
-      meta,
-      displayName: `${displaySource(ctx.mount.path)}${displayName}`,
-      path: `${ctx.mount.path}login`,
-      parent: null,
-      renewable: true,
-      ttl: 0,
-      explicitMaxTtl: role.tokenExplicitMaxTtl,
-      period: role.tokenPeriod,
-      numUses: role.tokenNumUses,
-      backendTtl: role.tokenTtl,
-      backendMaxTtl: role.tokenMaxTtl,
-      entityId: role.entityId,
-    },
-    ctx.nowMs,
-  );
-  if (!result.ok) return result.reply;
-  return ok({ auth: authBlock(result.entry, result.entry.creationTtl), warnings: result.warnings, mountType: "" });
-}
-
-/** Core prefixes a login's display name with the mount ("auth/aws/" → "aws-"). */
-export function displaySource(mountPath: string): string {
-  return mountPath.replace(/^auth\//, "").replace(/\//g, "-");
+  return issueLoginToken(ctx.state, { ns: ctx.ns, mountPath: ctx.mount.path, params: role, displayName, meta, entityId: role.entityId }, ctx.nowMs);
 }
 
 /** validateLoginIamRequestBody: only Action=GetCallerIdentity and Version. */

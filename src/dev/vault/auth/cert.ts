@@ -10,15 +10,16 @@ import { X509Certificate } from "node:crypto";
 import { route, type HandlerContext, type Route } from "../context.js";
 import { uuid } from "../ids.js";
 import type { CertAuthStore, CertRole } from "../store/cert.js";
-import { boolField, durationField, has, intField, stringField, stringListField } from "../wire/fields.js";
+import { has, stringField, stringListField } from "../wire/fields.js";
 import { errorReply, multierror, noContent, notFound, ok, unsupportedOperation, unsupportedPath, type Reply } from "../wire/reply.js";
 import type { LogicalRequest } from "../wire/request.js";
-import { displaySource } from "./aws.js";
-import { authBlock, issueToken, sanitizePolicies } from "./issue.js";
+import { emptyTokenParams, issueLoginToken, parseTokenFields, tokenData, upgradeLegacyFields, type LegacyTokenField } from "./token-params.js";
 
 const MOUNT_TYPE = "cert";
 const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 const EKU_ANY = "2.5.29.37.0";
+/** The deprecated role fields the cert plugin still upgrades (tokenutil.UpgradeValue). */
+const LEGACY_TOKEN_FIELDS: LegacyTokenField[] = ["policies", "ttl", "max_ttl", "period"];
 
 /** Picks the handler for a path under a cert auth mount. */
 export function certRoute(store: CertAuthStore, rest: string, req: LogicalRequest): Route {
@@ -56,13 +57,7 @@ function writeRole(store: CertAuthStore, name: string, ctx: HandlerContext): Rep
     allowedDnsSans: [],
     allowedEmailSans: [],
     allowedOrganizationalUnits: [],
-    tokenPolicies: [],
-    tokenTtl: 0,
-    tokenMaxTtl: 0,
-    tokenExplicitMaxTtl: 0,
-    tokenPeriod: 0,
-    tokenNumUses: 0,
-    tokenNoDefaultPolicy: false,
+    ...emptyTokenParams(),
     entityId: uuid(),
   };
   if (has(d, "certificate")) role.certificate = stringField(d, "certificate");
@@ -83,14 +78,9 @@ function writeRole(store: CertAuthStore, name: string, ctx: HandlerContext): Rep
     const list = stringListField(d, field);
     if (list) role[key] = list;
   }
-  const policies = stringListField(d, "token_policies") ?? stringListField(d, "policies");
-  if (policies) role.tokenPolicies = policies;
-  if (has(d, "token_ttl") || has(d, "ttl")) role.tokenTtl = durationField(d, has(d, "token_ttl") ? "token_ttl" : "ttl");
-  if (has(d, "token_max_ttl") || has(d, "max_ttl")) role.tokenMaxTtl = durationField(d, has(d, "token_max_ttl") ? "token_max_ttl" : "max_ttl");
-  if (has(d, "token_explicit_max_ttl")) role.tokenExplicitMaxTtl = durationField(d, "token_explicit_max_ttl");
-  if (has(d, "token_period") || has(d, "period")) role.tokenPeriod = durationField(d, has(d, "token_period") ? "token_period" : "period");
-  if (has(d, "token_num_uses")) role.tokenNumUses = intField(d, "token_num_uses");
-  if (has(d, "token_no_default_policy")) role.tokenNoDefaultPolicy = boolField(d, "token_no_default_policy", false);
+  const tokenError = parseTokenFields(role, d);
+  if (tokenError) return errorReply(400, tokenError);
+  upgradeLegacyFields(role, d, LEGACY_TOKEN_FIELDS);
   if (role.tokenMaxTtl > 0 && role.tokenTtl > role.tokenMaxTtl) return errorReply(400, "ttl should not be greater than max ttl");
   store.roles.set(name, role);
   return noContent();
@@ -111,17 +101,8 @@ function readRole(store: CertAuthStore, name: string): Reply {
       certificate: role.certificate,
       display_name: role.displayName,
       ocsp_enabled: false,
-      policies: role.tokenPolicies,
       required_extensions: [],
-      token_bound_cidrs: [],
-      token_explicit_max_ttl: role.tokenExplicitMaxTtl,
-      token_max_ttl: role.tokenMaxTtl,
-      token_no_default_policy: role.tokenNoDefaultPolicy,
-      token_num_uses: role.tokenNumUses,
-      token_period: role.tokenPeriod,
-      token_policies: role.tokenPolicies,
-      token_ttl: role.tokenTtl,
-      token_type: "default",
+      ...tokenData(role),
     },
     mountType: MOUNT_TYPE,
   });
@@ -166,34 +147,14 @@ function login(store: CertAuthStore, ctx: HandlerContext): Reply {
 
 function issue(ctx: HandlerContext, role: CertRole, leaf: X509Certificate): Reply {
   const ids = keyIdentifiers(leaf.raw);
-  const result = issueToken(
-    ctx.state,
-    {
-      ns: ctx.ns,
-      policies: sanitizePolicies(role.tokenPolicies, !role.tokenNoDefaultPolicy),
-      meta: {
-        authority_key_id: ids.authority,
-        cert_name: role.name,
-        common_name: commonName(leaf),
-        serial_number: BigInt(`0x${leaf.serialNumber}`).toString(10),
-        subject_key_id: ids.subject,
-      },
-      displayName: `${displaySource(ctx.mount.path)}${role.displayName}`,
-      path: `${ctx.mount.path}login`,
-      parent: null,
-      renewable: true,
-      ttl: 0,
-      explicitMaxTtl: role.tokenExplicitMaxTtl,
-      period: role.tokenPeriod,
-      numUses: role.tokenNumUses,
-      backendTtl: role.tokenTtl,
-      backendMaxTtl: role.tokenMaxTtl,
-      entityId: role.entityId,
-    },
-    ctx.nowMs,
-  );
-  if (!result.ok) return result.reply;
-  return ok({ auth: authBlock(result.entry, result.entry.creationTtl), warnings: result.warnings, mountType: "" });
+  const meta = {
+    authority_key_id: ids.authority,
+    cert_name: role.name,
+    common_name: commonName(leaf),
+    serial_number: BigInt(`0x${leaf.serialNumber}`).toString(10),
+    subject_key_id: ids.subject,
+  };
+  return issueLoginToken(ctx.state, { ns: ctx.ns, mountPath: ctx.mount.path, params: role, displayName: role.displayName, meta, entityId: role.entityId }, ctx.nowMs);
 }
 
 /** A plain Go error from the backend: core answers 500 with the multierror text. */

@@ -1,5 +1,5 @@
 /**
- * Vault's sdk/helper/tokenutil for plugin roles (kubernetes, jwt): the token_* fields with
+ * Vault's sdk/helper/tokenutil for plugin roles (kubernetes, jwt, aws, cert): the token_* fields with
  * ParseTokenFields' checks and messages, the deprecated policies/ttl/max_ttl/period/num_uses/
  * bound_cidrs upgraded the way tokenutil.UpgradeValue does, and PopulateTokenData for reads.
  */
@@ -71,12 +71,18 @@ export function parseTokenFields(t: TokenParams, d: Data): string | null {
   return null;
 }
 
+/** The deprecated names tokenutil.UpgradeValue knows; a plugin upgrades the ones it ever accepted. */
+export type LegacyTokenField = "policies" | "bound_cidrs" | "num_uses" | "ttl" | "max_ttl" | "period";
+const ALL_LEGACY_FIELDS: readonly LegacyTokenField[] = ["policies", "bound_cidrs", "num_uses", "ttl", "max_ttl", "period"];
+
 /**
- * tokenutil.UpgradeValue for every deprecated field: the old name alone sets both; the new name
- * clears the old one (or copies into it when both are given).
+ * tokenutil.UpgradeValue for every deprecated field (or only `fields`, for a plugin that never had
+ * the others): the old name alone sets both; the new name clears the old one (or copies into it
+ * when both are given).
  */
-export function upgradeLegacyFields(t: TokenParams, d: Data): void {
-  const upgrade = <K extends keyof TokenParams["legacy"]>(oldKey: string, newKey: string, key: K, read: () => TokenParams["legacy"][K], set: (v: TokenParams["legacy"][K]) => void, current: () => TokenParams["legacy"][K], zero: TokenParams["legacy"][K]) => {
+export function upgradeLegacyFields(t: TokenParams, d: Data, fields: readonly LegacyTokenField[] = ALL_LEGACY_FIELDS): void {
+  const upgrade = <K extends keyof TokenParams["legacy"]>(oldKey: LegacyTokenField, newKey: string, key: K, read: () => TokenParams["legacy"][K], set: (v: TokenParams["legacy"][K]) => void, current: () => TokenParams["legacy"][K], zero: TokenParams["legacy"][K]) => {
+    if (!fields.includes(oldKey)) return;
     if (!has(d, newKey)) {
       if (has(d, oldKey)) {
         const value = read();

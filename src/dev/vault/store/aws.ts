@@ -4,6 +4,7 @@
  * ARN), seeded through the control surface and shared by every mount and namespace, as one AWS
  * is behind every Vault mount.
  */
+import type { TokenParams } from "../auth/token-params.js";
 import type { DoubleState } from "../state.js";
 
 export interface AwsClientConfig {
@@ -14,19 +15,13 @@ export interface AwsClientConfig {
   accessKey: string;
 }
 
-export interface AwsRole {
+/** A role: its binds plus the token_* fields (tokenutil, as the aws plugin embeds it). */
+export interface AwsRole extends TokenParams {
   name: string;
   roleId: string;
   authType: "iam" | "ec2";
   boundIamPrincipalArns: string[];
   resolveAwsUniqueIds: boolean;
-  tokenPolicies: string[];
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  tokenExplicitMaxTtl: number;
-  tokenPeriod: number;
-  tokenNumUses: number;
-  tokenNoDefaultPolicy: boolean;
   entityId: string;
 }
 

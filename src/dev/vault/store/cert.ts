@@ -1,6 +1,8 @@
 /** Certificate roles ("certs/<name>") of one cert auth mount. */
+import type { TokenParams } from "../auth/token-params.js";
 
-export interface CertRole {
+/** A role: its certificate and name constraints plus the token_* fields (tokenutil, as the cert plugin embeds it). */
+export interface CertRole extends TokenParams {
   name: string;
   /** The PEM as written: one CA (or a chain), or a single non-CA (leaf) certificate. */
   certificate: string;
@@ -10,13 +12,6 @@ export interface CertRole {
   allowedDnsSans: string[];
   allowedEmailSans: string[];
   allowedOrganizationalUnits: string[];
-  tokenPolicies: string[];
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  tokenExplicitMaxTtl: number;
-  tokenPeriod: number;
-  tokenNumUses: number;
-  tokenNoDefaultPolicy: boolean;
   entityId: string;
 }
 
