@@ -186,7 +186,10 @@ export function selfSignedCertificate(key: SigningKey, opts: { commonName?: stri
   const algorithm = params ? seq(oid(algOid), params) : seq(oid(algOid));
   const name = seq(set(seq(oid("2.5.4.3"), derItem(0x0c, Buffer.from(opts.commonName ?? "envject-test-signer")))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER: the top bit clear (else negative) and the next one set
+  // (else a leading 0x00 byte would be padding, which OpenSSL and Go refuse as malformed: the
+  // 1-in-256 flake of the hvac kubernetes check).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const start = new Date(Date.now() - 3600_000);
   const end = new Date(start.getTime() + (opts.days ?? 30) * 86400_000);
   const spki = key.publicKey.export({ type: "spki", format: "der" });
