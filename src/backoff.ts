@@ -1,6 +1,6 @@
 /**
  * Exponential backoff, the one rule behind every wait after failures: start-up retries
- * (resolve/retry.ts), crash restarts (supervise/crash-policy.ts), and the waits while envject
+ * (providers/retry.ts), crash restarts (supervise/crash-policy.ts), and the waits while envject
  * runs — store outages, unreadable secrets, Vault token renewal (PRODUCT.md §6: 1 s..60 s with
  * jitter). Each caller adds its own jitter to the ceiling.
  */

@@ -7,7 +7,7 @@ import { EnvjectError } from "../errors.js";
 import { type SecretRef, secretIdentity } from "../config/reference.js";
 import type { Lease, ReadOptions, SecretDocument } from "../providers/provider.js";
 import { ConcurrencyLimit } from "./limit.js";
-import type { ProviderSet } from "./providers.js";
+import type { ProviderSet } from "./provider-set.js";
 
 export interface ReadRecord {
   ref: SecretRef;

@@ -6,7 +6,7 @@
 import type { Mapping } from "../config/model.js";
 import type { Logger } from "../log/logger.js";
 import { providerFactories } from "../providers/registry.js";
-import { ProviderSet } from "./providers.js";
+import { ProviderSet } from "./provider-set.js";
 import { SecretReader } from "./reader.js";
 
 export interface Stores {

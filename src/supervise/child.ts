@@ -39,7 +39,7 @@ export interface ChildOptions {
   parentDeathSignal?: boolean;
 }
 
-export class ChildProcess {
+export class SupervisedChild {
   /** The process id (the command's own, even when wrapped by setpriv, which execs). */
   readonly pid: number | undefined;
   /** Resolves once the OS has started the process; rejects with SpawnError (126/127) when it could not. */
@@ -129,7 +129,7 @@ export class ChildProcess {
    * when the command cannot be found in the child's PATH; `spawned` rejects likewise when the OS
    * refuses to start it after all.
    */
-  static start(spec: ChildSpec, options: ChildOptions): ChildProcess {
+  static start(spec: ChildSpec, options: ChildOptions): SupervisedChild {
     const line = commandLine(spec);
     const name = spec.shell ? line.file : spec.command;
     // Checked here so that 126/127 and their messages come from us, even under setpriv.
@@ -139,7 +139,7 @@ export class ChildProcess {
       options.logger.debug("setpriv --pdeathsig is not available: the child is not killed if envject is killed with SIGKILL");
     }
     const launch = setpriv ? withParentDeathSignal(line, setpriv) : line;
-    const child = new ChildProcess(name, launch.file, launch.args, spec, options);
+    const child = new SupervisedChild(name, launch.file, launch.args, spec, options);
     if (child.pid !== undefined) options.logger.debug("child started", { pid: child.pid, command: name, parent_death_signal: setpriv !== undefined });
     return child;
   }

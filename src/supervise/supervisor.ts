@@ -6,7 +6,7 @@
 import { isatty } from "node:tty";
 import { SpawnError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
-import { ChildProcess, type ChildSpec } from "./child.js";
+import { SupervisedChild, type ChildSpec } from "./child.js";
 import { type CrashDecision, CrashPolicy } from "./crash-policy.js";
 import type { ChildExit } from "./exit-code.js";
 import { catchSignals, type ForwardedSignal, isShutdownSignal, shouldForward, StartGrace } from "./signals.js";
@@ -72,9 +72,9 @@ export class Supervisor {
   private readonly logger: Logger;
   private readonly stdinIsTTY: boolean;
   private resolveDone!: (code: number) => void;
-  private current: ChildProcess | undefined;
+  private current: SupervisedChild | undefined;
   /** The child restart() is stopping: its exit is expected and does not end supervision. */
-  private replacing: ChildProcess | undefined;
+  private replacing: SupervisedChild | undefined;
   private lastExit: ChildExit | undefined;
   private started = false;
   private finished = false;
@@ -203,7 +203,7 @@ export class Supervisor {
   /** Starts a child and makes it current. Synchronous up to the spawn, so a signal never finds a gap. */
   private async launch(spec: ChildSpec): Promise<void> {
     try {
-      const child = ChildProcess.start(spec, this.options);
+      const child = SupervisedChild.start(spec, this.options);
       this.current = child;
       this.currentStartedAt = performance.now();
       this.startGrace.childSpawned(this.currentStartedAt);
@@ -222,7 +222,7 @@ export class Supervisor {
     this.removeSignalHandlers ??= catchSignals((signal) => this.onSignal(signal));
   }
 
-  private onChildExit(child: ChildProcess, exit: ChildExit): void {
+  private onChildExit(child: SupervisedChild, exit: ChildExit): void {
     // A child that never ran is reported by launch() as a SpawnError, not as an exit.
     if (!child.hasStarted || !this.isCurrentOrReplaced(child)) return;
     this.lastExit = exit;
@@ -304,7 +304,7 @@ export class Supervisor {
     return true;
   }
 
-  private isCurrentOrReplaced(child: ChildProcess): boolean {
+  private isCurrentOrReplaced(child: SupervisedChild): boolean {
     return child === this.current || child === this.replacing;
   }
 

@@ -8,7 +8,7 @@ import { AuthError, EnvjectError, NotFoundError } from "../errors.js";
 import { type SecretRef, displayRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
-import type { ProviderName, ProviderSet } from "../resolve/providers.js";
+import type { ProviderName, ProviderSet } from "../resolve/provider-set.js";
 import type { ReadRecord, SecretReader } from "../resolve/reader.js";
 import { type Clock, TimerGroup, type TimerHandle, systemClock } from "./clock.js";
 import { ChangeBatcher } from "./coalesce.js";

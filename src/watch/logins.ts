@@ -4,7 +4,7 @@
  * again), and the replaced logins waiting to be revoked once nothing the command runs on needs them.
  */
 import type { Lease, NewLogin } from "../providers/provider.js";
-import type { ProviderName } from "../resolve/providers.js";
+import type { ProviderName } from "../resolve/provider-set.js";
 
 export class LoginTracker {
   /** Per store, the holder of leases taken under its newest login (only after a re-login). */

@@ -18,7 +18,7 @@ import { Logger } from "../../src/log/logger.js";
 import { Redactor } from "../../src/log/redactor.js";
 import { type SecretDocument, folderStamp } from "../../src/providers/provider.js";
 import { AwsFolders, memberName } from "../../src/providers/aws/folder.js";
-import { ProviderSet } from "../../src/resolve/providers.js";
+import { ProviderSet } from "../../src/resolve/provider-set.js";
 import { SecretReader } from "../../src/resolve/reader.js";
 import { finalValues, folderMember, resolveBindings, updateResolution } from "../../src/resolve/resolution.js";
 import { FakeProvider, factoriesFor, mapDoc } from "./fake-provider.js";

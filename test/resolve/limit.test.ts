@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConcurrencyLimit } from "../../src/resolve/limit.js";
-import { sleep } from "../../src/resolve/retry.js";
+import { sleep } from "../../src/providers/retry.js";
 
 describe("ConcurrencyLimit", () => {
   it("never runs more than the limit at once and runs everything", async () => {

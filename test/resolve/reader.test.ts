@@ -12,7 +12,7 @@ import { Logger } from "../../src/log/logger.js";
 import type { Mapping } from "../../src/config/model.js";
 import type { Lease } from "../../src/providers/provider.js";
 import { providerFactories } from "../../src/providers/registry.js";
-import { ProviderSet } from "../../src/resolve/providers.js";
+import { ProviderSet } from "../../src/resolve/provider-set.js";
 import { SecretReader } from "../../src/resolve/reader.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { FakeProvider, factoriesFor, mapDoc } from "./fake-provider.js";

@@ -12,7 +12,7 @@ import { type SecretRef, parseReference, parseValue } from "../../src/config/ref
 import { Logger } from "../../src/log/logger.js";
 import { Redactor } from "../../src/log/redactor.js";
 import { providerFactories } from "../../src/providers/registry.js";
-import { ProviderSet } from "../../src/resolve/providers.js";
+import { ProviderSet } from "../../src/resolve/provider-set.js";
 import { SecretReader } from "../../src/resolve/reader.js";
 import { type Resolution, type ResolutionInput, effectiveBindings, finalValues, resolveBindings } from "../../src/resolve/resolution.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../support/vault-fixture.js";

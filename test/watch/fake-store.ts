@@ -6,7 +6,7 @@
 import { type SecretRef, parseReference } from "../../src/config/reference.js";
 import { type EnvjectError, UnavailableError } from "../../src/errors.js";
 import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../../src/providers/provider.js";
-import { ProviderSet } from "../../src/resolve/providers.js";
+import { ProviderSet } from "../../src/resolve/provider-set.js";
 import { SecretReader } from "../../src/resolve/reader.js";
 import type { FakeClock } from "./fake-clock.js";
 

@@ -8,8 +8,8 @@
 import { NotFoundError, UnavailableError } from "../../errors.js";
 import { type AwsRef, type SecretRef, displayRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
-import { StoreRetries } from "../../resolve/retry.js";
-import type { StoreDescription } from "../../resolve/wait.js";
+import { StoreRetries } from "../retry.js";
+import type { StoreDescription } from "../wait.js";
 import { type Lease, type ReadOptions, type SecretDocument, type SecretProvider, folderStamp } from "../provider.js";
 import { CurrentValueBatcher } from "./batch.js";
 import { AwsFolders, folderDocument } from "./folder.js";

@@ -2,7 +2,7 @@
  * A small typed Vault HTTP client on node:http/node:https: one keep-alive agent per client, TLS
  * always verified (against a custom CA when given; `skipVerify` only from VAULT_SKIP_VERIFY),
  * per-request timeout, the namespace header on every call, and one redirect hop for standby nodes.
- * It makes exactly one attempt per call; retrying is the caller's decision (see resolve/retry.ts).
+ * It makes exactly one attempt per call; retrying is the caller's decision (see providers/retry.ts).
  * Transport failures become UnavailableError; HTTP statuses are returned, not thrown, so callers
  * can read Vault's 404 bodies (deleted KV versions carry metadata).
  */

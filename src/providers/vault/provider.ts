@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { AuthError, ConfigError, type EnvjectError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
-import { StoreRetries } from "../../resolve/retry.js";
+import { StoreRetries } from "../retry.js";
 import type { KeepAliveEvents, Lease, LoginCheck, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
@@ -22,7 +22,7 @@ import {
   versionNotSupported,
   withoutApiSegment,
 } from "./kv.js";
-import { TokenKeeper } from "./keep-alive.js";
+import { TokenKeeper } from "./token-keeper.js";
 import { renewLeaseOnce } from "./leases.js";
 import { type Location, MountResolver } from "./mounts.js";
 import { VaultSession } from "./session.js";
@@ -163,7 +163,7 @@ export class VaultProvider implements SecretProvider {
   }
 
   /**
-   * Keeps envject's own token alive until close() (see keep-alive.ts): renew-self at 2/3 of its
+   * Keeps envject's own token alive until close() (see token-keeper.ts): renew-self at 2/3 of its
    * TTL, AppRole re-login near the max TTL (then `events.onNewLogin()`), and for a given token a
    * warning before it expires and `events.onFatal(AuthError)` after. A second call replaces the first.
    */

@@ -2,7 +2,7 @@
  * The Vault login of one envject process: a token given by the user, one read from a file someone
  * else keeps alive (Vault Agent's sink), none (an Agent with auto-auth adds it), or one obtained by
  * a login method (AppRole, Kubernetes, JWT, AWS IAM, cert: login/) on first use. Concurrent
- * callers share one login. Renewal is layered on top of this (keep-alive.ts), which logs in again
+ * callers share one login. Renewal is layered on top of this (token-keeper.ts), which logs in again
  * through relogin() (or re-reads the token file through reread()) and learns of every login
  * through onLogin.
  */

@@ -16,7 +16,7 @@ import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { AwsProvider, createAwsProvider } from "../../../src/providers/aws/provider.js";
 import { extractField } from "../../../src/resolve/field.js";
-import { ProviderSet } from "../../../src/resolve/providers.js";
+import { ProviderSet } from "../../../src/resolve/provider-set.js";
 import { SecretReader } from "../../../src/resolve/reader.js";
 import type { RequestLogEntry } from "../../../src/dev/aws/client.js";
 import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, type SeededAws, startSeededAws, DEFAULT_AWS_SEED } from "../../support/aws-fixture.js";

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ERASE_LINE, Logger, type LogFormat, type LogLevel } from "../../src/log/logger.js";
 import { UnavailableError } from "../../src/errors.js";
-import { StoreRetries } from "../../src/resolve/retry.js";
-import { PROGRESS_EVERY_MS, type StoreDescription, StoreWait, formatSpan, formatTimeout, formatUntil, waitWarning } from "../../src/resolve/wait.js";
+import { StoreRetries } from "../../src/providers/retry.js";
+import { PROGRESS_EVERY_MS, type StoreDescription, StoreWait, formatSpan, formatTimeout, formatUntil, waitWarning } from "../../src/providers/wait.js";
 import { FakeClock } from "../watch/fake-clock.js";
 
 const DEFAULT_VAULT: StoreDescription = {

@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthError, UnavailableError } from "../../src/errors.js";
 import { Logger } from "../../src/log/logger.js";
-import { StoreRetries, retryUntil } from "../../src/resolve/retry.js";
-import type { StoreDescription } from "../../src/resolve/wait.js";
+import { StoreRetries, retryUntil } from "../../src/providers/retry.js";
+import type { StoreDescription } from "../../src/providers/wait.js";
 
 describe("retryUntil", () => {
   it("retries retryable failures until the operation succeeds", async () => {
