@@ -12,11 +12,12 @@ import { VAULT_AUTH_FIELDS, VAULT_AUTH_PATH_FIELDS, VAULT_AUTH_SECRET_FIELDS } f
 import { parseReference, parseValue } from "./reference.js";
 import { parseField } from "./reference-syntax.js";
 import type { ParseContext } from "./reference.js";
-import { SourceMap, fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
+import { fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
+import { type PathKey, SourceMap } from "./source-map.js";
 import { referencedVariables } from "./expand-env.js";
 import { assertNoNul } from "./names.js";
 import { aliasBombOffset, parseYamlDocument } from "./yaml-document.js";
-import type { MappingFileData, PathKey, VariableEntry } from "./schema.js";
+import type { MappingFileData, VariableEntry } from "./schema.js";
 
 export interface LoadMappingOptions {
   /** envject's own environment, for ${NAME} in vault:/aws: and for VAULT_MOUNT_POINT. */

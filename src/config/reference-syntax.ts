@@ -4,7 +4,7 @@
  * parsers here for vault('…') and aws('…'); reference.ts builds ValueSpecs on top of it.
  */
 import { ConfigError } from "../errors.js";
-import type { AwsRef, Field, ParseContext, SecretRef, VaultRef } from "./reference.js";
+import type { AwsRef, Field, ParseContext, SecretRef, VaultRef } from "./reference-types.js";
 
 const VAULT_SCHEMES = ["vault://", "ref+vault://"] as const;
 const AWS_SCHEMES = ["aws-sm://", "ref+awssecrets://"] as const;

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../errors.js";
 import { isValidVariableName } from "./names.js";
-import type { ParseContext, SecretRef, TemplatePart } from "./reference.js";
+import type { ParseContext, SecretRef, TemplatePart } from "./reference-types.js";
 import { isSecretsManagerArn, normaliseVaultPath, parseAwsBody, parseReference, parseVaultBody } from "./reference-syntax.js";
 
 /** The functions a template may call. */

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LineCounter, isMap, parseDocument } from "yaml";
 import type { YAMLMap } from "yaml";
-import { SourceMap } from "../../src/config/schema.js";
+import { SourceMap } from "../../src/config/source-map.js";
 
 describe("SourceMap", () => {
   /** The file of `n` env entries, with every read of an item of the env mapping counted. */
