@@ -14,6 +14,7 @@ import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixtu
 import { type Started, childrenOf, killIfAlive, lines, pastStartGrace, startProcess, waitFor, within } from "../supervise/fixtures/processes.js";
 import { NODE, Workspace } from "./e2e.js";
 import { UNSHARE_PID1, unshareUnavailable } from "../support/system.js";
+import { waitFor as waitForValue } from "../support/wait.js";
 
 let vault: SeededVault;
 let ws: Workspace;
@@ -243,9 +244,5 @@ describe("as PID 1", () => {
 });
 
 async function waitForAsync(what: string, check: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForValue(what, check, limitMs);
 }

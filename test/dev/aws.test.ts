@@ -16,6 +16,7 @@ import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, startSeededAws } from "../support/a
 import { AwsDoubleClient, AwsDoubleError } from "../../src/dev/aws/client.js";
 import { startAwsDouble, type AwsDouble } from "../../src/dev/aws/index.js";
 import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
+import { pause } from "../support/wait.js";
 
 const ARN_RE = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:prod\/api-[A-Za-z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -48,7 +49,6 @@ function rawCall(url: string, action: string, input: object, onHead?: () => void
   });
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withDouble(fn: (c: AwsDoubleClient, d: AwsDouble) => Promise<void>, accountId?: string): Promise<void> {
   const d = await startAwsDouble(accountId ? { accountId } : {});

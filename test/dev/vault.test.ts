@@ -14,10 +14,10 @@ import { describe, test } from "node:test";
 import { VaultDoubleClient, VaultDoubleError } from "../../src/dev/vault/client.js";
 import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js";
 import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
+import { pause as sleep } from "../support/wait.js";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?Z";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn` against a fresh double with a root-token client, closing it afterwards. */
 async function withDouble(fn: (v: VaultDoubleClient, d: VaultDouble) => Promise<void>): Promise<void> {

@@ -20,6 +20,7 @@ import { installPackedGlobally } from "../support/packed.js";
 import { descendantsOf, describeProcs, withMarker } from "../support/processes.js";
 import { UNSHARE_PID1, unshareUnavailable } from "../support/system.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
+import { waitFor } from "../support/wait.js";
 
 const EXAMPLE = join(ROOT, "examples/docker");
 const DOCKERFILE = readFileSync(join(EXAMPLE, "Dockerfile"), "utf8");
@@ -68,15 +69,6 @@ function run(cmd: string[], extra: Record<string, string> = {}): Container {
   return { proc, marker, stdout: () => out, stderr: () => err, exit };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The container's PID 1 (envject), as seen from outside the namespace. */
 function pid1(c: Container): number {

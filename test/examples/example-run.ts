@@ -39,16 +39,8 @@ export function startEnvject(args: string[], cwd: string, env: Record<string, st
   return { proc, stdout: () => out, stderr: () => err, exit };
 }
 
-/** Polls `probe` every 50 ms until it returns something other than undefined/false; fails after `ms`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 30_000, details: () => string = () => ""): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}\n${details()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waiting: the shared helper (test/support/wait.ts). */
+export { waitFor } from "../support/wait.js";
 
 /** GET http://127.0.0.1:port/path → status and body. */
 export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {

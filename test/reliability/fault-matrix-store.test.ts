@@ -24,6 +24,7 @@ import { type SeededVault, startSeededVault } from "../support/vault-fixture.js"
 import { startVaultDouble } from "../../src/dev/vault/index.js";
 import { VaultDoubleClient } from "../../src/dev/vault/client.js";
 import { NODE, Workspace, assertNoStackTrace, closedPort, errorLines } from "../cli/e2e.js";
+import { pause } from "../support/wait.js";
 
 const START_TIMEOUT = "3s";
 
@@ -32,7 +33,6 @@ const row = (name: string, fn: () => Promise<void>) => it(name, { timeout: 120_0
 const MiB = 1024 * 1024;
 
 /** Resolves after `ms`. */
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Whether a process with this pid exists. */
 function alive(pid: number): boolean {

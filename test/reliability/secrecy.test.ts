@@ -16,6 +16,7 @@ import { AWS_SEEDED_SECRET_VALUES, type SeededAws, awsEnv, startSeededAws } from
 import { SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { NODE, Workspace } from "../cli/e2e.js";
 import { descendantsOf, isRunning } from "../support/processes.js";
+import { waitFor } from "../support/wait.js";
 
 const JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6InNlY3JlY3kifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwIn0.c2lnLVNlY3JlY3ktSnd0LTcxYjI";
 const ROTATED = "pw-Rotated-Secrecy-5e6f7a8b";
@@ -175,7 +176,7 @@ describe("the process list and the files envject writes", { skip: !HAS_PROC && "
     const directory = join(ready.file, "..");
     killed.process.kill("SIGKILL");
     await killed.stop();
-    await waitFor(() => !isRunning(ready.pid), "the child dies with envject (parent-death signal)");
+    await waitUntil(() => !isRunning(ready.pid), "the child dies with envject (parent-death signal)");
     assert.equal(existsSync(ready.file), true, "SIGKILL leaves the files: entry behind (documented)");
 
     const next = await run(["-c", "all.yaml", "--", NODE, "-e", "process.stdout.write(require('fs').readFileSync(process.env.TLS_KEY_FILE, 'utf8').length > 0 ? 'ok' : 'empty')"]);
@@ -227,7 +228,7 @@ function startEnvject(args: string[], extra: Record<string, string | undefined> 
     process: proc,
     async ready(previousPid?: number) {
       let latest: Ready | undefined;
-      await waitFor(() => {
+      await waitUntil(() => {
         if (proc.exitCode !== null) assert.fail(`envject exited (${proc.exitCode}):\n${stderr}`);
         if (!existsSync(readyFile)) return false;
         const lines = readFileSync(readyFile, "utf8").trim().split("\n").filter(Boolean);
@@ -243,12 +244,9 @@ function startEnvject(args: string[], extra: Record<string, string | undefined> 
   };
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The shared wait (test/support/wait.ts), with this file's argument order. */
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(what, condition, timeoutMs);
 }
 
 /** Regular files under `dir` (recursively; unreadable folders skipped). */

@@ -141,10 +141,7 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Resolves after `ms`. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { pause } from "../support/wait.js";
 
 /** What a Vault watch suite works with: the seeded double, and a way to start envject in a fresh workspace. */
 export interface WatchSuite {

@@ -11,6 +11,7 @@ import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import type { VaultAuthSettings, VaultSettings } from "../../../src/providers/vault/settings.js";
 import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
 import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
+import { waitFor } from "../../support/wait.js";
 
 export interface Harness {
   provider: VaultProvider;
@@ -53,16 +54,12 @@ export async function logSince(sv: SeededVault, action: () => Promise<unknown>):
   return sv.admin.requests();
 }
 
-/** Resolves once `check` is true, polling every 50 ms; fails after `withinMs` (generous: no timing claims). */
+/** Resolves once `check` is true (the shared wait, test/support/wait.ts); fails after `withinMs`. */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, withinMs = 20_000): Promise<void> {
-  const until = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > until) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(what, check, withinMs);
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { pause as sleep } from "../../support/wait.js";
 
 /** A seeded Vault double for one test file, and the providers to close after it. */
 export interface ProviderSuite {
