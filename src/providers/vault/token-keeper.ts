@@ -1,6 +1,6 @@
 /**
  * Keeping envject's own Vault token alive while it runs, on Vault Agent's lifetime-watcher rules:
- * renew (`renew-self`) once 2/3 of the TTL (±10%, so a fleet does not renew in lockstep) has passed, asking for the TTL the token was created
+ * renew (`renew-self`) once 2/3 of the TTL has passed, asking for the TTL the token was created
  * with; when Vault grants less than asked (the max TTL is near) or refuses, a login method of
  * envject's own (AppRole, Kubernetes, JWT, AWS, cert) logs in again
  * at once and the watcher is told, so leased secrets are
@@ -24,7 +24,7 @@ import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
 import { type StatWatcher, unwatchFile, watchFile } from "node:fs";
 import type { VaultLogin, VaultSession } from "./session.js";
-import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, renewalDelay, revokeSelf } from "./token-renewal.js";
+import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
 
 interface Tracked {
   login: VaultLogin;
@@ -157,7 +157,7 @@ export class TokenKeeper {
     } else {
       const increment = login.creationTtl !== undefined && login.creationTtl > 0 ? login.creationTtl : ttl;
       this.tracked = { login, expiresAt: login.obtainedAt + ttl * 1000, increment };
-      const at = login.obtainedAt + renewalDelay(ttl, this.random());
+      const at = login.obtainedAt + (ttl * 1000 * 2) / 3;
       if (login.renewable === false) this.schedule(at, () => this.endOfLife("the token is not renewable", true));
       else this.schedule(at, () => this.renew());
     }
@@ -200,7 +200,7 @@ export class TokenKeeper {
     // in again now rather than later: the leased secrets must be read again under the new token
     // and the command restarted before this token — and with it their leases — expires.
     if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, true);
-    this.schedule(Date.now() + renewalDelay(outcome.granted, this.random()), () => this.renew());
+    this.schedule(Date.now() + (outcome.granted * 1000 * 2) / 3, () => this.renew());
   }
 
   /**

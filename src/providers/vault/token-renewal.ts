@@ -73,15 +73,3 @@ export async function revokeSelf(client: VaultHttpClient, token: string, deadlin
   const res = await client.request({ method: "PUT", path: "auth/token/revoke-self", token, deadline });
   if (res.status >= 300) throw errorForStatus(res, "revoking the Vault token", client.address);
 }
-
-/** Renewals come at 2/3 of a grant, ±10% (as polling), so a fleet started together drifts apart. */
-export const RENEW_AT = 2 / 3;
-export const RENEW_JITTER = 0.1;
-
-/**
- * Milliseconds after a grant of `ttlSeconds` at which to renew it: 2/3 of it, ±10% (`random` in
- * [0, 1)): between 60% and 73% of the TTL, always well before the end.
- */
-export function renewalDelay(ttlSeconds: number, random: number): number {
-  return ttlSeconds * 1000 * RENEW_AT * (1 - RENEW_JITTER + 2 * RENEW_JITTER * random);
-}
