@@ -31,8 +31,6 @@ export interface VaultRequest {
   query?: Record<string, string>;
   body?: unknown;
   token?: string;
-  /** Extra headers (a login method's). */
-  headers?: Record<string, string>;
   /** Epoch ms: the request may not outlast it (so --start-timeout bounds a hung Vault too). */
   deadline?: number;
 }
@@ -142,7 +140,6 @@ export class VaultHttpClient {
   private send(url: URL, req: VaultRequest, retried = false): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
-    if (req.headers) Object.assign(headers, req.headers);
     if (req.token) headers["X-Vault-Token"] = req.token;
     if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
     if (payload) {
@@ -196,7 +193,7 @@ export class VaultHttpClient {
         // connection dropped right after a request on a busy socket is the store's failure.
         const idle = request.socket ? Date.now() - (idleSince.get(request.socket) ?? Date.now()) : 0;
         const stale = !retried && request.reusedSocket && idle >= STALE_AFTER_IDLE_MS && (error.code === "ECONNRESET" || error.code === "EPIPE") && !answered;
-        reject(stale ? new StaleSocket(transportError(error, this.address, what)) : transportError(error, this.address, what));
+        reject(stale ? new StaleSocket() : transportError(error, this.address, what));
       });
       request.on("response", () => (answered = true));
       request.end(payload);
@@ -210,11 +207,7 @@ const idleSince = new WeakMap<object, number>();
 const STALE_AFTER_IDLE_MS = 1000;
 
 /** A request lost to a kept-alive socket the server had closed: safe to send once more, on a new socket. */
-class StaleSocket extends Error {
-  constructor(readonly mapped: UnavailableError) {
-    super(mapped.message);
-  }
-}
+class StaleSocket extends Error {}
 
 /** OpenSSL's certificate verification codes, and Node's TLS/SSL error codes; EPROTO is a handshake with a plain-http server. */
 const TLS_FAILURE = /^(EPROTO$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;

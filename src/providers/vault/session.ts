@@ -134,7 +134,7 @@ export class VaultSession {
     const path = method.path;
     const request = await method.request({ logger: this.logger, deadline });
     for (const secret of request.secrets) this.logger.redactor.add(secret);
-    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: request.body, headers: request.headers, deadline });
+    const res = await this.client.request({ method: "POST", path: `auth/${path}/login`, body: request.body, deadline });
     if (res.status >= 300) {
       if (res.status === 400 || res.status === 401 || res.status === 403) {
         const reasons = vaultErrorMessages(res.body);

@@ -84,7 +84,7 @@ export function resolveVaultSettings(input: VaultSettingsInput): VaultSettings {
   return {
     address,
     addressSource,
-    defaultAddressHint: addressSource === DEFAULT_ADDRESS_SOURCE ? defaultAddressHint(environ) : undefined,
+    defaultAddressHint: addressSource === DEFAULT_ADDRESS_SOURCE ? DEFAULT_ADDRESS_HINT : undefined,
     namespace: namespace || undefined,
     mount,
     caCertPath,
@@ -114,9 +114,7 @@ function pickAddress(input: VaultSettingsInput): [string, string] {
 }
 
 /** What to say of a default address: that nothing set one, and how to. */
-function defaultAddressHint(_env: NodeJS.ProcessEnv): string {
-  return "the default address; set VAULT_ADDR or vault.address";
-}
+const DEFAULT_ADDRESS_HINT = "the default address; set VAULT_ADDR or vault.address";
 
 function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv, awsRegion: string | undefined): VaultAuthSettings {
   const a = file.auth ?? { settings: {} };

@@ -22,7 +22,7 @@ import type { KeepAliveEvents, LoginCheck } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
 import { type TimerHandle, systemClock } from "../../clock.js";
 import type { VaultHttpClient } from "./http.js";
-import { type StatWatcher, unwatchFile, watchFile } from "node:fs";
+import { unwatchFile, watchFile } from "node:fs";
 import type { VaultLogin, VaultSession } from "./session.js";
 import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
 
@@ -48,8 +48,8 @@ export class TokenKeeper {
   /** AppRole: said once per failing spell that the token ended and the command keeps running without a login. */
   private saidRunningOn = false;
   private readonly listener = (login: VaultLogin) => this.adopt(login);
-  /** token_file: the watch on the file (fs.watchFile: stat polling, so an Agent's rename-into-place is seen). */
-  private fileWatch: { file: string; watcher: StatWatcher; onChange: () => void } | undefined;
+  /** token_file: the file being watched (fs.watchFile: stat polling, so an Agent's rename-into-place is seen). */
+  private watchedFile: string | undefined;
 
   constructor(
     private readonly client: VaultHttpClient,
@@ -70,11 +70,10 @@ export class TokenKeeper {
 
   /** Follows the token file: a change is read at once (a rename-into-place too: stat polling every 2 s, unref'd). */
   private watchTokenFile(file: string): void {
-    const onChange = () => void this.rereadTokenFile("the file changed");
-    const watcher = watchFile(file, { interval: TOKEN_FILE_POLL_MS, persistent: false }, (curr, prev) => {
-      if (curr.mtimeMs !== prev.mtimeMs || curr.ino !== prev.ino || curr.size !== prev.size) onChange();
+    watchFile(file, { interval: TOKEN_FILE_POLL_MS, persistent: false }, (curr, prev) => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.ino !== prev.ino || curr.size !== prev.size) void this.rereadTokenFile("the file changed");
     });
-    this.fileWatch = { file, watcher, onChange };
+    this.watchedFile = file;
   }
 
   /**
@@ -85,10 +84,10 @@ export class TokenKeeper {
     if (this.closed) return false;
     try {
       const changed = await this.session.reread();
-      if (changed) this.logger.info("read a new Vault token from the token file", { file: this.fileWatch?.file, why });
+      if (changed) this.logger.info("read a new Vault token from the token file", { file: this.watchedFile, why });
       return changed;
     } catch (error) {
-      this.logger.warn("could not use the token file; keeping the current token", { file: this.fileWatch?.file, reason: messageOf(error) });
+      this.logger.warn("could not use the token file; keeping the current token", { file: this.watchedFile, reason: messageOf(error) });
       return false;
     }
   }
@@ -100,8 +99,8 @@ export class TokenKeeper {
     this.timer?.cancel();
     this.timer = undefined;
     if (this.session.onLogin === this.listener) this.session.onLogin = undefined;
-    if (this.fileWatch) unwatchFile(this.fileWatch.file);
-    this.fileWatch = undefined;
+    if (this.watchedFile) unwatchFile(this.watchedFile);
+    this.watchedFile = undefined;
   }
 
   /** A login method of envject's own (AppRole, Kubernetes, JWT, AWS, cert): it logs in again and revokes what it replaced. */

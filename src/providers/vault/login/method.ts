@@ -8,7 +8,7 @@
  * A method never logs its credential: every secret it reads goes into `secrets`, which the session
  * adds to the logger's redactor before sending, so no JWT, signature or token reaches a message.
  */
-import { AuthError, ConfigError, formatLocation, type SourceLocation } from "../../../errors.js";
+import { AuthError, ConfigError, type SourceLocation } from "../../../errors.js";
 import type { Located, VaultAuthField } from "../../../config/model.js";
 import type { Logger } from "../../../log/logger.js";
 
@@ -25,8 +25,6 @@ export interface LoginInput {
 /** What one login sends, and what in it is secret. */
 export interface LoginRequest {
   body: Record<string, unknown>;
-  /** Extra HTTP headers of the login request (none of the methods here needs one). */
-  headers?: Record<string, string>;
   /** Credential strings in the body (JWT, signature, secret_id…): redacted from every log line. */
   secrets: string[];
 }
@@ -78,12 +76,6 @@ export function settingValue(input: LoginInput, key: VaultAuthField): string | u
 export function environValue(input: LoginInput, name: string): string | undefined {
   const value = input.environ[name]?.trim();
   return value ? value : undefined;
-}
-
-/** Where a setting was written, for messages: `envject.yaml:4:12 (vault.auth.role)`. */
-export function settingSource(input: LoginInput, key: VaultAuthField): string | undefined {
-  const s = input.settings[key];
-  return s ? formatLocation(s.origin) : undefined;
 }
 
 export function settingLocation(input: LoginInput, key: VaultAuthField): SourceLocation | undefined {
