@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { LineCounter } from "yaml";
 import { ConfigError, atLocation } from "../errors.js";
 import type { AwsFileSettings, Binding, ExpandEntry, Located, Mapping, VaultAuthField, VaultAuthMethod, VaultFileSettings } from "./model.js";
-import { VAULT_AUTH_FIELDS, VAULT_AUTH_PATH_FIELDS, VAULT_AUTH_SECRET_FIELDS } from "./vault-auth.js";
+import { GITHUB_ACTIONS_TOKEN_VARIABLES, VAULT_AUTH_FIELDS, VAULT_AUTH_PATH_FIELDS, VAULT_AUTH_SECRET_FIELDS } from "./vault-auth.js";
 import { parseReference, parseValue } from "./reference.js";
 import { parseField } from "./reference-syntax.js";
 import type { ParseContext } from "./reference.js";
@@ -130,7 +130,7 @@ function vaultSettings(data: VaultData | undefined, source: SourceMap): VaultFil
     const names = [...new Set(written.flatMap(referencedVariables))];
     // The jwt method's GitHub Actions channel: the runner's OIDC request URL and bearer token.
     if (auth.method === "jwt" && auth.jwt === undefined && auth.token_file === undefined) {
-      names.push("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+      names.push(...GITHUB_ACTIONS_TOKEN_VARIABLES);
     }
     if (names.length > 0) settings.credentialVariables = names;
   }

@@ -29,3 +29,9 @@ export type VaultAuthField = (typeof VAULT_AUTH_FIELDS)[number];
 export const VAULT_AUTH_SECRET_FIELDS: readonly VaultAuthField[] = ["token", "role_id", "secret_id", "jwt"];
 /** Settings that name a file: relative to the mapping file, like `ca_cert`. */
 export const VAULT_AUTH_PATH_FIELDS: readonly VaultAuthField[] = ["token_file", "client_cert", "client_key"];
+
+/**
+ * The GitHub Actions runner's OIDC request variables, which the jwt method reads when it has
+ * neither `token_file` nor `jwt`: envject's credentials then, withheld from the child.
+ */
+export const GITHUB_ACTIONS_TOKEN_VARIABLES = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"] as const;

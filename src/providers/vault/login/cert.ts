@@ -12,8 +12,7 @@ export const cert: LoginMethodSpec = {
   fields: ["name", "client_cert", "client_key"],
   create(input: LoginInput) {
     const name = settingValue(input, "name");
-    const certFile = settingValue(input, "client_cert") ?? environValue(input, "VAULT_CLIENT_CERT");
-    const keyFile = settingValue(input, "client_key") ?? environValue(input, "VAULT_CLIENT_KEY");
+    const { cert: certFile, key: keyFile } = certificateFiles(input, true);
     const missing = [!certFile && "vault.auth.client_cert (or VAULT_CLIENT_CERT)", !keyFile && "vault.auth.client_key (or VAULT_CLIENT_KEY)"].filter(Boolean);
     if (missing.length > 0) throw new AuthError(`the cert login method needs a client certificate: set ${missing.join(" and ")}`);
     return {
@@ -27,8 +26,14 @@ export const cert: LoginMethodSpec = {
 
 /** The client certificate files the cert method (or VAULT_CLIENT_CERT/KEY, for any method) presents. */
 export function clientCertificateFiles(input: LoginInput, method: string | undefined): { cert: string; key: string } | undefined {
-  const fromSettings = method === "cert";
-  const certFile = (fromSettings ? settingValue(input, "client_cert") : undefined) ?? environValue(input, "VAULT_CLIENT_CERT");
-  const keyFile = (fromSettings ? settingValue(input, "client_key") : undefined) ?? environValue(input, "VAULT_CLIENT_KEY");
-  return certFile && keyFile ? { cert: certFile, key: keyFile } : undefined;
+  const { cert, key } = certificateFiles(input, method === "cert");
+  return cert && key ? { cert, key } : undefined;
+}
+
+/** The certificate and key files: the cert method's settings (when they apply), else VAULT_CLIENT_CERT / VAULT_CLIENT_KEY. */
+function certificateFiles(input: LoginInput, fromSettings: boolean): { cert?: string; key?: string } {
+  return {
+    cert: (fromSettings ? settingValue(input, "client_cert") : undefined) ?? environValue(input, "VAULT_CLIENT_CERT"),
+    key: (fromSettings ? settingValue(input, "client_key") : undefined) ?? environValue(input, "VAULT_CLIENT_KEY"),
+  };
 }

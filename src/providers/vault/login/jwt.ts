@@ -5,10 +5,9 @@
  * `POST auth/<path>/login {role, jwt}`.
  */
 import { AuthError, ConfigError } from "../../../errors.js";
+import { GITHUB_ACTIONS_TOKEN_VARIABLES } from "../../../config/vault-auth.js";
 import { authPath, environValue, type LoginContext, type LoginInput, type LoginMethodSpec, readCredentialFile, requireSetting, settingValue } from "./method.js";
 
-/** The GitHub Actions runner's OIDC request variables (withheld from the child). */
-export const ACTIONS_VARIABLES = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"] as const;
 
 export const jwt: LoginMethodSpec = {
   name: "jwt",
@@ -24,8 +23,8 @@ export const jwt: LoginMethodSpec = {
     if (file) source = () => readCredentialFile(file, "JWT");
     else if (given) source = async () => given;
     else {
-      const url = environValue(input, ACTIONS_VARIABLES[0]);
-      const bearer = environValue(input, ACTIONS_VARIABLES[1]);
+      const url = environValue(input, GITHUB_ACTIONS_TOKEN_VARIABLES[0]);
+      const bearer = environValue(input, GITHUB_ACTIONS_TOKEN_VARIABLES[1]);
       if (!url || !bearer) {
         throw new AuthError(
           "the jwt login method needs a JWT: set vault.auth.token_file or vault.auth.jwt, or run in GitHub Actions with `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set)",
