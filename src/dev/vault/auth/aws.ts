@@ -10,8 +10,9 @@ import { route, type HandlerContext, type Route } from "../context.js";
 import { uuid } from "../ids.js";
 import { awsIdentities, type AwsAuthStore, type AwsClientConfig, type AwsIdentity, type AwsRole } from "../store/aws.js";
 import { boolField, FieldError, has, stringField, stringListField } from "../wire/fields.js";
-import { errorReply, noContent, notFound, ok, unsupportedOperation, unsupportedPath, type Reply } from "../wire/reply.js";
+import { errorReply, noContent, notFound, ok, unsupportedOperation, type Reply } from "../wire/reply.js";
 import type { LogicalRequest } from "../wire/request.js";
+import { roleRoute } from "./role-routes.js";
 import { verifySigV4 } from "./aws-sigv4.js";
 import { emptyTokenParams, issueLoginToken, parseTokenFields, tokenData, upgradeLegacyFields, type LegacyTokenField } from "./token-params.js";
 
@@ -37,25 +38,14 @@ export function awsRoute(store: AwsAuthStore, rest: string, req: LogicalRequest)
     if (op === "update") return route(req, (ctx) => writeIdentityConfig(store, ctx));
     return route(req, unsupportedOperation);
   }
-  if ((rest === "role/" || rest === "roles/") && op === "list") {
-    return route(req, () => {
-      const keys = [...store.roles.keys()].sort();
-      return keys.length === 0 ? notFound() : ok({ data: { keys }, mountType: MOUNT_TYPE });
-    });
-  }
-  const m = /^role\/([^/]+)$/.exec(rest);
-  if (!m) return route(req, unsupportedPath);
-  const name = m[1]!.toLowerCase();
-  switch (op) {
-    case "read":
-      return route(req, () => readRole(store, name));
-    case "update":
-      return route(req, (ctx) => writeRole(store, name, ctx), store.roles.has(name));
-    case "delete":
-      return route(req, () => (store.roles.delete(name), noContent()));
-    default:
-      return route(req, unsupportedOperation);
-  }
+  return roleRoute(rest, req, {
+    listPaths: ["role/", "roles/"],
+    rolePath: /^role\/([^/]+)$/,
+    roles: store.roles,
+    mountType: MOUNT_TYPE,
+    read: (name) => readRole(store, name),
+    write: (name, ctx) => writeRole(store, name, ctx),
+  });
 }
 
 function writeConfig(store: AwsAuthStore, ctx: HandlerContext): Reply {

@@ -7,12 +7,13 @@
  * allowed names; failures are Vault's 400 strings.
  */
 import { X509Certificate } from "node:crypto";
-import { route, type HandlerContext, type Route } from "../context.js";
+import type { HandlerContext, Route } from "../context.js";
 import { uuid } from "../ids.js";
 import type { CertAuthStore, CertRole } from "../store/cert.js";
 import { has, stringField, stringListField } from "../wire/fields.js";
-import { errorReply, multierror, noContent, notFound, ok, unsupportedOperation, unsupportedPath, type Reply } from "../wire/reply.js";
+import { errorReply, multierror, noContent, notFound, ok, unsupportedOperation, type Reply } from "../wire/reply.js";
 import type { LogicalRequest } from "../wire/request.js";
+import { roleRoute } from "./role-routes.js";
 import { emptyTokenParams, issueLoginToken, parseTokenFields, tokenData, upgradeLegacyFields, type LegacyTokenField } from "./token-params.js";
 
 const MOUNT_TYPE = "cert";
@@ -25,25 +26,14 @@ const LEGACY_TOKEN_FIELDS: LegacyTokenField[] = ["policies", "ttl", "max_ttl", "
 export function certRoute(store: CertAuthStore, rest: string, req: LogicalRequest): Route {
   const op = req.operation;
   if (rest === "login") return { capability: null, handle: op === "update" ? (ctx) => login(store, ctx) : unsupportedOperation };
-  if (rest === "certs/" && op === "list") {
-    return route(req, () => {
-      const keys = [...store.roles.keys()].sort();
-      return keys.length === 0 ? notFound() : ok({ data: { keys }, mountType: MOUNT_TYPE });
-    });
-  }
-  const m = /^certs\/([^/]+)$/.exec(rest);
-  if (!m) return route(req, unsupportedPath);
-  const name = m[1]!.toLowerCase();
-  switch (op) {
-    case "read":
-      return route(req, () => readRole(store, name));
-    case "update":
-      return route(req, (ctx) => writeRole(store, name, ctx), store.roles.has(name));
-    case "delete":
-      return route(req, () => (store.roles.delete(name), noContent()));
-    default:
-      return route(req, unsupportedOperation);
-  }
+  return roleRoute(rest, req, {
+    listPaths: ["certs/"],
+    rolePath: /^certs\/([^/]+)$/,
+    roles: store.roles,
+    mountType: MOUNT_TYPE,
+    read: (name) => readRole(store, name),
+    write: (name, ctx) => writeRole(store, name, ctx),
+  });
 }
 
 function writeRole(store: CertAuthStore, name: string, ctx: HandlerContext): Reply {
