@@ -1,7 +1,7 @@
 /**
  * Exponential backoff, the one rule behind every wait after failures: start-up retries
  * (providers/retry.ts), crash restarts (supervise/crash-policy.ts), and the waits while envject
- * runs — store outages, unreadable secrets, Vault token renewal (PRODUCT.md §6: 1 s..60 s with
+ * runs — store outages, unreadable secrets, Vault token renewal (docs/contract/rotation.md#store-outages: 1 s..60 s with
  * jitter). Each caller adds its own jitter to the ceiling.
  */
 
@@ -11,9 +11,9 @@ export function backoffCeiling(attempt: number, initialMs: number, maxMs: number
   return Math.min(Math.max(0, initialMs) * 2 ** Math.min(Math.max(attempt - 1, 0), 52), Math.max(0, maxMs));
 }
 
-/** The first wait while envject runs (PRODUCT.md §6). */
+/** The first wait while envject runs (docs/contract/rotation.md#store-outages). */
 export const RUNTIME_BACKOFF_MIN_MS = 1000;
-/** The longest wait while envject runs (PRODUCT.md §6). */
+/** The longest wait while envject runs (docs/contract/rotation.md#store-outages). */
 export const RUNTIME_BACKOFF_MAX_MS = 60_000;
 
 /**

@@ -4,7 +4,7 @@
  * secret value; callers must not interpolate values into them.
  */
 
-/** Exit codes of the product contract (PRODUCT.md §5), sysexits-style. */
+/** Exit codes of the product contract (docs/contract/exit-codes.md#codes), sysexits-style. */
 export const ExitCode = {
   ok: 0,
   usage: 64,

@@ -1,5 +1,5 @@
 /**
- * envject as a library (PRODUCT.md §8): resolve a mapping file into variables, or read one secret.
+ * envject as a library (docs/contract/library.md#api): resolve a mapping file into variables, or read one secret.
  *
  * ```ts
  * import { resolveEnv, getSecret } from "envject";

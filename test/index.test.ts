@@ -1,5 +1,5 @@
 /**
- * The library API (PRODUCT.md §8, README "Library"): resolveEnv() and getSecret() against the
+ * The library API (docs/contract/library.md#api, README "Library"): resolveEnv() and getSecret() against the
  * Vault double, with envject's typed errors (each with its exitCode), literals refused without
  * being echoed, and leases left alive for the caller.
  */

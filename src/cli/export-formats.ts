@@ -1,5 +1,5 @@
 /**
- * The output formats of `envject export` (PRODUCT.md §6b). Each is exact: dotenv output
+ * The output formats of `envject export` (docs/contract/check-and-export.md#export). Each is exact: dotenv output
  * round-trips through `dotenv.parse`, json through `JSON.parse`, shell through `eval`.
  */
 import { parse as parseDotenv } from "dotenv";

@@ -1,5 +1,5 @@
 /**
- * The command-line options of PRODUCT.md §1 and the commands that take them, in one table: the
+ * The command-line options of docs/contract/command-line.md#options and the commands that take them, in one table: the
  * command-line reader (command-line.ts) knows from it which options take a value and which
  * command each belongs to, and yargs builds the help of each command from it.
  */
@@ -37,7 +37,7 @@ export const EXPORT_OPTIONS = {
   format: { type: "string", requiresArg: true, choices: ["dotenv", "json", "shell"], default: "dotenv", describe: "output format" },
 } as const satisfies Record<string, Options>;
 
-/** `envject dev`: local stores for development (PRODUCT.md §9); it reads no mapping. */
+/** `envject dev`: local stores for development (docs/contract/dev.md); it reads no mapping. */
 export const DEV_OPTIONS = {
   seed: { type: "string", requiresArg: true, describe: "YAML file with vault: and aws: secrets to write at start" },
   "vault-port": { type: "string", requiresArg: true, default: "0", describe: "port of the Vault store on 127.0.0.1 (0: a free one)" },

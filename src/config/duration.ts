@@ -1,5 +1,5 @@
 /**
- * DURATION values (PRODUCT.md §1): a number with a unit (`500ms`, `30s`, `5m`, `1h`), a sum of
+ * DURATION values (docs/contract/command-line.md#durations-and-signals): a number with a unit (`500ms`, `30s`, `5m`, `1h`), a sum of
  * such terms (`1m30s`), or a bare number meaning seconds (`45`, `0.5`).
  */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

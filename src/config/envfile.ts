@@ -1,5 +1,5 @@
 /**
- * `--env-file` files (PRODUCT.md §2, §4): dotenv syntax, values that may be references or
+ * `--env-file` files (docs/contract/mapping.md#env-files, docs/contract/environment.md#order): dotenv syntax, values that may be references or
  * templates. dotenv.parse() reads the values (never config(): nothing may touch process.env), but
  * it skips malformed lines without a word and knows no line numbers, so the file is first walked
  * with dotenv's own line pattern to place every entry and to reject what dotenv would drop.

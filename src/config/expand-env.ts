@@ -1,5 +1,5 @@
 /**
- * `${NAME}` expansion in the mapping file's `vault:` and `aws:` settings (PRODUCT.md §2), so a
+ * `${NAME}` expansion in the mapping file's `vault:` and `aws:` settings (docs/contract/mapping.md#expansion-of-settings), so a
  * committed file can take credentials and addresses from envject's own environment. It applies
  * to those settings only: `env`/`files` values and .env files are never expanded, because a
  * value there is handed to the child and must mean what it says.

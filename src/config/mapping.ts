@@ -1,5 +1,5 @@
 /**
- * Loading the mapping file (PRODUCT.md §2): `envject.yaml`, or a JSON file, which is read by the
+ * Loading the mapping file (docs/contract/mapping.md): `envject.yaml`, or a JSON file, which is read by the
  * same YAML 1.2 parser so that every error, JSON's included, has a line and a column.
  */
 import { readConfigText } from "./read-file.js";

@@ -1,11 +1,11 @@
 /**
- * Environment variable names (PRODUCT.md §4): what a name may look like, and how an `expand:`
+ * Environment variable names (docs/contract/environment.md#names-and-values): what a name may look like, and how an `expand:`
  * secret key becomes one. POSIX shells accept only these names, and a child started through
  * `--shell` would silently lose any other.
  */
 import { ConfigError, type SourceLocation } from "../errors.js";
 
-/** The name rule of PRODUCT.md §4: a letter or underscore, then letters, digits and underscores. */
+/** The name rule of docs/contract/environment.md#names-and-values: a letter or underscore, then letters, digits and underscores. */
 export const VARIABLE_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** What a ConfigError says about a name that breaks the rule (the location names the name). */

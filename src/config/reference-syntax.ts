@@ -1,5 +1,5 @@
 /**
- * The text form of a reference (PRODUCT.md §3): schemes, paths, queries, fields, ARNs and
+ * The text form of a reference (docs/contract/references.md#grammar): schemes, paths, queries, fields, ARNs and
  * percent-escapes, turned into SecretRef values. Pure: no I/O. The template parser uses the body
  * parsers here for vault('…') and aws('…'); reference.ts builds ValueSpecs on top of it.
  */

@@ -1,5 +1,5 @@
 /**
- * The reference grammar (PRODUCT.md §3) as a pure module: no I/O, no HTTP. It turns a string value
+ * The reference grammar (docs/contract/references.md#grammar) as a pure module: no I/O, no HTTP. It turns a string value
  * from the mapping file or a .env file into a ValueSpec: a literal, a single reference, or a
  * template mixing text, references and env_var() lookups. Every failure is a ConfigError.
  *
@@ -15,7 +15,7 @@ export { parseReference };
 export type { AwsRef, Field, ParseContext, SecretRef, TemplatePart, ValueSpec, VaultRef } from "./reference-types.js";
 import type { ParseContext, SecretRef, ValueSpec, Field } from "./reference-types.js";
 
-/** The prefix that keeps a value literal (PRODUCT.md §2); it is removed, nothing after it is parsed. */
+/** The prefix that keeps a value literal (docs/contract/mapping.md#literal-values); it is removed, nothing after it is parsed. */
 export const LITERAL_PREFIX = "literal:";
 
 /** Classifies a mapping/.env value: `literal:` prefix → literal (prefix removed, nothing else

@@ -1,5 +1,5 @@
 /**
- * The shape of the mapping file (PRODUCT.md §2) as a valibot schema, and the one place where a
+ * The shape of the mapping file (docs/contract/mapping.md#sections) as a valibot schema, and the one place where a
  * valibot issue path becomes `file:line:column (key)`. The schema checks shapes and settings
  * (with `${NAME}` expanded); references in `env`/`files`/`expand` are parsed afterwards by
  * mapping.ts, which needs the configured mount first.

@@ -1,5 +1,5 @@
 /**
- * `{{ … }}` templates inside a string value (PRODUCT.md §3): text mixed with calls of
+ * `{{ … }}` templates inside a string value (docs/contract/references.md#templates): text mixed with calls of
  * vault_secret_var(), aws_secret_var(), vault(), aws() and env_var(). A pure module: it only turns
  * text into TemplateParts. Errors give the character offset (0-based) within the value; the caller
  * adds file, line and column. A `}}` outside a template is plain text, because JSON values such as

@@ -1,5 +1,5 @@
 /**
- * The names `vault.auth` accepts (PRODUCT.md §2a): the login methods and every setting any of them
+ * The names `vault.auth` accepts (docs/contract/authentication.md#login-methods): the login methods and every setting any of them
  * reads. Data only, so the schema can check a mapping without loading a login method. Which
  * settings each method reads is the method's own business (src/providers/vault/login/), checked
  * when the Vault settings are resolved; a test keeps this list and the login registry in step.

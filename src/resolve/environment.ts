@@ -1,5 +1,5 @@
 /**
- * The child's environment (PRODUCT.md §4): envject's own environment (unless --pristine), then
+ * The child's environment (docs/contract/environment.md#order): envject's own environment (unless --pristine), then
  * each --env-file, then the mapping file — later wins. envject's credentials never reach the child
  * unless set explicitly by a mapping/.env or allowed with --pass-credentials.
  */

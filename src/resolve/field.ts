@@ -1,5 +1,5 @@
 /**
- * Taking a field out of a secret once it has been read (PRODUCT.md §3): a key or JSON pointer into
+ * Taking a field out of a secret once it has been read (docs/contract/references.md#fields-and-values): a key or JSON pointer into
  * a Vault map or an AWS SecretString parsed as JSON, the single key of a one-key map, or the whole
  * string. Messages name the reference and keys, never a value: they go to logs and `check` output.
  */

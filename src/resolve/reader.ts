@@ -1,5 +1,5 @@
 /**
- * Reads each distinct secret once, however many variables use it (PRODUCT.md §6: one request per
+ * Reads each distinct secret once, however many variables use it (docs/contract/rotation.md#what-is-polled: one request per
  * distinct secret), with at most `concurrency` reads in flight. The result of every read — a
  * document or a typed error — is kept, so later lookups of the same secret cost nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Tokens someone else keeps alive (PRODUCT.md §2a): `method: token_file` reads a Vault Agent sink
+ * Tokens someone else keeps alive (docs/contract/authentication.md#login-methods): `method: token_file` reads a Vault Agent sink
  * at start, again when the file changes and again when Vault says the token is invalid, and
  * applies the new token to polling — never renewing or revoking a token it did not create. With
  * VAULT_AGENT_ADDR and no credentials, envject sends no token at all and a Vault Agent / proxy

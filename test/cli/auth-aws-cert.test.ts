@@ -1,5 +1,5 @@
 /**
- * Logging in with AWS IAM and with a TLS client certificate (PRODUCT.md §2a), end to end: the
+ * Logging in with AWS IAM and with a TLS client certificate (docs/contract/authentication.md#login-methods), end to end: the
  * bundled CLI against the Vault double's `auth/aws` (which recomputes the SigV4 signature with the
  * keys it was seeded with, as STS would) and `auth/cert` (an HTTPS listener asking for a client
  * certificate). Each method reads a secret; its documented refusals are 77 with Vault's own

@@ -1,5 +1,5 @@
 /**
- * Logging in with a Kubernetes service account and with a JWT (PRODUCT.md §2a), end to end: the
+ * Logging in with a Kubernetes service account and with a JWT (docs/contract/authentication.md#login-methods), end to end: the
  * bundled CLI against the Vault double's `auth/kubernetes` (service-account tokens verified with
  * the configured keys) and `auth/jwt` (RS256/ES256, audience, bound claims), and a GitHub Actions
  * runner's OIDC endpoint played by a loopback server. The token file is read again at every login

@@ -1,5 +1,5 @@
 /**
- * How `envject run` authenticates to Vault (PRODUCT.md §2, README "Authentication and TLS"):
+ * How `envject run` authenticates to Vault (docs/contract/authentication.md, README "Authentication and TLS"):
  * token from VAULT_TOKEN, ~/.vault-token or the mapping; AppRole from the environment or the
  * mapping (also at another mount path), one login per run; the token-XOR-AppRole rule; what a
  * missing, rejected, revoked or under-privileged credential gives; namespaces.

@@ -1,5 +1,5 @@
 /**
- * `envject check` through the real, bundled CLI against the Vault double (PRODUCT.md §5, §6b;
+ * `envject check` through the real, bundled CLI against the Vault double (docs/contract/exit-codes.md#several-failures, docs/contract/check-and-export.md#check;
  * README "check and export"): the NAME/SOURCE/VERSION/STATUS table with one row per variable that
  * uses a reference, never a value on any stream, the exit code of the most serious failure
  * (65, 77, 69, 78), and leases revoked at once.

@@ -36,7 +36,7 @@ function usageError(fn: () => unknown, pattern: RegExp): UsageError {
 }
 
 describe("boolean options", () => {
-  it("there are the five boolean options of PRODUCT.md §1", () => {
+  it("there are the five boolean options of docs/contract/command-line.md#options", () => {
     assert.deepEqual(BOOLEAN_OPTIONS.sort(), ["mask", "pass-credentials", "pristine", "shell", "watch"]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * `envject dev` as a user runs it (PRODUCT.md §9, README "`envject dev`"): the real CLI as a child
+ * `envject dev` as a user runs it (docs/contract/dev.md, README "`envject dev`"): the real CLI as a child
  * process, its export lines `eval`ed in /bin/sh, then `envject check` and `envject run` against
  * it, a rotation through the dev Vault's API seen by `envject run --watch`, and SIGTERM ending it
  * with 0. Also: the dev-only warning, a bad seed file (65, file:line), a port in use (69), and that

@@ -1,5 +1,5 @@
 /**
- * Every exit code of the product contract (PRODUCT.md §5, README "Exit codes"), through the real
+ * Every exit code of the product contract (docs/contract/exit-codes.md, README "Exit codes"), through the real
  * CLI: each failure is one line naming the variable and the path, never a value and never a stack
  * trace; several failures give one line per cause and the most serious code (65, 77, 69, 78);
  * transient 5xx answers are retried.

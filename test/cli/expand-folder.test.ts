@@ -1,5 +1,5 @@
 /**
- * `expand:` folders end to end (PRODUCT.md §2), the real CLI against the Vault double: KV v2 and
+ * `expand:` folders end to end (docs/contract/mapping.md#expand-folders), the real CLI against the Vault double: KV v2 and
  * KV v1 folders with and without `field`, sub-folders skipped, collisions, an empty folder, and
  * while watching a secret added to or removed from the folder (one restart each), with one LIST
  * per poll. The same for a Secrets Manager folder (a name prefix): BatchGetSecretValue with a

@@ -1,5 +1,5 @@
 /**
- * `envject export` through the real, bundled CLI against the Vault double (PRODUCT.md §6b; README
+ * `envject export` through the real, bundled CLI against the Vault double (docs/contract/check-and-export.md#export; README
  * "check and export"): only the variables the mapping and --env-file files produce; dotenv output
  * that dotenv.parse gives back exactly, JSON, and shell lines that `eval` reproduces exactly;
  * `files:` left out with a warning; leases left alive with their TTL; nothing on stdout on failure.

@@ -1,5 +1,5 @@
 /**
- * `envject --help`, `--version` and `completion` (PRODUCT.md §1; README "Usage"): printed on
+ * `envject --help`, `--version` and `completion` (docs/contract/command-line.md#commands; README "Usage"): printed on
  * stdout, exit 0, nothing contacted.
  */
 import assert from "node:assert/strict";

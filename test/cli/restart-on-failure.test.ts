@@ -1,5 +1,5 @@
 /**
- * `--restart-on-failure N` through the real CLI (PRODUCT.md §1, §5): a crashing command is run
+ * `--restart-on-failure N` through the real CLI (docs/contract/supervision.md#crash-restarts): a crashing command is run
  * again up to N times, with the injected secrets each time, and envject then exits with the
  * command's code; with 0 (the default) envject exits with the child at once. The Supervisor's own
  * tests (test/supervise/crash-restart.test.ts) cover backoff, resets and stops; these prove the wiring.

@@ -1,5 +1,5 @@
 /**
- * `envject run` end to end (PRODUCT.md §1–4): the bundled CLI as a child process against the
+ * `envject run` end to end (docs/contract/command-line.md, docs/contract/mapping.md, docs/contract/references.md, docs/contract/environment.md#order): the bundled CLI as a child process against the
  * loopback Vault double, with a child that prints what it received as JSON.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Secrets never reach envject's own output (PRODUCT.md §7, README "Logging and secrecy"): every
+ * Secrets never reach envject's own output (docs/contract/logging.md#redaction, README "Logging and secrecy"): every
  * cheap scenario of the other end-to-end files, successful or failing, runs at debug level with
  * JSON logs, and stderr holds no seeded secret value and no token. Every log line is JSON.
  * `--mask` filters the child's stdout and stderr; without it the child's output is untouched.

@@ -1,5 +1,5 @@
 /**
- * Supervision through the real CLI (PRODUCT.md §5): the supervisor has its own unit tests in
+ * Supervision through the real CLI (docs/contract/supervision.md): the supervisor has its own unit tests in
  * test/supervise; these prove the wiring of `envject run`. Signals sent to envject reach the
  * child, envject exits with the child's code, --kill-timeout is the SIGKILL deadline, it works as
  * PID 1, and a stop request during resolution ends envject (143) without starting the child.

@@ -1,5 +1,5 @@
 /**
- * TLS to Vault (PRODUCT.md §2, README "Authentication and TLS"): certificates are always
+ * TLS to Vault (docs/contract/authentication.md#tls, README "Authentication and TLS"): certificates are always
  * verified, against vault.ca_cert (relative to the mapping file) or VAULT_CACERT when given; the
  * one escape hatch is VAULT_SKIP_VERIFY=1|true (any case), which warns. An HTTPS double with a
  * self-signed certificate made by openssl stands in for Vault.

@@ -1,5 +1,5 @@
 /**
- * Watching AWS Secrets Manager end to end (PRODUCT.md §6): DescribeSecret polls the version
+ * Watching AWS Secrets Manager end to end (docs/contract/rotation.md#what-is-polled): DescribeSecret polls the version
  * holding AWSCURRENT; a PutSecretValue restarts the child once with the new value; an outage
  * (5xx and throttling) keeps the child running and a rotation made meanwhile is applied after.
  */

@@ -1,5 +1,5 @@
 /**
- * Dynamic secrets and envject's own login while watching (PRODUCT.md §6): leases renewed at 2/3,
+ * Dynamic secrets and envject's own login while watching (docs/contract/rotation.md#leases): leases renewed at 2/3,
  * read again (and the child restarted with new credentials) once they cannot be extended, revoked
  * at exit; an AppRole token renewed and replaced by a new login, the leases read again under it.
  */

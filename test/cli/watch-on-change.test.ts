@@ -1,5 +1,5 @@
 /**
- * `--on-change` end to end (PRODUCT.md §6): `signal:HUP` rewrites a `files:` secret before the
+ * `--on-change` end to end (docs/contract/rotation.md#on-change): `signal:HUP` rewrites a `files:` secret before the
  * signal arrives and keeps the child, `exit` stops it and ends with 75, `none` only logs.
  */
 import assert from "node:assert/strict";

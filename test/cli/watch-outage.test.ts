@@ -1,5 +1,5 @@
 /**
- * Store outages and shutdown while watching (PRODUCT.md §5, §6): a sealed Vault leaves the child
+ * Store outages and shutdown while watching (docs/contract/supervision.md, docs/contract/rotation.md#store-outages): a sealed Vault leaves the child
  * running with one warning and one recovery line, and a change made during the outage is picked
  * up on recovery; SIGTERM in the middle of a restart leaves no child behind.
  */

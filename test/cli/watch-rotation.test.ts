@@ -1,5 +1,5 @@
 /**
- * Watching Vault secrets end to end (PRODUCT.md §6), the real CLI against the Vault double with
+ * Watching Vault secrets end to end (docs/contract/rotation.md), the real CLI against the Vault double with
  * `--interval 1s`: a rotation restarts the child once with the new value and no overlap, a burst
  * of writes restarts it once, polling costs one metadata request per secret per interval, an
  * unused key changes nothing, `--splay` still acts, KV v1 and denied metadata still detect changes.

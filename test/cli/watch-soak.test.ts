@@ -1,5 +1,5 @@
 /**
- * Issue #4's "Done when" soak (PRODUCT.md §6): one run of a minute under `--interval 1s` with an
+ * Issue #4's "Done when" soak (docs/contract/rotation.md): one run of a minute under `--interval 1s` with an
  * AppRole whose tokens live 3 s (max 10 s), a database lease of 3 s (max 10 s) and a KV v2 secret.
  * The request log must show renewals, re-logins and fresh credentials with no failed read, the
  * child must always hold credentials the double knows as active, and envject must still be

@@ -1,6 +1,6 @@
 /**
  * The login and the leases outlive `--no-watch`, and a given token's end ends envject
- * (PRODUCT.md §6, issue #4 "Token lifecycle"): without polling, a KV v2 change is left alone while
+ * (docs/contract/rotation.md#the-vault-token, issue #4 "Token lifecycle"): without polling, a KV v2 change is left alone while
  * a dynamic secret's lease and the token are still renewed; a token that cannot live on (not
  * renewable, or at its explicit max TTL) is warned about before it expires, then the child is
  * stopped and envject exits 77 — the token never printed.

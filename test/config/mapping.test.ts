@@ -88,7 +88,7 @@ files:
   TLS_KEY_FILE: vault://secret/myapp/tls#key
 `;
 
-describe("mapping file: the PRODUCT.md example", () => {
+describe("mapping file: the example of docs/contract/mapping.md#an-example", () => {
   it("loads every section with its values and the place each was written", async () => {
     const path = await fixture("envject.yaml", PRODUCT_EXAMPLE);
     const m = await loadMapping(path, { environ, explicit: true });

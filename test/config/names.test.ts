@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { VARIABLE_NAME, expandedVariableName, isValidVariableName } from "../../src/config/names.js";
 
-describe("variable names (PRODUCT.md §4)", () => {
+describe("variable names (docs/contract/environment.md#names-and-values)", () => {
   it("accepts a letter or _ followed by letters, digits and _", () => {
     for (const ok of ["A", "_", "a1", "DB_PASSWORD", "_x_9", "lower", "constructor"]) {
       assert.equal(isValidVariableName(ok), true, ok);

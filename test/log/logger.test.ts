@@ -1,5 +1,5 @@
 /**
- * The logger's redaction (PRODUCT.md §7): every secret is masked in the message and in each field,
+ * The logger's redaction (docs/contract/logging.md#redaction): every secret is masked in the message and in each field,
  * whatever characters it holds, and a JSON line stays valid JSON whatever the secrets are.
  */
 import assert from "node:assert/strict";

@@ -2,12 +2,12 @@
  * Fault matrix for the secret stores, the network and the data (docs/RELIABILITY.md, "stores"):
  * the real CLI against the Vault and AWS Secrets Manager doubles, one test per row.
  *
- * At start (PRODUCT.md §5 exit codes, README "Waiting for a store at start"): a store that cannot
+ * At start (docs/contract/exit-codes.md#codes, README "Waiting for a store at start"): a store that cannot
  * be reached, answers nothing, is sealed, throttles, fails with 5xx, or whose certificate or name
  * is wrong ends envject with 69 after --start-timeout (a TLS failure at once), with an error line
  * naming the variable, and the command never starts. A value too big for an environment is 65.
  *
- * Mid-run (PRODUCT.md §6, README "Watching and rotation"): the command keeps running with its
+ * Mid-run (docs/contract/rotation.md#store-outages, README "Watching and rotation"): the command keeps running with its
  * values through every store or data fault, with one warning; a rotation during a restart or
  * during the kill window ends with one child holding the newest value, never two at once.
  */

@@ -1,5 +1,5 @@
 /**
- * `expand:` folders (PRODUCT.md §2), without a store: the mapping accepts `field` only on a folder
+ * `expand:` folders (docs/contract/mapping.md#expand-folders), without a store: the mapping accepts `field` only on a folder
  * entry (65 with file:line otherwise); variable names PREFIX + NAME (with field) or PREFIX + NAME
  * + _ + KEY; two secrets or keys giving one name are a ConfigError naming both; an empty folder
  * warns and gives nothing; a change to a listed secret re-evaluates the entry; the AWS listing

@@ -1,5 +1,5 @@
 /**
- * SecretReader (PRODUCT.md §6: one request per distinct secret): each secret identity is read
+ * SecretReader (docs/contract/rotation.md#what-is-polled: one request per distinct secret): each secret identity is read
  * once however many references use it, reads never exceed the concurrency cap, failures are
  * kept with their typed error, and leases are collected. With a fake provider, then against the
  * Vault double, whose request log counts what really went over the wire.

@@ -1,5 +1,5 @@
 /**
- * resolveBindings (PRODUCT.md §3, §4): env files, then env, expand and files, later wins; each
+ * resolveBindings (docs/contract/references.md, docs/contract/environment.md#order): env files, then env, expand and files, later wins; each
  * distinct secret read once; every failing variable reported with its typed error while the
  * others resolve; shadowed bindings never read; expand names; env_var(); every secret-derived
  * value handed to the redactor. With a fake provider, then against the Vault double.

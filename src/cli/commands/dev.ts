@@ -1,5 +1,5 @@
 /**
- * `envject dev` (PRODUCT.md §9): the project's Vault and Secrets Manager doubles (src/dev/) on
+ * `envject dev` (docs/contract/dev.md): the project's Vault and Secrets Manager doubles (src/dev/) on
  * 127.0.0.1, seeded from a YAML file, with the `export …` lines to `eval` in another shell on
  * stdout (nothing else goes there) and serving until SIGINT/SIGTERM (exit 0). State is in memory.
  * Every start says, on stderr, that this is for development only.

@@ -35,7 +35,7 @@ export async function exportCommand(
       });
     }
     const values = new Map([...finalValues(resolution.variables)].map(([name, v]) => [name, v.value]));
-    // As for `run` (PRODUCT.md §4): no variable can hold a NUL, and `eval` would silently drop it.
+    // As for `run` (docs/contract/environment.md#names-and-values): no variable can hold a NUL, and `eval` would silently drop it.
     for (const [name, value] of values) assertNoNul(value, name);
     const output = formatVariables(values, format);
     keepLeases = true;

@@ -1,5 +1,5 @@
 /**
- * Listing an `expand:` folder in Secrets Manager (PRODUCT.md §2): `aws-sm://PREFIX/` names the
+ * Listing an `expand:` folder in Secrets Manager (docs/contract/mapping.md#expand-folders): `aws-sm://PREFIX/` names the
  * secrets whose names start with PREFIX/ and have no further `/` (directly under it, as a Vault
  * folder). Read with its values by BatchGetSecretValue with `Filters: [{Key: "name", Values:
  * [PREFIX/]}]`, every NextToken page; when that is denied, ListSecrets with the same filter gives

@@ -1,5 +1,5 @@
 /**
- * Listing an `expand:` folder in Vault (PRODUCT.md §2): KV v2 `LIST <mount>/metadata/<folder>`,
+ * Listing an `expand:` folder in Vault (docs/contract/mapping.md#expand-folders): KV v2 `LIST <mount>/metadata/<folder>`,
  * KV v1 `LIST <mount>/<folder>`, sent as `GET …?list=true` (what the Vault CLI and hvac's strict
  * mode send). Only the secrets directly under the folder count: keys ending in `/` are
  * sub-folders and are skipped. A missing folder (404) lists nothing: Vault answers an empty

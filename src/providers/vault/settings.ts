@@ -1,7 +1,7 @@
 /**
- * Where the Vault connection settings come from (PRODUCT.md §2): the command line, then the
+ * Where the Vault connection settings come from (docs/contract/authentication.md#vault-address): the command line, then the
  * mapping file, then the Vault CLI's own environment variables, then defaults. Credentials are
- * chosen by `vault.auth.method` (§2a), else inferred (token XOR AppRole, then VAULT_AGENT_ADDR's
+ * chosen by `vault.auth.method` (docs/contract/authentication.md#login-methods), else inferred (token XOR AppRole, then VAULT_AGENT_ADDR's
  * Agent, then ~/.vault-token). Called
  * only when a Vault reference exists, so AWS-only users are never asked for Vault credentials.
  */

@@ -1,5 +1,5 @@
 /**
- * The aws Vault login method (PRODUCT.md §2a): the body it sends decodes to the request the Vault
+ * The aws Vault login method (docs/contract/authentication.md#login-methods): the body it sends decodes to the request the Vault
  * CLI sends (POST, the STS URL, GetCallerIdentity, headers as `{Name: [value]}`), the SigV4
  * signature is right (recomputed here with node:crypto, per the SigV4 spec, not with the SDK), the
  * server-ID header and session token are signed in exactly when present, the region and endpoint

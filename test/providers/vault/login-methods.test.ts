@@ -1,7 +1,7 @@
 /**
- * The login methods of PRODUCT.md §2a as the settings make them: each mapping written as a user
+ * The login methods of docs/contract/authentication.md#login-methods as the settings make them: each mapping written as a user
  * would, loaded by the real loader, resolved by the real settings code; the request each method
- * builds (its credential read afresh at every login), and the 65s and 77s of §2a with their places.
+ * builds (its credential read afresh at every login), and the 65s and 77s of docs/contract/authentication.md#login-methods with their places.
  */
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
@@ -245,7 +245,7 @@ describe("token_file, none and VAULT_AGENT_ADDR", () => {
     const { mapping: m } = await mapping("{}");
     const agent = resolveVaultSettings({ file: { ...m.vault, address: undefined }, environ: { HOME: home, VAULT_AGENT_ADDR: "http://127.0.0.1:8100" } });
     assert.deepEqual([agent.auth.kind, agent.address, agent.addressSource], ["none", "http://127.0.0.1:8100", "VAULT_AGENT_ADDR"]);
-    // A token still wins, as the inference of §2 says.
+    // A token still wins, as the inference of docs/contract/authentication.md#choosing-a-method says.
     const token = resolveVaultSettings({ file: { ...m.vault, address: undefined }, environ: { HOME: home, VAULT_AGENT_ADDR: "http://127.0.0.1:8100", VAULT_TOKEN: "hvs.t" } });
     assert.equal(token.auth.kind, "token");
     // Without VAULT_AGENT_ADDR, the file is used.

@@ -3,7 +3,7 @@
  * a body `{"__type","Message"}`. Secrets Manager's own (service-model) exceptions carry `Message`
  * as the model spells it; errors raised by the AWS front door (signing, unknown operation,
  * parameter validation, throttling) come as `message` with the `com.amazon.coral.service#` type
- * prefix, so clients are exercised on both spellings (the wire contract asks them to accept both).
+ * prefix, so clients are exercised on both spellings (docs/wire/aws-secrets-manager.md#errors asks them to accept both).
  */
 
 /** One error answer; `type` is the bare name (ResourceNotFoundException) as the request log shows it. */

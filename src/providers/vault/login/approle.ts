@@ -1,4 +1,4 @@
-/** AppRole (PRODUCT.md §2): `POST auth/<path>/login {role_id, secret_id}`, from the settings or VAULT_ROLE_ID / VAULT_SECRET_ID. */
+/** AppRole (docs/contract/authentication.md#login-methods): `POST auth/<path>/login {role_id, secret_id}`, from the settings or VAULT_ROLE_ID / VAULT_SECRET_ID. */
 import { AuthError } from "../../../errors.js";
 import { authPath, environValue, type LoginInput, type LoginMethodSpec, settingValue } from "./method.js";
 

@@ -1,5 +1,5 @@
 /**
- * The body of a Vault AWS IAM login (PRODUCT.md §2a), built from given credentials and a given
+ * The body of a Vault AWS IAM login (docs/contract/authentication.md#login-methods), built from given credentials and a given
  * clock: a `POST / Action=GetCallerIdentity&Version=2011-06-15` to STS, SigV4-signed by the AWS
  * SDK's own signer (`@smithy/signature-v4`, SHA-256 from `@smithy/core/checksum`), and described to
  * Vault the way the Vault CLI does (builtin/credential/aws/cli.go): method, then URL, body and the

@@ -1,5 +1,5 @@
 /**
- * AWS IAM (PRODUCT.md §2a): `POST auth/<path>/login {role, iam_http_request_method,
+ * AWS IAM (docs/contract/authentication.md#login-methods): `POST auth/<path>/login {role, iam_http_request_method,
  * iam_request_url, iam_request_body, iam_request_headers}`, the last three base64, describing an
  * `sts:GetCallerIdentity` request signed (SigV4) with the AWS credentials envject has at that
  * moment. Vault sends it to STS and logs in as whoever STS says signed it.

@@ -1,5 +1,5 @@
 /**
- * TLS certificate (PRODUCT.md §2a): the client certificate is presented on every connection to
+ * TLS certificate (docs/contract/authentication.md#login-methods): the client certificate is presented on every connection to
  * Vault (settings.ts gives it to the HTTP client: `client_cert`/`client_key`, else
  * VAULT_CLIENT_CERT / VAULT_CLIENT_KEY); the login itself is `POST auth/<path>/login {name}`,
  * `name` being the cert role to match (optional: Vault then tries every role).

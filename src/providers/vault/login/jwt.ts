@@ -1,5 +1,5 @@
 /**
- * JWT / OIDC (PRODUCT.md §2a): CI runners and any OIDC issuer. The JWT comes from `token_file`
+ * JWT / OIDC (docs/contract/authentication.md#login-methods): CI runners and any OIDC issuer. The JWT comes from `token_file`
  * (read at every login), from `jwt:` (usually `${CI_JOB_JWT_V2}`), or — with neither, on a GitHub
  * Actions runner — from the runner's OIDC endpoint for `audience`, fetched again at every login.
  * `POST auth/<path>/login {role, jwt}`.

@@ -1,5 +1,5 @@
 /**
- * Kubernetes (PRODUCT.md §2a): the pod's service-account token, read from `token_file` at every
+ * Kubernetes (docs/contract/authentication.md#login-methods): the pod's service-account token, read from `token_file` at every
  * login because projected tokens rotate; `POST auth/<path>/login {role, jwt}`.
  */
 import { authPath, type LoginInput, type LoginMethodSpec, readCredentialFile, requireSetting, settingValue } from "./method.js";

@@ -1,5 +1,5 @@
 /**
- * One interface for every way envject logs in to Vault (PRODUCT.md §2a). A login method turns the
+ * One interface for every way envject logs in to Vault (docs/contract/authentication.md#login-methods). A login method turns the
  * `vault.auth` settings into a `POST auth/<path>/login` body, reading its credential afresh each
  * time (projected service-account tokens and CI tokens rotate); VaultSession sends it, reads the
  * `auth` block and keeps the token alive exactly as for AppRole. Adding a method (GCP, Azure) is
