@@ -27,13 +27,21 @@ const common = {
   logLevel: "warning",
 };
 await rm("dist/chunks", { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   ...common,
   entryPoints: { envject: "src/cli/main.ts", index: "src/index.ts" },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
 });
+// Which source modules each output file holds, for the load guards (test/cli/load-guards.test.ts):
+// kept beside the build, not in dist/ (which is published).
+await mkdir(".build", { recursive: true });
+await writeFile(
+  ".build/bundle-inputs.json",
+  JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).map(([file, out]) => [file, Object.keys(out.inputs)])), null, 1),
+);
 
 // `require("envject")` (the package's `require` condition): envject is ESM only, so say how to
 // load it instead of Node's bare ERR_PACKAGE_PATH_NOT_EXPORTED.

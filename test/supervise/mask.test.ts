@@ -151,4 +151,44 @@ describe("mask stream", () => {
       { numRuns: 400 },
     );
   });
+
+  it("with 1000 secrets, many sharing prefixes, gives the reference result for any chunking", async () => {
+    // A small alphabet makes the secrets overlap, contain one another and share first bytes, so
+    // the matcher's jump table and prefix buckets are exercised where they could go wrong.
+    const secretChar = fc.constantFrom("a", "b", "c", "é");
+    const secretArb = fc.array(secretChar, { minLength: 1, maxLength: 14 }).map((a) => a.join(""));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(secretArb, { minLength: 1000, maxLength: 1000 }),
+        fc.array(fc.oneof(fc.nat(), fc.constantFrom("x", "a", "b", "\n", "é", "€")), { maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        async (secrets, pieces, cuts) => {
+          const bytes = Buffer.from(pieces.map((p) => (typeof p === "number" ? secrets[p % secrets.length]! : p)).join(""), "utf8");
+          const whole = reference(bytes, secrets);
+          assert.deepEqual(await through(createMaskStream(() => secrets), split(bytes, cuts)), whole);
+          assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("with 1000 long random secrets in log lines, masks each one and nothing else", async () => {
+    const rng = fc.sample(fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), { minLength: 12, maxLength: 40 }), { numRuns: 1000, seed: 42 });
+    const secrets = [...new Set(rng.map((a) => a.join("")))];
+    // The expected output is built alongside the input (random 12+ character values occur nowhere
+    // else in these lines), so the check does not cost 1000 comparisons per byte.
+    let text = "";
+    let expected = "";
+    for (let i = 0; i < 3000; i++) {
+      const line = (token: string) => `2026-11-27T00:00:00Z INFO request ${i} user=alice${i % 3 === 0 ? ` token=${token}` : ""}\n`;
+      text += line(secrets[i % secrets.length]!);
+      expected += line(MASK);
+    }
+    const bytes = Buffer.from(text, "utf8");
+    const whole = Buffer.from(expected, "utf8");
+    const cuts = Array.from({ length: 40 }, (_, k) => k * 4099);
+    assert.deepEqual(await through(createMaskStream(() => secrets), split(bytes, cuts)), whole);
+    assert.equal(secrets.length, 1000);
+  });
 });
