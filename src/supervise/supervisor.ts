@@ -196,7 +196,8 @@ export class Supervisor {
       this.resolveDone = resolve;
     });
     const crash = options.restartOnFailure;
-    if (crash && crash.limit > 0) this.crashPolicy = new CrashPolicy(crash);
+    // The backoff's jitter draws from the clock's random source (Math.random on the real one).
+    if (crash && crash.limit > 0) this.crashPolicy = new CrashPolicy({ ...crash, random: () => this.clock.random() });
   }
 
   /** The current phase's name (see the table at the top of this file). */
