@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Logger } from "../../src/log/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
+import { FakeClock } from "../watch/fake-clock.js";
 import { fixture, killIfAlive, lines, startHarness, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
@@ -82,7 +83,7 @@ function supervisor(
 const restarting = (logged: Logged[]) => logged.filter((l) => l.level === "warn" && /restarting in/.test(l.msg));
 
 describe("restart on failure", () => {
-  it("limit 2: a child exiting 3 runs three times, one after the other, with the newest spec; then done is 3", async () => {
+  it("limit 2: a child exiting 3 runs three times, one after the other, with the newest spec; then done is 3 (end-to-end, real clock)", async () => {
     const log = logFile();
     const { supervisor: s, logged, specs, exits } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]));
     try {
@@ -151,22 +152,8 @@ describe("restart on failure", () => {
     }
   });
 
-  it("a child that ran healthyAfterMs or longer resets the count: more than `limit` crashes are restarted", async () => {
-    const log = logFile();
-    // limit 1: runs 1 and 2 were healthy (each is restart 1 again); run 3 crashes at once and,
-    // with the one restart in a row used, ends supervision.
-    const { supervisor: s, logged } = supervisor({ limit: 1, healthyAfterMs: 1_000 }, (call) =>
-      call === 1 ? crash(log, "2", ["code", 3], 1_300) : quickCrash(log, String(call + 1)),
-    );
-    try {
-      await s.start(crash(log, "1", ["code", 3], 1_300));
-      assert.equal(await within("done", s.done), 3);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1", "2", "3"]);
-      assert.deepEqual(restarting(logged).map((w) => w.attempt), [1, 1]);
-    } finally {
-      s.dispose();
-    }
-  });
+  // A healthy run resetting the count (how long a child ran is read from the clock): phases.test.ts,
+  // on the fake clock, to the millisecond.
 
   it("a spawn failure on a crash restart ends supervision with 127 or 126", async () => {
     const bin = join(dir, "bin");
@@ -236,8 +223,8 @@ describe("restart on failure", () => {
 
 describe("during the backoff wait", () => {
   /** Starts a child that crashes with 3 and waits until the restart is scheduled (a long wait). */
-  async function crashedAndWaiting(log: string, initialDelayMs: number) {
-    const parts = supervisor({ limit: 3, initialDelayMs }, (call) => crash(log, `crash-restart-${call}`, ["code", 3]));
+  async function crashedAndWaiting(log: string, initialDelayMs: number, extra: Partial<SupervisorOptions> = {}) {
+    const parts = supervisor({ limit: 3, initialDelayMs }, (call) => crash(log, `crash-restart-${call}`, ["code", 3]), extra);
     await parts.supervisor.start(crash(log, "1", ["code", 3]));
     await waitFor("the restart to be scheduled", () => restarting(parts.logged).length === 1);
     return parts;
@@ -259,7 +246,9 @@ describe("during the backoff wait", () => {
   it("restart(spec) cancels the wait and starts the new spec now, as an ordinary restart", async () => {
     const log = logFile();
     const changed = logFile();
-    const { supervisor: s, specs, exits } = await crashedAndWaiting(log, 2_000);
+    const clock = new FakeClock();
+    clock.randoms = [0]; // no jitter: the backoff is exactly 2 s on the clock
+    const { supervisor: s, specs, exits } = await crashedAndWaiting(log, 2_000, { clock });
     const started: (number | undefined)[] = [];
     try {
       await within("restart", s.restart({ command: process.execPath, args: [fixture("lifecycle.mjs"), changed, "new"], shell: false, env: { PATH } }));
@@ -269,7 +258,7 @@ describe("during the backoff wait", () => {
       const pid = s.childPid;
       started.push(pid);
       // Past the time the cancelled backoff would have ended: still the one new child, no crash restart.
-      await new Promise((r) => setTimeout(r, 2_500));
+      await clock.advance(2_500);
       assert.equal(specs(), 0, "the cancelled backoff did not start a second child");
       started.push(s.childPid);
       assert.equal(s.childPid, pid);
