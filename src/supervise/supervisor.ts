@@ -24,23 +24,29 @@
  *                       nothing starts any more
  *   ended               `done` has resolved; no child runs, none starts   (final)
  *
- * Signals received (stdin a terminal: the kernel already gave SIGINT, SIGQUIT and SIGWINCH to the
- * child, so those are "from the terminal" and not forwarded; without a terminal every one is):
+ * Signals received, by phase. "From the terminal": stdin is a terminal, so the kernel gave the
+ * child the same SIGINT, SIGQUIT or SIGWINCH, and envject does not forward it again; without a
+ * terminal every signal is sent, and handled as in the other columns.
  *
- *   phase               SIGTERM; SIGINT       SIGINT from the terminal       SIGQUIT            SIGHUP SIGUSR1 SIGUSR2 SIGWINCH
- *   ------------------  --------------------  -----------------------------  -----------------  ------------------------------
- *   starting, running   beginStop; the signal  the user's stop: not a crash;  forwarded (from    starting: dropped (the grace);
- *                       is the child's stop    twice within                   the terminal: the  running: forwarded
- *                       signal                 terminalDoublePressMs: SIGKILL user's stop)
- *   restarting          beginStop, to the old  twice: SIGKILL to the old      to the old child   dropped (a restart is in progress)
- *   waiting-to-restart  end with the crash's code, nothing starts             nothing            dropped (a restart is in progress)
- *   stopping            again; the second one  twice: SIGKILL                 forwarded          forwarded once the child's grace
- *                       (stop() not counted):                                                    is over (never after a restart
- *                       SIGKILL                                                                  began)
+ *   phase               SIGTERM; SIGINT sent    SIGINT from the terminal   SIGQUIT           SIGHUP SIGUSR1 SIGUSR2 SIGWINCH
+ *   ------------------  ----------------------  -------------------------  ----------------  ------------------------------
+ *   starting            beginStop; the child    the user's stop (then no   forwarded         dropped (the start grace)
+ *                       gets that signal        crash); the 2nd within
+ *                                               terminalDoublePressMs:
+ *                                               SIGKILL
+ *   running             as in starting          as in starting             forwarded         forwarded
+ *   restarting          beginStop; the old      the 2nd within the         to the old child  dropped (a restart is in
+ *                       child gets it           window: SIGKILL the old                      progress)
+ *   waiting-to-restart  end (the crash's code)  end (the crash's code)     nothing           dropped (a restart is in
+ *                                                                                            progress)
+ *   stopping            passed on; the 2nd      the 2nd within the         forwarded         forwarded once the child's
+ *                       (stop() is not one):    window: SIGKILL                              grace is over; never after a
+ *                       SIGKILL                                                              restart began
  *   idle, ended         ignored: no child runs
  *
- * SIGWINCH and SIGQUIT from the terminal are only logged (SIGQUIT marks the user's stop). A dropped
- * signal is not kept for later: a SIGHUP or SIGUSR1 replayed later would be a surprise of its own.
+ * SIGQUIT from the terminal is only logged and marks the user's stop (the child's exit is then no
+ * crash); SIGWINCH from the terminal is only logged. A dropped signal is not kept for later: a
+ * SIGHUP or SIGUSR1 replayed later would be a surprise of its own.
  */
 import { isatty } from "node:tty";
 import { type Clock, type TimerHandle, systemClock } from "../clock.js";
