@@ -1,6 +1,6 @@
 /**
- * A clock for unit tests of the watch engine: time moves only when the test says so, timers fire
- * in order of their due time, and pending promise callbacks run between two timers.
+ * A clock for unit tests (the watch engine, the supervisor): time moves only when the test says
+ * so, timers fire in order of their due time, and pending promise callbacks run between two timers.
  */
 import type { Clock, TimerHandle } from "../../src/watch/clock.js";
 
