@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { Logger } from "../../src/log/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
 import { FakeClock } from "../watch/fake-clock.js";
@@ -83,29 +83,44 @@ function supervisor(
 const restarting = (logged: Logged[]) => logged.filter((l) => l.level === "warn" && /restarting in/.test(l.msg));
 
 describe("restart on failure", () => {
-  it("limit 2: a child exiting 3 runs three times, one after the other, with the newest spec; then done is 3 (end-to-end, real clock)", async () => {
+  describe("limit 2, a child exiting 3 (end-to-end, real clock)", () => {
     const log = logFile();
-    const { supervisor: s, logged, specs, exits } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]));
-    try {
-      await s.start(crash(log, "1", ["code", 3]));
-      assert.equal(await within("done", s.done), 3);
+    let outcome: { done: number; logged: Logged[]; specs: number; exits: ChildExit[] };
+    before(async () => {
+      const { supervisor: s, logged, specs, exits } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]));
+      try {
+        await s.start(crash(log, "1", ["code", 3]));
+        outcome = { done: await within("done", s.done), logged, specs: specs(), exits };
+      } finally {
+        s.dispose();
+      }
+    });
+
+    it("runs three times, one after the other, each restart with the spec of its own call; then done is 3", () => {
+      assert.equal(outcome.done, 3);
       const runs = runsOf(log);
       assert.deepEqual(runs.map((r) => r.run), ["1", "2", "3"], "each restart used the spec of its own call");
       assert.equal(new Set(runs.map((r) => r.pid)).size, 3);
-      assert.equal(specs(), 2);
-      assert.deepEqual(exits, Array(3).fill({ code: 3, signal: null, exitCode: 3 }), "onExit saw every exit");
+      assert.equal(outcome.specs, 2);
+    });
 
-      const warnings = restarting(logged);
+    it("onExit sees every exit", () => {
+      assert.deepEqual(outcome.exits, Array(3).fill({ code: 3, signal: null, exitCode: 3 }));
+    });
+
+    it("each restart is one warning naming the exit, the delay and the attempt of the limit", () => {
+      const warnings = restarting(outcome.logged);
       assert.deepEqual(warnings.map((w) => [w.exit_code, w.attempt, w.limit]), [[3, 1, 2], [3, 2, 2]]);
       assert.ok(warnings.every((w) => typeof w.delay_ms === "number"));
       assert.match(warnings[0]!.msg, /^command exited with code 3; restarting in \S+s \(restart 1 of 2\)$/);
       assert.match(warnings[1]!.msg, /\(restart 2 of 2\)$/);
-      const limit = logged.filter((l) => /limit of 2 restarts/.test(l.msg));
-      assert.equal(limit.length, 1, JSON.stringify(logged));
+    });
+
+    it("reaching the limit is one error", () => {
+      const limit = outcome.logged.filter((l) => /limit of 2 restarts/.test(l.msg));
+      assert.equal(limit.length, 1, JSON.stringify(outcome.logged));
       assert.equal(limit[0]!.level, "error");
-    } finally {
-      s.dispose();
-    }
+    });
   });
 
   it("exit 0 is not a failure: supervision ends with 0 and nothing restarts", async () => {
