@@ -322,12 +322,15 @@ export class Supervisor {
     this.phase = waiting;
   }
 
-  /** starting | running | restarting | stopping → stopping: stop() or a shutdown signal; returns the stopping phase. */
-  private beginStop(): Stopping {
+  /**
+   * starting | running | restarting | stopping → stopping: stop(), or a shutdown signal (counted
+   * when `shutdownSignal`); returns the stopping phase.
+   */
+  private beginStop(shutdownSignal = false): Stopping {
     const phase = this.phase;
     switch (phase.name) {
       case "stopping":
-        return phase;
+        break;
       case "starting":
         this.phase = { name: "stopping", run: phase.run, shutdownSignals: 0, heldBecause: phase.heldBecause, grace: phase.grace };
         break;
@@ -340,7 +343,9 @@ export class Supervisor {
       default:
         throw new Error(`beginStop in phase ${phase.name}`);
     }
-    return this.phase;
+    const stopping = this.phase as Stopping;
+    if (shutdownSignal) this.phase = { ...stopping, shutdownSignals: stopping.shutdownSignals + 1 };
+    return this.phase as Stopping;
   }
 
   /** any → ended (once): `done` resolves with `code`; a pending timer is cancelled, so nothing starts and none holds envject back. */
@@ -495,10 +500,8 @@ export class Supervisor {
   /** SIGTERM, or SIGINT not from a terminal: envject is told to stop. */
   private shutdownSignal(phase: Live, signal: ForwardedSignal): void {
     if (phase.name === "waiting-to-restart") return this.endDuringBackoff(phase, signal);
-    const stopping = this.beginStop();
-    const shutdownSignals = stopping.shutdownSignals + 1;
-    this.phase = { ...stopping, shutdownSignals };
-    const child = stopping.run.child;
+    const { run, shutdownSignals } = this.beginStop(true);
+    const child = run.child;
     if (shutdownSignals > 1) {
       this.logger.warn(`received ${signal} again, killing the child`, { pid: child.pid });
       child.kill();
