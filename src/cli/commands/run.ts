@@ -117,9 +117,9 @@ class OwnSignals {
    * signals are caught so that none takes Node's default action (SIGUSR1 would open the inspector).
    */
   constructor(
-    private readonly ctx: CommandContext,
+    ctx: CommandContext,
     private readonly logger: Logger,
-    private readonly files: SecretFiles,
+    files: SecretFiles,
   ) {
     this.removeEarly = catchSignals((signal) => {
       if (!isShutdownSignal(signal)) return logger.debug("signal received before the command started; ignored", { signal });
