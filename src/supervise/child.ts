@@ -6,6 +6,7 @@
  */
 import { ChildProcess as NodeChildProcess } from "node:child_process";
 import { execa, type ResultPromise } from "execa";
+import { type Clock, type TimerHandle, systemClock } from "../clock.js";
 import type { Logger } from "../log/logger.js";
 import { commandLine, findExecutable, spawnErrorFrom } from "./command.js";
 import { type ChildExit, childExit } from "./exit-code.js";
@@ -37,6 +38,8 @@ export interface ChildOptions {
   logger: Logger;
   /** Wrap the command with `setpriv --pdeathsig SIGKILL` when available (default true). */
   parentDeathSignal?: boolean;
+  /** The kill deadline, the descendants' note interval and the leftovers' wait run on it (default systemClock). */
+  clock?: Clock;
 }
 
 export class SupervisedChild {
@@ -48,11 +51,12 @@ export class SupervisedChild {
   readonly exited: Promise<ChildExit>;
 
   private readonly subprocess: ResultPromise;
-  private killTimer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private killTimer: TimerHandle | undefined;
   private hasSpawned = false;
   /** Set once a stop begins: the child's descendants seen since, to stop after it has exited. */
   private noted: NotedProcess[] | undefined;
-  private noteTimer: NodeJS.Timeout | undefined;
+  private noteTimer: TimerHandle | undefined;
 
   private constructor(
     /** The name used in messages: the command, or the shell for `shell: true`. */
@@ -63,6 +67,7 @@ export class SupervisedChild {
     private readonly options: ChildOptions,
   ) {
     const { mask, logger } = options;
+    this.clock = options.clock ?? systemClock;
     this.subprocess = execa(file, args, {
       env: spec.env,
       extendEnv: false,
@@ -105,14 +110,14 @@ export class SupervisedChild {
     // --mask, such a process holding the pipes would otherwise keep envject waiting for it.
     const leftovers = new Promise<void>((resolve) => {
       this.subprocess.once("exit", () => {
-        clearInterval(this.noteTimer);
+        this.noteTimer?.cancel();
         if (!this.noted) return resolve();
         void this.stopLeftovers(this.noted).then(resolve, resolve);
       });
     });
     this.exited = result.then(async (r) => {
-      clearTimeout(this.killTimer);
-      clearInterval(this.noteTimer);
+      this.killTimer?.cancel();
+      this.noteTimer?.cancel();
       if (!this.hasSpawned) return { code: null, signal: null, exitCode: spawnErrorFrom(r, this.name).exitCode };
       await leftovers; // a process that was spawned always emits 'exit'
       // With --mask, a descendant that inherited the pipes and outlives the child delays this
@@ -171,10 +176,14 @@ export class SupervisedChild {
     if (this.running) {
       this.noteDescendants();
       if (signal) this.signal(signal);
-      this.killTimer ??= setTimeout(() => {
-        this.options.logger.warn("child did not exit in time, sending SIGKILL", { pid: this.pid, kill_timeout_ms: this.options.killTimeoutMs });
-        this.kill();
-      }, this.options.killTimeoutMs);
+      this.killTimer ??= this.clock.after(
+        this.options.killTimeoutMs,
+        () => {
+          this.options.logger.warn("child did not exit in time, sending SIGKILL", { pid: this.pid, kill_timeout_ms: this.options.killTimeoutMs });
+          this.kill();
+        },
+        { keepAlive: true },
+      );
     }
     return this.exited;
   }
@@ -195,9 +204,17 @@ export class SupervisedChild {
     const noted: NotedProcess[] = [];
     this.noted = noted;
     addNoted(noted, noteDescendants(pid));
-    this.noteTimer = setInterval(() => {
-      if (this.running) addNoted(noted, noteDescendants(pid));
-    }, NOTE_EVERY_MS);
+    const again = () => {
+      this.noteTimer = this.clock.after(
+        NOTE_EVERY_MS,
+        () => {
+          if (this.running) addNoted(noted, noteDescendants(pid));
+          again();
+        },
+        { keepAlive: true },
+      );
+    };
+    again();
   }
 
   /**
@@ -216,24 +233,25 @@ export class SupervisedChild {
       kill_timeout_ms: killTimeoutMs,
     });
     signalEach(left, killSignal);
-    if (await gone(left, killTimeoutMs)) return;
+    if (await gone(left, killTimeoutMs, this.clock)) return;
     const stubborn = stillRunning(left);
     logger.warn(`${stubborn.length} process${stubborn.length === 1 ? "" : "es"} the command started did not exit in time, sending SIGKILL`, {
       pids: stubborn.map((p) => p.pid),
     });
     signalEach(stubborn, "SIGKILL");
-    await gone(stubborn, 2000);
+    await gone(stubborn, 2000, this.clock);
   }
 }
 
 export type { ChildExit };
 
-/** Waits until none of `procs` runs, up to `limitMs`; true when they are all gone. */
-async function gone(procs: readonly NotedProcess[], limitMs: number): Promise<boolean> {
-  const deadline = performance.now() + limitMs;
+/** Waits until none of `procs` runs, up to `limitMs` on `clock`; true when they are all gone. */
+async function gone(procs: readonly NotedProcess[], limitMs: number, clock: Clock): Promise<boolean> {
+  const deadline = clock.monotonic() + limitMs;
   for (;;) {
     if (stillRunning(procs).length === 0) return true;
-    if (performance.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
+    if (clock.monotonic() >= deadline) return false;
+    // Kept alive: the child has exited, and nothing else may hold envject's event loop open meanwhile.
+    await new Promise<void>((resolve) => clock.after(50, resolve, { keepAlive: true }));
   }
 }

@@ -29,36 +29,13 @@ export const NEW_CHILD_SIGNAL_GRACE_MS = 1_000;
 const NEVER_HELD: ReadonlySet<NodeJS.Signals> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
 
 /**
- * Whether a signal may be forwarded now, as far as the child's start is concerned: not from the
- * moment a restart begins (the old child being stopped, the wait after a crash) until the new
- * child has run `graceMs`, nor during the first `graceMs` of the first child. A held signal is
- * dropped, not kept for later. SIGTERM, SIGINT and SIGQUIT are never held. Reads no clock: the
- * caller passes the time (any clock that never jumps, in ms).
+ * True for the signals a new child does not get during its start grace (NEW_CHILD_SIGNAL_GRACE_MS
+ * from its spawn, and from the moment a restart begins until the new child has run that long):
+ * SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH. Such a signal is dropped, not kept for later. The Supervisor
+ * decides when the grace applies (its phases); SIGTERM, SIGINT and SIGQUIT are never held.
  */
-export class StartGrace {
-  private restarted = false;
-  /** When the current child was spawned; undefined before the first one and while one is being replaced. */
-  private spawnedAt: number | undefined;
-
-  constructor(readonly graceMs: number = NEW_CHILD_SIGNAL_GRACE_MS) {}
-
-  /** A restart begins: from now until the next child has run `graceMs`, signals are held. */
-  restartBegins(): void {
-    this.restarted = true;
-    this.spawnedAt = undefined;
-  }
-
-  /** A child was spawned at `now`: its grace starts. */
-  childSpawned(now: number): void {
-    this.spawnedAt = now;
-  }
-
-  /** Why `signal` must not be forwarded at `now`, for the log line; undefined when it may be. */
-  holdReason(signal: NodeJS.Signals, now: number): string | undefined {
-    if (NEVER_HELD.has(signal)) return undefined;
-    if (this.spawnedAt !== undefined && now - this.spawnedAt >= this.graceMs) return undefined;
-    return this.restarted ? "a restart is in progress" : `the command started less than ${Number((this.graceMs / 1000).toFixed(1))}s ago`;
-  }
+export function heldDuringStart(signal: NodeJS.Signals): boolean {
+  return !NEVER_HELD.has(signal);
 }
 
 /** True when a received `signal` must be sent on to the child: always, except terminal-generated ones when stdin is a terminal. */

@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { Logger } from "../../src/log/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
+import { FakeClock } from "../watch/fake-clock.js";
 import { fixture, killIfAlive, lines, startHarness, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
@@ -82,29 +83,44 @@ function supervisor(
 const restarting = (logged: Logged[]) => logged.filter((l) => l.level === "warn" && /restarting in/.test(l.msg));
 
 describe("restart on failure", () => {
-  it("limit 2: a child exiting 3 runs three times, one after the other, with the newest spec; then done is 3", async () => {
+  describe("limit 2, a child exiting 3 (end-to-end, real clock)", () => {
     const log = logFile();
-    const { supervisor: s, logged, specs, exits } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]));
-    try {
-      await s.start(crash(log, "1", ["code", 3]));
-      assert.equal(await within("done", s.done), 3);
+    let outcome: { done: number; logged: Logged[]; specs: number; exits: ChildExit[] };
+    before(async () => {
+      const { supervisor: s, logged, specs, exits } = supervisor({ limit: 2 }, (call) => crash(log, String(call + 1), ["code", 3]));
+      try {
+        await s.start(crash(log, "1", ["code", 3]));
+        outcome = { done: await within("done", s.done), logged, specs: specs(), exits };
+      } finally {
+        s.dispose();
+      }
+    });
+
+    it("runs three times, one after the other, each restart with the spec of its own call; then done is 3", () => {
+      assert.equal(outcome.done, 3);
       const runs = runsOf(log);
       assert.deepEqual(runs.map((r) => r.run), ["1", "2", "3"], "each restart used the spec of its own call");
       assert.equal(new Set(runs.map((r) => r.pid)).size, 3);
-      assert.equal(specs(), 2);
-      assert.deepEqual(exits, Array(3).fill({ code: 3, signal: null, exitCode: 3 }), "onExit saw every exit");
+      assert.equal(outcome.specs, 2);
+    });
 
-      const warnings = restarting(logged);
+    it("onExit sees every exit", () => {
+      assert.deepEqual(outcome.exits, Array(3).fill({ code: 3, signal: null, exitCode: 3 }));
+    });
+
+    it("each restart is one warning naming the exit, the delay and the attempt of the limit", () => {
+      const warnings = restarting(outcome.logged);
       assert.deepEqual(warnings.map((w) => [w.exit_code, w.attempt, w.limit]), [[3, 1, 2], [3, 2, 2]]);
       assert.ok(warnings.every((w) => typeof w.delay_ms === "number"));
       assert.match(warnings[0]!.msg, /^command exited with code 3; restarting in \S+s \(restart 1 of 2\)$/);
       assert.match(warnings[1]!.msg, /\(restart 2 of 2\)$/);
-      const limit = logged.filter((l) => /limit of 2 restarts/.test(l.msg));
-      assert.equal(limit.length, 1, JSON.stringify(logged));
+    });
+
+    it("reaching the limit is one error", () => {
+      const limit = outcome.logged.filter((l) => /limit of 2 restarts/.test(l.msg));
+      assert.equal(limit.length, 1, JSON.stringify(outcome.logged));
       assert.equal(limit[0]!.level, "error");
-    } finally {
-      s.dispose();
-    }
+    });
   });
 
   it("exit 0 is not a failure: supervision ends with 0 and nothing restarts", async () => {
@@ -151,22 +167,8 @@ describe("restart on failure", () => {
     }
   });
 
-  it("a child that ran healthyAfterMs or longer resets the count: more than `limit` crashes are restarted", async () => {
-    const log = logFile();
-    // limit 1: runs 1 and 2 were healthy (each is restart 1 again); run 3 crashes at once and,
-    // with the one restart in a row used, ends supervision.
-    const { supervisor: s, logged } = supervisor({ limit: 1, healthyAfterMs: 1_000 }, (call) =>
-      call === 1 ? crash(log, "2", ["code", 3], 1_300) : quickCrash(log, String(call + 1)),
-    );
-    try {
-      await s.start(crash(log, "1", ["code", 3], 1_300));
-      assert.equal(await within("done", s.done), 3);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1", "2", "3"]);
-      assert.deepEqual(restarting(logged).map((w) => w.attempt), [1, 1]);
-    } finally {
-      s.dispose();
-    }
-  });
+  // A healthy run resetting the count (how long a child ran is read from the clock): phases.test.ts,
+  // on the fake clock, to the millisecond.
 
   it("a spawn failure on a crash restart ends supervision with 127 or 126", async () => {
     const bin = join(dir, "bin");
@@ -236,8 +238,8 @@ describe("restart on failure", () => {
 
 describe("during the backoff wait", () => {
   /** Starts a child that crashes with 3 and waits until the restart is scheduled (a long wait). */
-  async function crashedAndWaiting(log: string, initialDelayMs: number) {
-    const parts = supervisor({ limit: 3, initialDelayMs }, (call) => crash(log, `crash-restart-${call}`, ["code", 3]));
+  async function crashedAndWaiting(log: string, initialDelayMs: number, extra: Partial<SupervisorOptions> = {}) {
+    const parts = supervisor({ limit: 3, initialDelayMs }, (call) => crash(log, `crash-restart-${call}`, ["code", 3]), extra);
     await parts.supervisor.start(crash(log, "1", ["code", 3]));
     await waitFor("the restart to be scheduled", () => restarting(parts.logged).length === 1);
     return parts;
@@ -259,7 +261,9 @@ describe("during the backoff wait", () => {
   it("restart(spec) cancels the wait and starts the new spec now, as an ordinary restart", async () => {
     const log = logFile();
     const changed = logFile();
-    const { supervisor: s, specs, exits } = await crashedAndWaiting(log, 2_000);
+    const clock = new FakeClock();
+    clock.randoms = [0]; // no jitter: the backoff is exactly 2 s on the clock
+    const { supervisor: s, specs, exits } = await crashedAndWaiting(log, 2_000, { clock });
     const started: (number | undefined)[] = [];
     try {
       await within("restart", s.restart({ command: process.execPath, args: [fixture("lifecycle.mjs"), changed, "new"], shell: false, env: { PATH } }));
@@ -269,7 +273,7 @@ describe("during the backoff wait", () => {
       const pid = s.childPid;
       started.push(pid);
       // Past the time the cancelled backoff would have ended: still the one new child, no crash restart.
-      await new Promise((r) => setTimeout(r, 2_500));
+      await clock.advance(2_500);
       assert.equal(specs(), 0, "the cancelled backoff did not start a second child");
       started.push(s.childPid);
       assert.equal(s.childPid, pid);

@@ -11,7 +11,8 @@ import { after, describe, it } from "node:test";
 import { SpawnError } from "../../src/errors.js";
 import { Logger } from "../../src/log/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
-import { childReady, fixture, lines, recorded, tempDir, waitFor, within } from "./fixtures/processes.js";
+import { FakeClock } from "../watch/fake-clock.js";
+import { childReady, fixture, killIfAlive, lines, recorded, tempDir, waitFor, within } from "./fixtures/processes.js";
 
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,7 +141,8 @@ describe("restart", () => {
     }
   }
 
-  it("stops the old child and waits for its exit before starting the new one", async () => {
+  // The order of transitions on fake children and the fake clock: phases.test.ts.
+  it("stops the old child and waits for its exit before starting the new one (end-to-end, real clock)", async () => {
     const log = logFile();
     const { supervisor: s } = supervisor();
     const exits: ChildExit[] = [];
@@ -199,7 +201,7 @@ describe("stop and signal", () => {
     s.dispose();
   });
 
-  it("SIGKILLs a child that ignores killSignal after killTimeoutMs", async () => {
+  it("SIGKILLs a child that ignores killSignal after killTimeoutMs (end-to-end, real clock)", async () => {
     const log = logFile();
     const { supervisor: s, log: logged } = supervisor({ killTimeoutMs: 300 });
     await s.start(node("signals.mjs", log));
@@ -209,6 +211,28 @@ describe("stop and signal", () => {
     assert.deepEqual(lines(log).slice(1), ["SIGTERM"]);
     assert.ok(logged.some((l) => l.includes("sending SIGKILL")));
     s.dispose();
+  });
+
+  it("the kill deadline runs on the injected clock: still running a millisecond before killTimeoutMs, SIGKILLed at it", async () => {
+    const log = logFile();
+    const clock = new FakeClock();
+    const { supervisor: s, log: logged } = supervisor({ killTimeoutMs: 5_000, clock });
+    try {
+      await s.start(node("signals.mjs", log));
+      await childReady(log);
+      const stopped = s.stop();
+      await recorded(log, "SIGTERM");
+      await clock.advance(4_999);
+      assert.equal(logged.some((l) => l.includes("sending SIGKILL")), false);
+      assert.doesNotThrow(() => process.kill(s.childPid!, 0), "still running before the deadline");
+      await clock.advance(1);
+      const exit = await within("stop", stopped);
+      assert.deepEqual(exit, { code: null, signal: "SIGKILL", exitCode: 128 + constants.signals.SIGKILL });
+      assert.ok(logged.some((l) => l.includes("sending SIGKILL")));
+    } finally {
+      killIfAlive(s.childPid);
+      s.dispose();
+    }
   });
 
   it("signal() reaches the current child and does not stop it", async () => {

@@ -63,7 +63,8 @@ describe("signals with a terminal", () => {
     }
   });
 
-  it("a program that survives Ctrl-C keeps running; Ctrl-C twice in quick succession kills it", async () => {
+  // The window itself, to the millisecond on the fake clock: phases.test.ts.
+  it("a program that survives Ctrl-C keeps running; Ctrl-C twice in quick succession kills it (end-to-end, real clock)", async () => {
     const { script, log } = startOnTerminal({ terminalDoublePressMs: 800 });
     let childPid: number | undefined;
     try {

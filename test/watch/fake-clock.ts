@@ -1,6 +1,6 @@
 /**
- * A clock for unit tests of the watch engine: time moves only when the test says so, timers fire
- * in order of their due time, and pending promise callbacks run between two timers.
+ * A clock for unit tests (the watch engine, the supervisor): time moves only when the test says
+ * so, timers fire in order of their due time, and pending promise callbacks run between two timers.
  */
 import type { Clock, TimerHandle } from "../../src/watch/clock.js";
 
@@ -12,6 +12,8 @@ interface Pending {
 
 export class FakeClock implements Clock {
   private time = Date.now();
+  /** Where monotonic() counts from, like performance.now() counting from the process's start. */
+  private readonly origin = this.time;
   private seq = 0;
   private readonly pending = new Set<Pending>();
   /** Draws returned by random(), in turn; 0.5 when exhausted. */
@@ -19,6 +21,11 @@ export class FakeClock implements Clock {
 
   now(): number {
     return this.time;
+  }
+
+  /** Moves with now(), never jumps: the time since the clock was made. */
+  monotonic(): number {
+    return this.time - this.origin;
   }
 
   random(): number {
