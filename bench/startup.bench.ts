@@ -1,16 +1,24 @@
 // Start-up and resolution benchmarks (npm run bench). Wall-clock numbers belong here, not in
 // tests: they are recorded in BENCHMARKS.md with the machine and the date.
 //
-//   1. bare `node -e 0`                                  (the floor)
-//   2. `envject -- node -e 0`, no mapping file           (envject's own start-up cost)
-//   3. `envject -c <5 Vault refs> -- node -e 0`          (+ login, discovery, reads on loopback)
-//   4. 200 distinct secrets, 20 ms Vault latency         (concurrency: 16 reads in flight)
-//   5. `envject -c <5 AWS refs>`                         (+ loading the AWS SDK, one batched read)
-//   6. 200 distinct AWS secrets, 20 ms latency           (BatchGetSecretValue, 16 in flight)
+// First, the wrappers side by side (issue 12): bare `node -e 0`, envject (a mapping with one
+// literal, --no-watch), env-cmd and dotenv-cli (each reading a one-line .env), every one running
+// `node -e 0`, interleaved A B C D A B C D … so that a neighbour's load hits them alike; each is
+// printed as its median, its p10–p90 spread and its ratio to bare node.
+//
+// Then, one after another:
+//   1. `envject -- node -e 0`, no mapping file           (envject's own start-up cost)
+//   2. `envject -c <5 Vault refs> -- node -e 0`          (+ login, discovery, reads on loopback)
+//   3. 200 distinct secrets, 20 ms Vault latency         (concurrency: 16 reads in flight)
+//   4. `envject -c <5 AWS refs>`                         (+ loading the AWS SDK, one batched read)
+//   5. 200 distinct AWS secrets, 20 ms latency           (BatchGetSecretValue, 16 in flight)
+// and the resolution alone (resolveEnv in this process, no process start): 200 distinct Vault
+// secrets at 5 and 25 ms latency against the bound auth + mounts + ⌈secrets/16⌉ round trips.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { resolveEnv } from "../src/index.js";
 import { startVaultDouble } from "../src/dev/vault/index.js";
 import { VaultDoubleClient } from "../src/dev/vault/client.js";
 import { startAwsDouble } from "../src/dev/aws/index.js";
@@ -108,6 +116,8 @@ try {
 
   const env = { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENVJECT_LOG_LEVEL: "warn" };
   console.log(`envject start-up, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
+  await peers(dir, { PATH: process.env.PATH, HOME: dir });
+  console.log("");
   console.log("| case | runs | median ms | p90 ms | min ms |");
   console.log("| --- | --- | --- | --- | --- |");
   await measure("bare `node -e 0`", ["-e", "0"], env, dir);
@@ -120,8 +130,62 @@ try {
   await awsAdmin.latency(20);
   await measure("200 distinct AWS secrets, 20 ms latency", [bin, "-c", awsMany, "--", process.execPath, "-e", "0"], awsEnv, dir, Math.max(3, Math.floor(runs / 4)));
   await awsAdmin.clearLatency();
+  console.log("\n| resolution alone (resolveEnv), 200 distinct secrets | runs | median ms | bound ms | ratio |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const ms of [5, 25]) {
+    await admin.latency({ ms });
+    const samples: number[] = [];
+    for (let i = 0; i < Math.max(3, Math.floor(runs / 4)); i++) {
+      const started = process.hrtime.bigint();
+      await resolveEnv({ config: many, environ: { VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, HOME: dir } });
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    samples.sort((a, b) => a - b);
+    // Token look-up, one mount look-up (one mount), then ⌈200/16⌉ rounds of 16 reads in flight.
+    const bound = (1 + 1 + Math.ceil(200 / 16)) * ms;
+    const median = samples[Math.floor(samples.length / 2)]!;
+    console.log(`| ${ms} ms latency | ${samples.length} | ${median.toFixed(1)} | ${bound} | ${(median / bound).toFixed(2)}× |`);
+  }
+  await admin.clearLatency();
 } finally {
   await vault.close();
   await aws.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The wrappers side by side, interleaved; each row its median, p10–p90 and ratio to bare node. */
+async function peers(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const literal = join(dir, "literal.yaml");
+  writeFileSync(literal, "env:\n  GREETING: hello\n");
+  const dotenv = join(dir, "one.env");
+  writeFileSync(dotenv, "GREETING=hello\n");
+  const node = [process.execPath, "-e", "0"];
+  const cases: Array<{ label: string; args: string[] }> = [
+    { label: "bare `node -e 0`", args: ["-e", "0"] },
+    { label: "envject (one literal, --no-watch)", args: [bin, "--no-watch", "-c", literal, "--", ...node] },
+    { label: `env-cmd ${version("env-cmd")}`, args: [join(root, "node_modules/env-cmd/bin/env-cmd.js"), "-f", dotenv, ...node] },
+    { label: `dotenv-cli ${version("dotenv-cli")}`, args: [join(root, "node_modules/dotenv-cli/cli.js"), "-e", dotenv, "--", ...node] },
+  ];
+  const samples = cases.map(() => [] as number[]);
+  for (const c of cases) await time(c.args, env, dir); // warm the file cache
+  for (let round = 0; round < runs; round++) {
+    for (let i = 0; i < cases.length; i++) samples[i]!.push(await time(cases[i]!.args, env, dir));
+  }
+  const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+  for (const xs of samples) xs.sort((a, b) => a - b);
+  const bare = at(samples[0]!, 0.5);
+  console.log("| wrapper running `node -e 0` (interleaved) | runs | median ms | p10–p90 ms | ÷ bare node |");
+  console.log("| --- | --- | --- | --- | --- |");
+  cases.forEach((c, i) => {
+    const xs = samples[i]!;
+    console.log(`| ${c.label} | ${xs.length} | ${at(xs, 0.5).toFixed(1)} | ${at(xs, 0.1).toFixed(1)}–${at(xs, 0.9).toFixed(1)} | ${(at(xs, 0.5) / bare).toFixed(2)}× |`);
+  });
+}
+
+function version(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    throw new Error(`${pkg} is not installed: run npm ci (it is a devDependency for this bench)`);
+  }
 }

@@ -9,7 +9,7 @@ import { parseDuration } from "../config/duration.js";
 import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
 import { CHECK_OPTIONS, COMMON_OPTIONS, DEV_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
-import { readCommandLine } from "./command-line.js";
+import { type CommandLine, readCommandLine } from "./command-line.js";
 
 import type { OnChange } from "../watch/policy.js";
 
@@ -60,30 +60,51 @@ export type ParsedArgs =
 export async function parseArgs(argv: readonly string[], version: string, environ: NodeJS.ProcessEnv = process.env): Promise<ParsedArgs> {
   const line = readCommandLine(argv, environ);
   if (line.command === "version") return { kind: "output", text: version };
-  const parser = buildParser(version).parserConfiguration({ "strip-dashed": true, "duplicate-arguments-array": true });
+  if (line.command === "run" || line.command === "check" || line.command === "export" || line.command === "dev") {
+    return fromParsed(line, await parseOptions(commandParser(line.command), line.options));
+  }
+  const parser = buildParser(version).parserConfiguration(PARSER_CONFIGURATION);
   if (line.command === "completion" && !line.completionRequest) {
     // yargs writes the script itself (console.log), as it does the completions below.
     parser.showCompletionScript();
     return { kind: "output", text: "" };
   }
-  const tokens =
-    line.command === "help"
-      ? [...(line.helpFor ? [line.helpFor] : []), "--help"]
-      : line.command === "completion"
-        ? line.completionRequest!
-        : [line.command, ...line.options];
+  const tokens = line.command === "help" ? [...(line.helpFor ? [line.helpFor] : []), "--help"] : line.completionRequest!;
   let output = "";
-  let parsed: Record<string, unknown>;
+  await parseOptions(parser, tokens, (text) => (output = text));
+  return { kind: "output", text: output };
+}
+
+const PARSER_CONFIGURATION = { "strip-dashed": true, "duplicate-arguments-array": true };
+
+/** Runs yargs over `tokens`; every failure is a UsageError. `onOutput` receives what yargs would print (help, completions). */
+async function parseOptions(parser: Argv, tokens: readonly string[], onOutput: (text: string) => void = () => {}): Promise<Record<string, unknown>> {
   try {
-    parsed = (await parser.parseAsync(tokens, {}, (_err: unknown, _argv: unknown, text: string) => {
-      output = text;
-    })) as Record<string, unknown>;
+    return (await parser.parseAsync([...tokens], {}, (_err: unknown, _argv: unknown, text: string) => onOutput(text))) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
-  if (line.command === "help" || line.command === "completion") return { kind: "output", text: output };
+}
 
+/**
+ * The parser of one command's options, for types and defaults: no commands, usage, examples or
+ * help. Help is built only when asked for (buildParser): yargs renders a command's whole help
+ * after running it (to cache it), and measuring every line of it was a noticeable part of every
+ * start.
+ */
+function commandParser(command: "run" | "check" | "export" | "dev"): Argv {
+  const y = yargs().parserConfiguration(PARSER_CONFIGURATION).strict().exitProcess(false).version(false).help(false);
+  y.fail((message: string | undefined, error: Error | undefined) => {
+    throw new UsageError(message ?? error?.message ?? "invalid command line");
+  });
+  if (command === "dev") return y.options({ "log-level": COMMON_OPTIONS["log-level"], "log-format": COMMON_OPTIONS["log-format"] }).options(DEV_OPTIONS);
+  y.options(COMMON_OPTIONS);
+  return command === "run" ? y.options(RUN_OPTIONS) : command === "check" ? y.options(CHECK_OPTIONS) : y.options(EXPORT_OPTIONS);
+}
+
+/** What `line` asks for, from its options as yargs parsed them. */
+function fromParsed(line: CommandLine, parsed: Record<string, unknown>): ParsedArgs {
   if (line.command === "dev") {
     return {
       kind: "command",

@@ -15,6 +15,7 @@
  *   the command is spawned directly and only ordinary exits of envject stop it.
  */
 import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { platform } from "node:process";
 import type { CommandLine } from "./command.js";
 import { findExecutable } from "./command.js";
@@ -43,10 +44,30 @@ export async function probeSetprivInBackground(): Promise<void> {
     cached = { path: undefined };
     return;
   }
+  if (namesPdeathsig(path)) {
+    cached ??= { path };
+    return;
+  }
   const help = await new Promise<string | undefined>((done) =>
     execFile(path, ["--help"], { encoding: "utf8", timeout: 5000 }, (error, stdout) => done(error ? undefined : stdout)),
   );
   cached ??= { path: help?.includes("--pdeathsig") ? path : undefined };
+}
+
+/** The long option's name as getopt's table holds it in the program: a NUL-terminated string of its own. */
+const PDEATHSIG_OPTION = Buffer.from("\0pdeathsig\0", "latin1");
+
+/**
+ * Whether the program at `path` holds `--pdeathsig` among its option names, read from the file
+ * (about 80 KB) instead of running `setpriv --help` at every start. Only a yes is trusted: a
+ * program that does not show the name (a packed binary, an old util-linux) is asked with --help.
+ */
+function namesPdeathsig(path: string): boolean {
+  try {
+    return readFileSync(path).includes(PDEATHSIG_OPTION);
+  } catch {
+    return false;
+  }
 }
 
 /** Wraps `line` as `setpriv --pdeathsig SIGKILL -- <file> <args>`, so the child is killed if envject dies without cleaning up. */
@@ -63,6 +84,7 @@ function probe(env: NodeJS.ProcessEnv): string | undefined {
   }
   // util-linux before 2.33 has setpriv without --pdeathsig: it would fail every start with a usage
   // error, so check the option is there once per process rather than trusting the file's presence.
+  if (namesPdeathsig(path)) return path;
   const help = spawnSync(path, ["--help"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
   return help.status === 0 && help.stdout.includes("--pdeathsig") ? path : undefined;
 }

@@ -1,0 +1,86 @@
+// The cost of watching (npm run bench:watch; part of `npm run bench`): one envject watching
+// SECRETS distinct KV v2 secrets (default 100) at --interval 1s, for DURATION_S seconds (default
+// 60) after a warm-up, against a Vault double running in its own process (so its work is not
+// counted). Measured from /proc, as `top` would: envject's CPU time (utime + stime of
+// /proc/<pid>/stat) over the window as a share of one core, its RSS (VmRSS) at the end and its
+// peak (VmHWM) from /proc/<pid>/status, and the metadata polls the double answered in the window.
+// Targets (issue 12): < 2 % of one core, RSS < 50 MB. Prints a Markdown table.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { VaultDoubleClient } from "../src/dev/vault/client.js";
+
+const SECRETS = Number(process.env.SECRETS ?? 100);
+const DURATION_S = Number(process.env.DURATION_S ?? 60);
+const WARMUP_S = Number(process.env.WARMUP_S ?? 5);
+const root = resolve(import.meta.dirname, "..");
+const bin = join(root, "bin/envject.mjs");
+const dir = mkdtempSync(join(tmpdir(), "envject-watch-bench-"));
+const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the Vault double as its own process; resolves with its address and root token. */
+async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((done, fail) => {
+    createInterface({ input: proc.stdout! }).once("line", done);
+    proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));
+  });
+  const { url, rootToken } = JSON.parse(line) as { url: string; rootToken: string };
+  return { proc, url, rootToken };
+}
+
+/** utime + stime of `pid`, in seconds (fields 14 and 15 of /proc/<pid>/stat, after the command name). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+const vault = await startDouble();
+let envject: ChildProcess | undefined;
+try {
+  const admin = new VaultDoubleClient(vault.url, vault.rootToken);
+  const lines = ["env:"];
+  for (let i = 0; i < SECRETS; i++) {
+    await admin.writeKv2(`secret/watch/s${i}`, { v: `value-${i}` });
+    lines.push(`  V${i}: vault://secret/watch/s${i}#v`);
+  }
+  const mapping = join(dir, "watch.yaml");
+  writeFileSync(mapping, `${lines.join("\n")}\n`);
+  envject = spawn(process.execPath, [bin, "--watch", "--interval", "1s", "-c", mapping, "--", process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENVJECT_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const pid = envject.pid!;
+  await sleep(WARMUP_S * 1000);
+  await admin.clearRequests();
+  const cpu0 = cpuSeconds(pid);
+  const t0 = process.hrtime.bigint();
+  await sleep(DURATION_S * 1000);
+  const cpu1 = cpuSeconds(pid);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rss = statusKiB(pid, "VmRSS");
+  const peak = statusKiB(pid, "VmHWM");
+  const polls = (await admin.requests()).filter((r) => r.method === "GET" && r.path.startsWith("secret/metadata/watch/")).length;
+  const share = ((cpu1 - cpu0) / seconds) * 100;
+  console.log(`envject watching, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
+  console.log("| secrets at --interval 1s | window | CPU (one core) | RSS at end | peak RSS | polls/s |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+  console.log(
+    `| ${SECRETS} | ${seconds.toFixed(0)} s | ${share.toFixed(2)} % (target < 2 %) | ${(rss / 1024).toFixed(1)} MiB (target < 50 MB) | ${(peak / 1024).toFixed(1)} MiB | ${(polls / seconds).toFixed(1)} (expected ${SECRETS}) |`,
+  );
+} finally {
+  envject?.kill("SIGTERM");
+  if (envject && envject.exitCode === null) await new Promise((r) => envject!.once("exit", r));
+  vault.proc.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+}
