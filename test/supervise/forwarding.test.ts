@@ -18,7 +18,7 @@ function signalsChild(log: string, ...options: string[]) {
   return { command: process.execPath, args: [fixture("signals.mjs"), log, ...options] };
 }
 
-describe("signal forwarding without a terminal", () => {
+describe("signal forwarding without a terminal (end-to-end, real processes and clock)", () => {
   it("forwards each listed signal to the child exactly once; SIGTERM ends with the child's code", async () => {
     const log = logFile();
     const harness = startHarness({ ...signalsChild(log, "--exit-on", "SIGTERM:7"), stdinIsTTY: false });

@@ -16,7 +16,7 @@ function startTree(detached: boolean): number {
   return child.pid!;
 }
 
-describe("leftovers", { skip: process.platform !== "linux" ? "Linux only (/proc)" : undefined }, () => {
+describe("leftovers (end-to-end, real processes and clock)", { skip: process.platform !== "linux" ? "Linux only (/proc)" : undefined }, () => {
   it("notes the running descendants, recognises them by start time, and signals only those still the same process", async () => {
     const sh = startTree(false);
     try {

@@ -39,7 +39,7 @@ async function run(mask: string[] | undefined) {
   return { stdout, stderr, out: harness.stdout(), err: harness.stderrBytes() };
 }
 
-describe("--mask", () => {
+describe("--mask (end-to-end, real processes and clock)", () => {
   it("masks every secret in stdout and stderr, and passes binary output through unchanged", async () => {
     const { stdout, stderr, out, err } = await run(SECRETS);
     assert.deepEqual(out, expected(stdout));

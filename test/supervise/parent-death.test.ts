@@ -14,7 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 const logFile = () => join(dir, `signals-${++counter}`);
 
-describe("parent death", () => {
+describe("parent death (end-to-end, real processes and clock)", () => {
   const skip = findSetpriv() ? undefined : "setpriv with --pdeathsig is not on PATH (install util-linux ≥ 2.33)";
 
   it("kills the child when envject is SIGKILLed", { skip }, async () => {

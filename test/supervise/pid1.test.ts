@@ -14,7 +14,7 @@ const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 
-describe("as PID 1", () => {
+describe("as PID 1 (end-to-end, real processes and clock)", () => {
   const skip = unshareUnavailable();
 
   it("receives and forwards signals, and exits with the child's code", { skip }, async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { catchSignals, FORWARDED_SIGNALS, heldDuringStart, isShutdownSignal, NEW_CHILD_SIGNAL_GRACE_MS, shouldForward } from "../../src/supervise/signals.js";
+import { waitFor } from "../support/wait.js";
 
 describe("signal forwarding policy", () => {
   it("forwards every listed signal when stdin is not a terminal", () => {
@@ -33,8 +34,8 @@ describe("signal forwarding policy", () => {
     const remove = catchSignals((s) => seen.push(s));
     try {
       process.kill(process.pid, "SIGUSR2");
-      const deadline = Date.now() + 20_000;
-      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // The kernel delivers it asynchronously: wait for the delivery, not for a time.
+      await waitFor("the SIGUSR2 to arrive", () => seen.length > 0, 20_000);
       assert.deepEqual(seen, ["SIGUSR2"]);
     } finally {
       remove();

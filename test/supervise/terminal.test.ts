@@ -33,7 +33,7 @@ function startOnTerminal(extra: Partial<HarnessConfig> = {}) {
   return { script, log, pidFile };
 }
 
-describe("signals with a terminal", () => {
+describe("signals with a terminal (end-to-end, real processes and clock)", () => {
   it("Ctrl-C and Ctrl-\\ reach the child exactly once (not forwarded again)", async () => {
     const { script, log, pidFile } = startOnTerminal();
     let childPid: number | undefined;
