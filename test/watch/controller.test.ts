@@ -11,8 +11,9 @@ import { captureLogger } from "./capture-logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
 
-async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean } = {}) {
+async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean; randoms?: number[] } = {}) {
   const clock = new FakeClock();
+  if (options.randoms) clock.randoms = options.randoms;
   const store = new FakeStore(clock);
   prepare(store);
   const { reader, providers } = readerFor(store);
@@ -50,6 +51,45 @@ describe("watch controller", () => {
     assert.deepEqual(s.applied, []);
     s.controller.close();
   });
+
+  // The poll-rate window of test/cli/watch-rotation.test.ts (2 secrets used by 3 variables, a 5 s
+  // window after the start, `--interval 1s`) in simulated time, at both ends of the ±10 % jitter
+  // and across it: the same bound, the tighter one a fake clock allows (no scheduling slack), and
+  // over a minute, where a jitter wider than ±10 % would show.
+  for (const [label, draw] of [
+    ["every interval 10 % short", () => 0],
+    ["no jitter", () => 0.5],
+    ["every interval 10 % long", () => 0.999],
+    ["jitter spread over its range", (i: number) => (i * 0.37) % 1],
+  ] as const) {
+    it(`the poll rate over a 5 s window stays within the interval ±10 %, one stamp per secret per poll (${label})`, async () => {
+      const s = await setup(
+        ["vault://secret/rot/app#password", "vault://secret/rot/app#username", "vault://secret/rot/other#key"],
+        (store) => {
+          store.kv("secret/rot/app", { username: "u", password: "p" });
+          store.kv("secret/rot/other", { key: "k" });
+        },
+        { randoms: Array.from({ length: 400 }, (_, i) => draw(i)) },
+      );
+      const stamps = (from: number, path: string) => s.store.calls.slice(from).filter((c) => c.op === "stamp" && c.path === path).length;
+      await s.clock.advance(2300); // the first polls have happened (each at its phase within the first interval)
+      const before = s.store.calls.length;
+      await s.clock.advance(5000);
+      const seconds = 5;
+      for (const path of ["secret/rot/app", "secret/rot/other"]) {
+        const n = stamps(before, path);
+        assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} polls of ${path} in ${seconds} s (the end-to-end bound)`);
+        assert.ok(n >= Math.floor(seconds / 1.1) && n <= Math.ceil(seconds / 0.9), `${n} polls of ${path} in ${seconds} s: 4..6 at ±10 %`);
+      }
+      assert.equal(s.store.calls.slice(before).filter((c) => c.op === "read").length, 0, "no data read while nothing changes");
+      await s.clock.advance(55_000);
+      for (const path of ["secret/rot/app", "secret/rot/other"]) {
+        const n = stamps(before, path);
+        assert.ok(n >= Math.floor(60 / 1.1) && n <= Math.ceil(60 / 0.9), `${n} polls of ${path} in 60 s: 54..67 at ±10 %`);
+      }
+      s.controller.close();
+    });
+  }
 
   it("a burst of changes is re-read once and applied as one change, with the versions", async () => {
     const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
