@@ -2,9 +2,9 @@
  * The watch engine of `envject run` (PRODUCT.md §6): one poller per distinct secret that has a
  * stamp, a renewal schedule per lease, one outage tracker per store, and one batcher through which
  * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
- * re-read of just the secrets concerned, handed to `apply` one batch at a time.
+ * re-read of just the secrets concerned, handed to `apply` one batch at a time. Each secret's
+ * kind (polled or leased) and state live in ./secret-state.ts, which tables them.
  */
-import { AuthError, EnvjectError, NotFoundError } from "../errors.js";
 import type { SecretRef } from "../config/reference.js";
 import type { Logger } from "../log/logger.js";
 import { type Lease, type NewLogin, type ReadOptions, type SecretDocument, type SecretProvider, sameStamp } from "../providers/provider.js";
@@ -16,9 +16,9 @@ import { nextLeaseStep } from "./leases.js";
 import { LoginTracker } from "./logins.js";
 import { StoreOutage, isOutage } from "./outage.js";
 import { Poller } from "./poller.js";
-import { runtimeBackoff } from "../backoff.js";
+import { ReadFailures } from "./read-failures.js";
 import { settleWindow } from "./schedule.js";
-import { type ChangeReason, LeasedSecret, PolledSecret, type RequestKind, type Watched } from "./secret-state.js";
+import { type ChangeReason, LeasedSecret, PolledSecret, type Watched } from "./secret-state.js";
 
 export type { ChangeReason } from "./secret-state.js";
 
@@ -57,14 +57,6 @@ const STORE_LABELS: Record<ProviderName, string> = { vault: "Vault", aws: "AWS S
 /** A single store request made by the watcher may take this long, at least. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/**
- * Per store, what envject knows of its login while requests are denied: `checking` while the
- * token is being looked up, `valid` when it was found good (the denials are policies; not looked
- * up again until a request of the store works), `lost` while a new login cannot be had (the
- * provider retries and reports it; denials are then not warned about per secret).
- */
-type LoginState = "checking" | "valid" | "lost";
-
 /** Whether a document can be watched: it has a stamp to poll, or a lease to renew. */
 export function isWatchable(doc: SecretDocument | undefined): boolean {
   return doc?.stamp !== undefined || doc?.lease !== undefined;
@@ -82,9 +74,7 @@ export class WatchController {
   private readonly batcher: ChangeBatcher;
   private readonly logins: LoginTracker;
   private readonly logger: Logger;
-  private readonly loginStates = new Map<ProviderName, LoginState>();
-  /** Per store, how many new logins it had: a denial of a request sent before the latest one is stale. */
-  private readonly loginEpochs = new Map<ProviderName, number>();
+  private readonly failures: ReadFailures;
 
   constructor(private readonly options: WatchControllerOptions) {
     this.timers = new TimerGroup(options.clock ?? systemClock);
@@ -95,6 +85,15 @@ export class WatchController {
       timers: this.timers,
       flush: (ids) => this.reread(ids),
       onError: (error) => this.logger.error("applying a secret change failed", { reason: error instanceof Error ? error.message : String(error) }),
+    });
+    this.failures = new ReadFailures({
+      providers: options.providers,
+      logger: this.logger,
+      timers: this.timers,
+      intervalMs: options.intervalMs,
+      secrets: () => this.watched.values(),
+      outage: (store) => this.outage(store),
+      checkFolders: (store) => this.checkFolders(store),
     });
   }
 
@@ -158,7 +157,7 @@ export class WatchController {
    */
   rereadLeased(store: ProviderName, login?: NewLogin): void {
     if (login) this.logins.adopt(store, login);
-    if (login) this.loggedInAgain(store);
+    if (login) this.failures.loggedInAgain(store);
     for (const w of this.watched.values()) {
       if (w.store !== store || w.kind !== "leased") continue;
       if (login && w.lease.holder === login.holder) continue; // already read under the new login
@@ -221,60 +220,21 @@ export class WatchController {
     if (this.outage(w.store).down || this.timers.isClosed) return undefined;
     // A re-read is coming anyway: polling now would only repeat what it will learn.
     if (w.rereadComing) return undefined;
-    const epoch = this.loginEpoch(w.store);
+    const epoch = this.failures.loginEpoch(w.store);
     try {
       const provider = await this.options.providers.get(w.store);
       const stamp = await provider.stamp(w.ref, this.requestOptions());
-      this.readable(w, "poll");
+      this.failures.readable(w, "poll");
       // Not only "a higher version": a secret deleted and written again may come back at the same
       // number, with another creation time in its stamp (a secret that comes back changed is a change).
-      if (!sameStamp(stamp, w.stamp) && !sameStamp(stamp, w.seen) && !this.timers.isClosed && w.markChanged(stamp)) {
+      if (!sameStamp(stamp, w.stamp) && !sameStamp(stamp, w.seen) && w.markChanged(stamp)) {
         this.logger.debug("secret version changed", { reference: w.display });
         this.enqueue(w, "version");
       }
       return undefined;
     } catch (error) {
-      return this.failed(w, error, "poll", epoch);
+      return this.failures.failed(w, error, "poll", epoch);
     }
-  }
-
-  /**
-   * A failed request about `w`: an outage marks the store down (its own loop takes over); any
-   * other failure (denied, deleted) is warned once per change of state, and answered with a
-   * backoff delay for the next attempt. The child keeps its values either way. A denial that may
-   * be the login's, not a policy's — Vault said "invalid token", or every secret of the store is
-   * denied at once — is warned about only once the login check says the token is good.
-   */
-  private failed(w: Watched, error: unknown, operation: RequestKind, epoch: number): number | undefined {
-    if (isOutage(error)) {
-      this.outage(w.store).failed(error);
-      return undefined;
-    }
-    if (error instanceof AuthError && epoch !== this.loginEpoch(w.store)) {
-      // Sent under the login that has just been replaced: it says nothing about the new one.
-      this.logger.debug("secret denied under the replaced login; checking it again under the new one", { reference: w.display });
-      return undefined;
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    const health = w.readability;
-    health.markUnreadable(operation, error instanceof EnvjectError ? error.name : "Error", reason, error instanceof AuthError);
-    const state = this.loginStates.get(w.store);
-    if (error instanceof NotFoundError && operation === "poll" && !health.folderChecked && this.checkFolders(w.store)) {
-      // A secret removed from an expand: folder is no longer wanted: its folder's poll says so
-      // (and stops this poll); only one still missing at its next poll is warned about.
-      health.folderChecked = true;
-      this.logger.debug("secret not found; checking the expand: folders first", { reference: w.display, reason });
-    } else if (health.denied && state === "lost") {
-      this.logger.debug("secret cannot be read while the login is lost", { reference: w.display, reason });
-    } else if (health.denied && ((error as AuthError).credentialsInvalid || (state !== "valid" && this.allDenied(w.store)))) {
-      this.logger.debug("secret denied; checking the store's login", { reference: w.display, reason });
-      void this.checkLogin(w.store);
-    } else if (health.state !== "warned" && state !== "checking") {
-      this.warnUnreadable(w, reason);
-    } else {
-      this.logger.debug("secret still cannot be read", { reference: w.display, reason });
-    }
-    return Math.max(this.options.intervalMs, runtimeBackoff(health.failures, this.timers.clock.random()));
   }
 
   /** Polls every watched `expand:` folder of `store` now; whether there is one. */
@@ -282,76 +242,6 @@ export class WatchController {
     const folders = [...this.watched.values()].filter((f): f is PolledSecret => f.store === store && f.kind === "polled" && f.ref.folder === true);
     for (const f of folders) if (!f.rereadComing) f.poller.checkNow();
     return folders.length > 0;
-  }
-
-  private warnUnreadable(w: Watched, reason: string): void {
-    w.readability.markWarned();
-    this.logger.warn(`${w.display} cannot be read now; the command keeps its current values`, { reference: w.display, reason });
-  }
-
-  /** Whether every secret of `store` is denied now: those polled, or (a store with leases only) every one. */
-  private allDenied(store: ProviderName): boolean {
-    const mine = [...this.watched.values()].filter((w) => w.store === store);
-    const polled = mine.filter((w) => w.kind === "polled");
-    const judged = polled.length > 0 ? polled : mine;
-    return judged.length > 0 && judged.every((w) => w.readability.denied);
-  }
-
-  /** Looks the store's login up once (concurrent callers share it) and acts on what it says. */
-  private async checkLogin(store: ProviderName): Promise<void> {
-    if (this.loginStates.get(store) === "checking" || this.timers.isClosed) return;
-    this.loginStates.set(store, "checking");
-    let check;
-    try {
-      const provider = await this.options.providers.get(store);
-      if (!provider.verifyLogin) return this.loginValid(store);
-      check = await provider.verifyLogin();
-    } catch (error) {
-      this.loginStates.delete(store);
-      if (isOutage(error)) this.outage(store).failed(error);
-      else this.loginValid(store);
-      return;
-    }
-    if (this.timers.isClosed) return;
-    if (check === "valid") return this.loginValid(store);
-    if (check === "failing") {
-      // The provider warned (once) and retries with backoff; its next login clears this (loggedInAgain).
-      if (this.loginStates.get(store) === "checking") this.loginStates.set(store, "lost");
-      return;
-    }
-    // "replaced": onNewLogin came first and has re-checked the store's secrets.
-    if (this.loginStates.get(store) === "checking") this.loginStates.delete(store);
-  }
-
-  /** The login is good: the denials are policies, each warned about as before. */
-  private loginValid(store: ProviderName): void {
-    this.loginStates.set(store, "valid");
-    for (const w of this.watched.values()) {
-      const health = w.readability;
-      if (w.store === store && health.denied && health.state !== "warned") this.warnUnreadable(w, health.lastReason ?? "denied");
-    }
-  }
-
-  private loginEpoch(store: ProviderName): number {
-    return this.loginEpochs.get(store) ?? 0;
-  }
-
-  /** A new login of `store` works: what its old login could not read is tried again at once, its failures forgotten. */
-  private loggedInAgain(store: ProviderName): void {
-    this.loginEpochs.set(store, this.loginEpoch(store) + 1);
-    this.loginStates.delete(store);
-    for (const w of this.watched.values()) {
-      if (w.store !== store || !w.readability.denied) continue;
-      w.readability.forgive();
-      if (w.kind === "polled" && !w.rereadComing) w.poller.checkNow();
-    }
-  }
-
-  /** A request about `w` worked (see Readability.markReadable). */
-  private readable(w: Watched, operation: RequestKind): void {
-    // Something of this store can be read: its login works, and a later denial is looked at afresh.
-    if (this.loginStates.get(w.store) === "valid") this.loginStates.delete(w.store);
-    if (w.readability.markReadable(operation)) this.logger.info(`${w.display} can be read again`, { reference: w.display });
   }
 
   /** Re-reads one batch of secrets (fresh, once each), commits what was read, and applies it. */
@@ -376,7 +266,7 @@ export class WatchController {
       return undefined;
     }
     w.beginReread();
-    const epoch = this.loginEpoch(w.store);
+    const epoch = this.failures.loginEpoch(w.store);
     try {
       const before = this.options.reader.all().get(w.id)?.doc;
       const doc = await this.options.reader.reread(w.id, this.requestOptions());
@@ -395,7 +285,7 @@ export class WatchController {
     try {
       if (this.timers.isClosed) return undefined;
       if (read.doc) {
-        this.readable(w, "read");
+        this.failures.readable(w, "read");
         w.finishReread(read.doc.stamp);
         return { id: w.id, ref: w.ref, display: w.display, reason: "version", before: read.before?.version, after: read.doc.version };
       }
@@ -405,7 +295,7 @@ export class WatchController {
         return undefined;
       }
       // Not read: the next poll that sees the new stamp queues it again.
-      this.failed(w, read.error, "read", read.epoch);
+      this.failures.failed(w, read.error, "read", read.epoch);
       w.failReread();
       return undefined;
     } finally {
@@ -431,7 +321,7 @@ export class WatchController {
           return undefined;
         }
         const applied = w.owed ?? reason;
-        this.readable(w, "read");
+        this.failures.readable(w, "read");
         w.finishReread(doc.lease);
         if (doc.lease) this.scheduleLease(w);
         return { id: w.id, ref: w.ref, display: w.display, reason: applied, before: read.before?.version, after: doc.version };
@@ -441,7 +331,7 @@ export class WatchController {
         this.outage(w.store).failed(read.error);
         return undefined;
       }
-      const delay = this.failed(w, read.error, "read", read.epoch);
+      const delay = this.failures.failed(w, read.error, "read", read.epoch);
       // No poller notices a leased secret is back: try again after the backoff (at once when it
       // was denied under a login that has been replaced meanwhile).
       w.failReread();
@@ -537,8 +427,13 @@ export class WatchController {
     for (const w of this.watched.values()) {
       if (w.store !== store) continue;
       if (w.kind === "polled") {
-        if (w.resumeReread()) this.enqueue(w, "version");
-        else w.poller.checkNow();
+        if (w.state === "deferred") {
+          w.resumeReread();
+          this.enqueue(w, "version");
+        } else {
+          // polling: polled now; queued, rereading: that check is skipped, and the schedule restarts.
+          w.poller.checkNow();
+        }
         continue;
       }
       switch (w.state) {
