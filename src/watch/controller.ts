@@ -251,7 +251,7 @@ export class WatchController {
       [...ids].map(async (id) => {
         const w = this.watched.get(id);
         if (!w) return;
-        const change = w.kind === "polled" ? await this.rereadPolled(w) : await this.rereadLeasedSecret(w);
+        const change = w.kind === "polled" ? await this.rereadPolledOne(w) : await this.rereadLeasedOne(w);
         if (change) changes.push(change);
       }),
     );
@@ -279,12 +279,12 @@ export class WatchController {
   }
 
   /** A polled secret's re-read: queued → rereading → polling (new baseline, or not read) or deferred. */
-  private async rereadPolled(w: PolledSecret): Promise<SecretChange | undefined> {
+  private async rereadPolledOne(w: PolledSecret): Promise<SecretChange | undefined> {
     const read = await this.readAgain(w);
     if (!read) return undefined;
     try {
-      if (this.timers.isClosed) return undefined;
       if (read.doc) {
+        if (this.timers.isClosed) return undefined;
         this.failures.readable(w, "read");
         w.finishReread(read.doc.stamp);
         return { id: w.id, ref: w.ref, display: w.display, reason: "version", before: read.before?.version, after: read.doc.version };
@@ -304,7 +304,7 @@ export class WatchController {
   }
 
   /** A leased secret's re-read: queued → rereading → holding (its new lease), queued again (read under a replaced login), retrying or deferred. */
-  private async rereadLeasedSecret(w: LeasedSecret): Promise<SecretChange | undefined> {
+  private async rereadLeasedOne(w: LeasedSecret): Promise<SecretChange | undefined> {
     const reason = w.owed ?? "version";
     const read = await this.readAgain(w);
     if (!read) return undefined;

@@ -222,6 +222,65 @@ describe("watch controller", () => {
     s.controller.close();
   });
 
+  it("a change whose re-read finds the store down is deferred and read once the store answers, applied once", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
+    s.store.kv("secret/a", { k: "new" });
+    await s.clock.advance(600); // the first poll (at 500 ms) sees version 2 and opens the settle window
+    assert.equal(s.store.count("read"), 1, "not read yet: the settle window runs");
+    s.store.down = true;
+    await s.clock.advance(1000);
+    assert.equal(s.store.count("read"), 2, "the re-read was tried and found the store down");
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("read"), 2, "nothing is read while the store is down");
+    s.store.down = false;
+    await s.clock.advance(65_000);
+    assert.equal(s.store.count("read"), 3, "read once on recovery");
+    assert.deepEqual(s.applied.map((b) => b.map((c) => [c.before, c.after])), [[["1", "2"]]]);
+    s.controller.close();
+  });
+
+  it("a renewal that finds the store down is taken when it answers (by its probe), without a re-read", async () => {
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600));
+    await s.clock.advance(19_000);
+    s.store.down = true;
+    await s.clock.advance(1500); // the renewal at 20 s fails: the store is down
+    assert.equal(s.store.count("renew"), 1);
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    s.store.down = false;
+    await s.clock.advance(2000); // the probe (a renewal of that lease) answers
+    assert.equal(s.count("info", /Vault is reachable again/), 1);
+    const renewals = s.store.count("renew");
+    assert.ok(renewals >= 2, `renewed by the probe (${renewals} renewals)`);
+    assert.equal(s.store.count("read"), 1, "no re-read: the lease was renewed");
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("renew"), renewals + 1, "then renewed on its schedule, 2/3 into the new grant");
+    assert.equal(s.applied.length, 0);
+    s.controller.close();
+  });
+
+  it("a lease step due while the store is known down waits, sending nothing, and is taken at once when it answers", async () => {
+    const s = await setup(["vault://database/creds/ro#username", "vault://secret/a#k"], (store) => {
+      store.leased("database/creds/ro", 30, 600);
+      store.kv("secret/a", { k: "a" });
+    });
+    await s.clock.advance(15_000);
+    s.store.down = true;
+    await s.clock.advance(2000); // a poll finds the store down
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    await s.clock.advance(6000); // the renewal falls due at 20 s
+    assert.equal(s.store.count("renew"), 0, "no renewal sent to a store known down (its probe is a poll)");
+    s.store.down = false;
+    const before = s.store.calls.length;
+    await s.clock.advance(20_000);
+    assert.equal(s.count("info", /Vault is reachable again/), 1);
+    const renewAt = s.store.calls.slice(before).findIndex((c) => c.op === "renew");
+    assert.ok(renewAt >= 0, "renewed once the store answers");
+    assert.equal(s.store.count("read"), 2, "no re-read: the lease was renewed");
+    assert.equal(s.applied.length, 0);
+    s.controller.close();
+  });
+
   it("a new login re-reads every leased secret; --no-watch still renews leases but polls nothing", async () => {
     const s = await setup(["vault://database/creds/ro#username", "vault://secret/a#k"], (store) => {
       store.leased("database/creds/ro", 30, 600);
