@@ -1,10 +1,12 @@
 /**
  * The state of each secret the watch engine holds (PRODUCT.md §6). A secret is one of two kinds,
  * fixed by its first read: POLLED (it has a stamp: KV, AWS, a folder's listing; a poll compares
- * it) or LEASED (a dynamic secret's lease: renewed, never polled). Each kind has one `state`, moved
- * only by the named transitions below; a transition called in a state it does not leave is
- * refused (returns false, nothing changes). Vault's `api/lifetime_watcher.go` `RenewBehavior*` set
- * is the model: a small state set, each value documented.
+ * it) or LEASED (a dynamic secret's lease: renewed, never polled); a re-read never changes it (no
+ * store answers a polled secret with a lease, or a leased one with a stamp: a leased document has
+ * none). Each kind has one `state`, moved only by the named transitions below; a transition
+ * called in a state it does not leave is refused (returns false, nothing changes). Vault's
+ * `api/lifetime_watcher.go` `RenewBehavior*` set is the model: a small state set, each value
+ * documented.
  *
  * Polled secret (`PolledSecret.state`)
  *
