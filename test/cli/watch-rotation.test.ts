@@ -13,7 +13,7 @@ describe("envject run watches Vault secrets", () => {
   const suite = watchSuite();
   const { workspace, start } = suite;
 
-  it("KV v2 rotation: one metadata poll per secret per interval, then one restart with the new value, the old child gone first; a burst of writes restarts once", async () => {
+  it("KV v2 rotation (poll rate: end-to-end, real clock; the fake-clock version is in test/watch/controller.test.ts): one metadata poll per secret per interval, then one restart with the new value, the old child gone first; a burst of writes restarts once", async () => {
     await suite.vault.admin.writeKv2("secret/rot/app", { username: "rot-user", password: "pw-Rot-One-1111" });
     await suite.vault.admin.writeKv2("secret/rot/other", { key: "key-Rot-Other-2222" });
     const ws = workspace(

@@ -11,8 +11,9 @@ import { captureLogger } from "./capture-logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
 
-async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean } = {}) {
+async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean; randoms?: number[] } = {}) {
   const clock = new FakeClock();
+  if (options.randoms) clock.randoms = options.randoms;
   const store = new FakeStore(clock);
   prepare(store);
   const { reader, providers } = readerFor(store);
@@ -50,6 +51,45 @@ describe("watch controller", () => {
     assert.deepEqual(s.applied, []);
     s.controller.close();
   });
+
+  // The poll-rate window of test/cli/watch-rotation.test.ts (2 secrets used by 3 variables, a 5 s
+  // window after the start, `--interval 1s`) in simulated time, at both ends of the ±10 % jitter
+  // and across it: the same bound, the tighter one a fake clock allows (no scheduling slack), and
+  // over a minute, where a jitter wider than ±10 % would show.
+  for (const [label, draw] of [
+    ["every interval 10 % short", () => 0],
+    ["no jitter", () => 0.5],
+    ["every interval 10 % long", () => 0.999],
+    ["jitter spread over its range", (i: number) => (i * 0.37) % 1],
+  ] as const) {
+    it(`the poll rate over a 5 s window stays within the interval ±10 %, one stamp per secret per poll (${label})`, async () => {
+      const s = await setup(
+        ["vault://secret/rot/app#password", "vault://secret/rot/app#username", "vault://secret/rot/other#key"],
+        (store) => {
+          store.kv("secret/rot/app", { username: "u", password: "p" });
+          store.kv("secret/rot/other", { key: "k" });
+        },
+        { randoms: Array.from({ length: 400 }, (_, i) => draw(i)) },
+      );
+      const stamps = (from: number, path: string) => s.store.calls.slice(from).filter((c) => c.op === "stamp" && c.path === path).length;
+      await s.clock.advance(2300); // the first polls have happened (each at its phase within the first interval)
+      const before = s.store.calls.length;
+      await s.clock.advance(5000);
+      const seconds = 5;
+      for (const path of ["secret/rot/app", "secret/rot/other"]) {
+        const n = stamps(before, path);
+        assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} polls of ${path} in ${seconds} s (the end-to-end bound)`);
+        assert.ok(n >= Math.floor(seconds / 1.1) && n <= Math.ceil(seconds / 0.9), `${n} polls of ${path} in ${seconds} s: 4..6 at ±10 %`);
+      }
+      assert.equal(s.store.calls.slice(before).filter((c) => c.op === "read").length, 0, "no data read while nothing changes");
+      await s.clock.advance(55_000);
+      for (const path of ["secret/rot/app", "secret/rot/other"]) {
+        const n = stamps(before, path);
+        assert.ok(n >= Math.floor(60 / 1.1) && n <= Math.ceil(60 / 0.9), `${n} polls of ${path} in 60 s: 54..67 at ±10 %`);
+      }
+      s.controller.close();
+    });
+  }
 
   it("a burst of changes is re-read once and applied as one change, with the versions", async () => {
     const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
@@ -179,6 +219,65 @@ describe("watch controller", () => {
     await s.clock.advance(23_000);
     assert.equal(s.store.count("read"), 2);
     assert.equal(s.applied.length, 1);
+    s.controller.close();
+  });
+
+  it("a change whose re-read finds the store down is deferred and read once the store answers, applied once", async () => {
+    const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
+    s.store.kv("secret/a", { k: "new" });
+    await s.clock.advance(600); // the first poll (at 500 ms) sees version 2 and opens the settle window
+    assert.equal(s.store.count("read"), 1, "not read yet: the settle window runs");
+    s.store.down = true;
+    await s.clock.advance(1000);
+    assert.equal(s.store.count("read"), 2, "the re-read was tried and found the store down");
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("read"), 2, "nothing is read while the store is down");
+    s.store.down = false;
+    await s.clock.advance(65_000);
+    assert.equal(s.store.count("read"), 3, "read once on recovery");
+    assert.deepEqual(s.applied.map((b) => b.map((c) => [c.before, c.after])), [[["1", "2"]]]);
+    s.controller.close();
+  });
+
+  it("a renewal that finds the store down is taken when it answers (by its probe), without a re-read", async () => {
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600));
+    await s.clock.advance(19_000);
+    s.store.down = true;
+    await s.clock.advance(1500); // the renewal at 20 s fails: the store is down
+    assert.equal(s.store.count("renew"), 1);
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    s.store.down = false;
+    await s.clock.advance(2000); // the probe (a renewal of that lease) answers
+    assert.equal(s.count("info", /Vault is reachable again/), 1);
+    const renewals = s.store.count("renew");
+    assert.ok(renewals >= 2, `renewed by the probe (${renewals} renewals)`);
+    assert.equal(s.store.count("read"), 1, "no re-read: the lease was renewed");
+    await s.clock.advance(20_000);
+    assert.equal(s.store.count("renew"), renewals + 1, "then renewed on its schedule, 2/3 into the new grant");
+    assert.equal(s.applied.length, 0);
+    s.controller.close();
+  });
+
+  it("a lease step due while the store is known down waits, sending nothing, and is taken at once when it answers", async () => {
+    const s = await setup(["vault://database/creds/ro#username", "vault://secret/a#k"], (store) => {
+      store.leased("database/creds/ro", 30, 600);
+      store.kv("secret/a", { k: "a" });
+    });
+    await s.clock.advance(15_000);
+    s.store.down = true;
+    await s.clock.advance(2000); // a poll finds the store down
+    assert.equal(s.count("warn", /Vault is unreachable/), 1);
+    await s.clock.advance(6000); // the renewal falls due at 20 s
+    assert.equal(s.store.count("renew"), 0, "no renewal sent to a store known down (its probe is a poll)");
+    s.store.down = false;
+    const before = s.store.calls.length;
+    await s.clock.advance(20_000);
+    assert.equal(s.count("info", /Vault is reachable again/), 1);
+    const renewAt = s.store.calls.slice(before).findIndex((c) => c.op === "renew");
+    assert.ok(renewAt >= 0, "renewed once the store answers");
+    assert.equal(s.store.count("read"), 2, "no re-read: the lease was renewed");
+    assert.equal(s.applied.length, 0);
     s.controller.close();
   });
 
