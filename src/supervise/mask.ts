@@ -236,7 +236,7 @@ class MatcherCache {
     // The redactor hands back the same array until a secret is added: then nothing to compare.
     if (values === this.last && values.length === this.lastLength) return this.matcher;
     // Otherwise compared by content: a caller may well hand back the same array mutated.
-    // Values never contain NUL (PRODUCT.md §4), so it is a safe separator.
+    // Values never contain NUL (docs/contract/environment.md#names-and-values), so it is a safe separator.
     const key = values.join("\u0000");
     if (key !== this.key) {
       this.matcher = buildMatcher(values);

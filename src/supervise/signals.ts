@@ -7,7 +7,7 @@
  * (Docker, systemd, `kill`) only envject receives them, so every listed signal is forwarded.
  */
 
-/** The signals envject catches and forwards (PRODUCT.md §5). */
+/** The signals envject catches and forwards (docs/contract/supervision.md#signals). */
 export const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const satisfies readonly NodeJS.Signals[];
 export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
 

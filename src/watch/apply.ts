@@ -1,5 +1,5 @@
 /**
- * From re-read secrets to an action (PRODUCT.md §6): only the variables that use them are
+ * From re-read secrets to an action (docs/contract/rotation.md#what-a-change-does): only the variables that use them are
  * evaluated again, the environment is compared with the current one, and when it differs — and
  * only then — `--on-change` runs after a random `--splay` delay.
  */

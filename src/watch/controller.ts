@@ -1,5 +1,5 @@
 /**
- * The watch engine of `envject run` (PRODUCT.md §6): one poller per distinct secret that has a
+ * The watch engine of `envject run` (docs/contract/rotation.md): one poller per distinct secret that has a
  * stamp, a renewal schedule per lease, one outage tracker per store, and one batcher through which
  * every change — a new version, a lease that cannot be renewed, a new login — becomes a fresh
  * re-read of just the secrets concerned, handed to `apply` one batch at a time. Each secret's

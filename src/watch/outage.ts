@@ -1,5 +1,5 @@
 /**
- * One secret store's reachability while envject runs (PRODUCT.md §6): the first retryable failure
+ * One secret store's reachability while envject runs (docs/contract/rotation.md#store-outages): the first retryable failure
  * marks it down with one warning; while it is down nothing polls it and one backoff loop (1 s..60 s,
  * full jitter) probes it, each attempt logged at debug level; the first answer that is not a
  * retryable failure marks it up again with one info line, and `onRecovered` re-checks its secrets.

@@ -1,5 +1,5 @@
 /**
- * What `--on-change` does once a change has altered the child's environment (PRODUCT.md §6):
+ * What `--on-change` does once a change has altered the child's environment (docs/contract/rotation.md#on-change):
  * `restart` (files rewritten, then a graceful restart: never two children), `signal:SIG` (files
  * rewritten atomically, then the signal; environment variables wait for the next start), `exit`
  * (stop the child, end with 75) or `none` (log; the next start uses the new values).

@@ -1,5 +1,5 @@
 /**
- * What a failed request about a watched secret means, and when it is warned about (PRODUCT.md §6).
+ * What a failed request about a watched secret means, and when it is warned about (docs/contract/rotation.md).
  * An outage is the store's (./outage.ts); a denial of a request sent under a login replaced since
  * says nothing; a denial that may be the login's, not a policy's — Vault said "invalid token", or
  * every secret of the store is denied at once — is warned about only once the login is looked up

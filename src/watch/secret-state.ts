@@ -1,5 +1,5 @@
 /**
- * The state of each secret the watch engine holds (PRODUCT.md §6). A secret is one of two kinds,
+ * The state of each secret the watch engine holds (docs/contract/rotation.md). A secret is one of two kinds,
  * fixed by its first read: POLLED (it has a stamp: KV, AWS, a folder's listing; a poll compares
  * it) or LEASED (a dynamic secret's lease: renewed, never polled); a re-read never changes it (no
  * store answers a polled secret with a lease, or a leased one with a stamp: a leased document has

@@ -1,5 +1,5 @@
 /**
- * The crash policy alone (PRODUCT.md §1 `--restart-on-failure`): the backoff doubles from 1s and
+ * The crash policy alone (docs/contract/supervision.md#crash-restarts `--restart-on-failure`): the backoff doubles from 1s and
  * is capped at 60s, a limit of N allows N restarts in a row, and a healthy run starts the count
  * and the backoff over.
  */

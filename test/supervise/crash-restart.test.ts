@@ -1,5 +1,5 @@
 /**
- * `--restart-on-failure` in the Supervisor, with real children (PRODUCT.md §1, §5): a crashed
+ * `--restart-on-failure` in the Supervisor, with real children (docs/contract/supervision.md#crash-restarts): a crashed
  * child is started again up to the limit, one run after the other, with the newest spec; exit 0
  * is not a crash; a stop, a shutdown signal or a new spec during the backoff wait is obeyed at
  * once; a healthy run resets the count. Runs are counted and ordered, never timed.
