@@ -12,7 +12,9 @@
  * token still good?" after denials (lookup-self), replacing an invalid token at once.
  *
  * Time: every schedule here (renewal, re-login, backoff, expiry checks) runs on the injected
- * Clock (../../clock.ts; the system clock in production, a fake one in unit tests). Real time stays where it bounds the outside world: the request timeouts of
+ * Clock (../../clock.ts; the system clock in production, a fake one in unit tests), and "2/3" is
+ * this process's renewal fraction, 2/3 ± 10 % drawn once and shared with the lease renewals
+ * (../renewal.ts). Real time stays where it bounds the outside world: the request timeouts of
  * vault/http.ts and aws/client.ts (a socket waits in real time, whatever a clock says; the
  * deadlines handed to them are epoch ms, which the system clock's now() is), and the token
  * file's stat polling (fs.watchFile).
@@ -27,6 +29,7 @@ import type { Logger } from "../../log/logger.js";
 import type { KeepAliveEvents, LoginCheck } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
 import { type Clock, type TimerHandle, systemClock } from "../../clock.js";
+import { renewalFraction, renewalInstant } from "../renewal.js";
 import type { VaultHttpClient } from "./http.js";
 import { unwatchFile, watchFile } from "node:fs";
 import type { VaultLogin, VaultSession } from "./session.js";
@@ -35,6 +38,8 @@ import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } fr
 export interface TokenKeeperOptions {
   /** Time for every schedule (default: the system clock). */
   clock?: Clock;
+  /** The part of each grant after which it is renewed (default: the process's, see ../renewal.ts). */
+  fraction?: number;
 }
 
 interface Tracked {
@@ -62,6 +67,8 @@ export class TokenKeeper {
   /** token_file: the file being watched (fs.watchFile: stat polling, so an Agent's rename-into-place is seen). */
   private watchedFile: string | undefined;
   private readonly clock: Clock;
+  /** Of each grant, the part after which it is renewed (the process's fraction unless given). */
+  private readonly fraction: number;
 
   constructor(
     private readonly client: VaultHttpClient,
@@ -71,6 +78,7 @@ export class TokenKeeper {
     options: TokenKeeperOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.fraction = options.fraction ?? renewalFraction(this.clock);
   }
 
   /** Starts following the session's login (the current one, and every later one) until close(). */
@@ -170,7 +178,7 @@ export class TokenKeeper {
     } else {
       const increment = login.creationTtl !== undefined && login.creationTtl > 0 ? login.creationTtl : ttl;
       this.tracked = { login, expiresAt: login.obtainedAt + ttl * 1000, increment };
-      const at = login.obtainedAt + (ttl * 1000 * 2) / 3;
+      const at = renewalInstant(login.obtainedAt, ttl * 1000, this.fraction);
       if (login.renewable === false) this.schedule(at, () => this.endOfLife("the token is not renewable", true));
       else this.schedule(at, () => this.renew());
     }
@@ -213,7 +221,7 @@ export class TokenKeeper {
     // in again now rather than later: the leased secrets must be read again under the new token
     // and the command restarted before this token — and with it their leases — expires.
     if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, true);
-    this.schedule(this.clock.now() + (outcome.granted * 1000 * 2) / 3, () => this.renew());
+    this.schedule(renewalInstant(this.clock.now(), outcome.granted * 1000, this.fraction), () => this.renew());
   }
 
   /**
@@ -225,7 +233,7 @@ export class TokenKeeper {
     const t = this.tracked!;
     if (this.ownsLogin) {
       const now = this.clock.now();
-      const at = atOnce ? now : now + ((t.expiresAt - now) * 2) / 3;
+      const at = atOnce ? now : renewalInstant(now, t.expiresAt - now, this.fraction);
       this.logger.info(`the Vault token can no longer be renewed; logging in again with ${this.title}`, {
         reason,
         login_at: new Date(at).toISOString(),

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import type { EnvjectError } from "../../../src/errors.js";
 import type { KeepAliveEvents, NewLogin } from "../../../src/providers/provider.js";
 import { Logger } from "../../../src/log/logger.js";
+import { RENEW_FRACTION } from "../../../src/providers/renewal.js";
 import { TokenKeeper } from "../../../src/providers/vault/token-keeper.js";
 import { VaultSession } from "../../../src/providers/vault/session.js";
 import type { VaultAuthSettings } from "../../../src/providers/vault/settings.js";
@@ -92,12 +93,12 @@ function fakeVault(): { clock: FakeClock; vault: FakeTokenVault } {
   return { clock, vault: new FakeTokenVault(clock) };
 }
 
-/** Starts a keeper for `auth` on `clock`, telling `events`. */
+/** Starts a keeper for `auth` on `clock` (renewing at 2/3 exactly), telling `events`. */
 async function startKeeper(f: { clock: FakeClock; vault: FakeTokenVault }, auth: VaultAuthSettings, events: KeepAliveEvents): Promise<FakeKeeper> {
   const lines: string[] = [];
   const logger = new Logger("debug", "text", { write: (l) => lines.push(l) });
   const session = new VaultSession(f.vault.client, auth, logger, f.clock);
-  const keeper = new TokenKeeper(f.vault.client, session, logger, events, { clock: f.clock });
+  const keeper = new TokenKeeper(f.vault.client, session, logger, events, { clock: f.clock, fraction: RENEW_FRACTION });
   const t0 = f.clock.now();
   keeper.start();
   await f.clock.advance(0);
