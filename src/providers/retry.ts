@@ -3,6 +3,12 @@
  * (unreachable, sealed, 5xx, 429) are tried again, with capped exponential backoff and full
  * jitter, never sleeping past the deadline. When time runs out the last error is rethrown as a
  * non-retryable UnavailableError that says how long envject waited.
+ *
+ * Time: the deadline, the backoff's jitter and the sleeps between attempts are on the injected
+ * Clock (../clock.ts; the system clock in production, a fake one in unit tests). Each attempt's own
+ * request timeout stays on real time, in vault/http.ts and aws/client.ts: it bounds a socket, which
+ * waits in real time whatever a clock says (the deadline handed down is epoch ms, which the system
+ * clock's now() is).
  */
 import { backoffCeiling } from "../backoff.js";
 import { UnavailableError } from "../errors.js";
@@ -18,16 +24,19 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Called before each wait, with the failure and the attempt number (1-based). */
   onRetry?: (error: UnavailableError, attempt: number, delayMs: number) => void;
-  /** For tests: the random source (0 <= x < 1). */
+  /** For tests: the random source (0 <= x < 1); the clock's by default. */
   random?: () => number;
+  /** Time for the deadline and the waits (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Runs `operation` until it succeeds, fails for good, or `deadline` passes (→ UnavailableError). */
 export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const initial = options.initialDelayMs ?? 250;
   const max = options.maxDelayMs ?? 5000;
-  const random = options.random ?? Math.random;
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? (() => clock.random());
+  const started = clock.now();
   let answered: UnavailableError | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -35,13 +44,13 @@ export async function retryUntil<T>(operation: (attempt: number) => Promise<T>, 
     } catch (error) {
       if (!(error instanceof UnavailableError) || !error.retryable) throw error;
       if (!isTimeout(error)) answered = error;
-      const remaining = options.deadline - Date.now();
-      if (remaining <= 0) throw givenUp(error, started, answered);
+      const remaining = options.deadline - clock.now();
+      if (remaining <= 0) throw givenUp(error, clock.now() - started, answered);
       const ceiling = backoffCeiling(attempt, initial, max);
       // Full jitter, but at least a quarter of the ceiling so a fleet does not hammer the store.
       const delay = Math.min(remaining, ceiling * (0.25 + 0.75 * random()));
       options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
+      await sleep(delay, clock);
     }
   }
 }
@@ -56,8 +65,8 @@ export function isGivenUp(error: unknown): boolean {
  * may time out even against a store that answers at once: then the reason given is the latest
  * failure the store did answer with (a 500, a 429, sealed…), not that artefact of the deadline.
  */
-function givenUp(error: UnavailableError, started: number, answered: UnavailableError | undefined): UnavailableError {
-  const waited = Math.max(0, Math.round((Date.now() - started) / 1000));
+function givenUp(error: UnavailableError, waitedMs: number, answered: UnavailableError | undefined): UnavailableError {
+  const waited = Math.max(0, Math.round(waitedMs / 1000));
   const reason = isTimeout(error) && answered ? answered : error;
   return new UnavailableError(`${reason.message} (gave up after ${waited}s of retries; see --start-timeout)`, {
     cause: reason,
@@ -70,10 +79,22 @@ function isTimeout(error: UnavailableError): boolean {
   return /\bETIMEDOUT\b/.test(error.message);
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves after `ms` milliseconds on `clock`. Unlike the clock's own timers it keeps the process
+ * alive meanwhile: a start-up wait between two attempts may be all there is to do.
+ */
+export function sleep(ms: number, clock: Clock = systemClock): Promise<void> {
+  return new Promise((resolve) => {
+    const hold = setInterval(() => {}, HOLD_MS);
+    clock.after(ms, () => {
+      clearInterval(hold);
+      resolve();
+    });
+  });
 }
+
+/** The period of the idle interval that keeps the process alive through a sleep (it never fires in practice). */
+const HOLD_MS = 2 ** 30;
 
 /**
  * Start-up retries of one secret store (or one region of it), as both providers make them: one
@@ -104,6 +125,7 @@ export class StoreRetries {
     try {
       result = await retryUntil(operation, {
         deadline: options.deadline,
+        clock: this.clock,
         onRetry: (error, attempt, delay) => {
           if (!this.unreachable) {
             this.unreachable = true;

@@ -3,6 +3,7 @@
  * distinct secret), with at most `concurrency` reads in flight. The result of every read — a
  * document or a typed error — is kept, so later lookups of the same secret cost nothing.
  */
+import { type Clock, systemClock } from "../clock.js";
 import { EnvjectError } from "../errors.js";
 import { type SecretRef, secretIdentity } from "../config/reference.js";
 import type { Lease, ReadOptions, SecretDocument } from "../providers/provider.js";
@@ -22,6 +23,8 @@ export interface SecretReaderOptions {
   deadline: number;
   /** The --start-timeout itself, for the messages of a wait (see ReadOptions.startTimeoutMs). */
   startTimeoutMs?: number;
+  /** Tells when a replaced lease has expired (default: the system clock, which stamps the leases). */
+  clock?: Pick<Clock, "now">;
 }
 
 export class SecretReader {
@@ -141,7 +144,7 @@ export class SecretReader {
    * and those of replaced documents that have not expired yet.
    */
   leases(provider?: SecretRef["provider"]): Lease[] {
-    const now = Date.now();
+    const now = (this.options.clock ?? systemClock).now();
     const current = [...this.records.values()].flatMap((r) => (r.doc?.lease && (!provider || r.ref.provider === provider) ? [r.doc.lease] : []));
     const older = this.superseded.flatMap((s) =>
       (!provider || s.provider === provider) && s.lease.obtainedAt + s.lease.durationSeconds * 1000 > now ? [s.lease] : [],

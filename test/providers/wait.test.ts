@@ -168,14 +168,17 @@ describe("StoreRetries and its wait", () => {
     const out = output({ terminal: true });
     let calls = 0;
     const retries = new StoreRetries(DEFAULT_VAULT, out.logger, clock);
-    const result = await retries.run(
+    const running = retries.run(
       async () => {
         if (++calls < 3) throw new UnavailableError(REFUSED, { retryable: true });
         return "ok";
       },
-      { deadline: Date.now() + 30_000, startTimeoutMs: 30_000 },
+      { deadline: clock.now() + 30_000, startTimeoutMs: 30_000 },
     );
-    assert.equal(result, "ok");
+    // The retries' waits are on the clock too: 156 ms, then 312 ms (its random 0.5), before the first status tick.
+    await clock.advance(1_000);
+    assert.equal(await running, "ok");
+    assert.equal(calls, 3);
     assert.equal(clock.timers, 0);
     const lines = out.raw().split("\n");
     assert.equal(lines.filter((l) => / WARN  Vault at http:\/\/127\.0\.0\.1:8200 \(the default address/.test(l)).length, 1, out.raw());
@@ -187,10 +190,12 @@ describe("StoreRetries and its wait", () => {
     const clock = new FakeClock();
     const out = output({ terminal: true });
     const retries = new StoreRetries(DEFAULT_VAULT, out.logger, clock);
-    await assert.rejects(
-      retries.run(async () => Promise.reject(new UnavailableError(REFUSED, { retryable: true })), { deadline: Date.now() + 300, startTimeoutMs: 300 }),
+    const rejected = assert.rejects(
+      retries.run(async () => Promise.reject(new UnavailableError(REFUSED, { retryable: true })), { deadline: clock.now() + 300, startTimeoutMs: 300 }),
       /gave up after/,
     );
+    await clock.advance(300);
+    await rejected;
     assert.equal(clock.timers, 0);
     assert.ok(out.raw().endsWith("; giving up (--start-timeout 300ms)\n"), JSON.stringify(out.raw()));
   });

@@ -10,6 +10,10 @@ import { type SecretChange, WatchController } from "../../src/watch/controller.j
 import { captureLogger } from "./capture-logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
+import { renewalFraction } from "../../src/providers/renewal.js";
+
+// This process renews at 2/3 exactly (its one draw is 0.5): the schedule is tested here, its jitter in test/providers/renewal.test.ts.
+renewalFraction({ random: () => 0.5 });
 
 async function setup(refs: string[], prepare: (store: FakeStore) => void, options: { poll?: boolean; intervalMs?: number; retire?: boolean; randoms?: number[] } = {}) {
   const clock = new FakeClock();

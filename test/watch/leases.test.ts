@@ -2,6 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { nextLeaseStep } from "../../src/watch/leases.js";
+import { renewalFraction } from "../../src/providers/renewal.js";
+
+// This process renews at 2/3 exactly (its one draw is 0.5): the schedule is tested here, its jitter in test/providers/renewal.test.ts.
+renewalFraction({ random: () => 0.5 });
 
 const T0 = 1_700_000_000_000;
 

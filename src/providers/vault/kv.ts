@@ -3,6 +3,7 @@
  * deleted/destroyed 404s), and plain reads (KV v1, and every other engine, whose answer may carry
  * a lease). No retries here: typed errors go up to the provider, which retries what can be.
  */
+import { type Clock, systemClock } from "../../clock.js";
 import { ConfigError, NotFoundError } from "../../errors.js";
 import type { Lease, SecretDocument } from "../provider.js";
 import { errorForStatus } from "./errors.js";
@@ -74,7 +75,7 @@ export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: 
  * KV v1 data gets a stamp (its hash): a leased secret is renewed, not polled, and another
  * engine's read may mint new values each time.
  */
-export function plainDocument(res: VaultResponse, client: VaultHttpClient, path: string, engine: string): SecretDocument {
+export function plainDocument(res: VaultResponse, client: VaultHttpClient, path: string, engine: string, clock: Pick<Clock, "now"> = systemClock): SecretDocument {
   const envelope = res.body as VaultEnvelope | undefined;
   if (res.status === 200 && envelope && isObject(envelope.data)) {
     const lease: Lease | undefined = envelope.lease_id
@@ -82,7 +83,7 @@ export function plainDocument(res: VaultResponse, client: VaultHttpClient, path:
           id: envelope.lease_id,
           durationSeconds: envelope.lease_duration ?? 0,
           renewable: envelope.renewable ?? false,
-          obtainedAt: Date.now(),
+          obtainedAt: clock.now(),
         }
       : undefined;
     const stamp = engine === "kv-v1" && !lease ? dataStamp(envelope.data) : undefined;

@@ -3,13 +3,21 @@
  * that is gone (expired, revoked, never renewable): that is NotFoundError here, the watcher's cue
  * to read the secret again; 403 is AuthError; outages stay retryable UnavailableErrors.
  */
+import { type Clock, systemClock } from "../../clock.js";
 import { AuthError, type EnvjectError, NotFoundError } from "../../errors.js";
 import type { Lease } from "../provider.js";
 import { errorForStatus, isRetryableStatus, vaultErrorMessages } from "./errors.js";
 import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
 
-/** Extends `lease` by `incrementSeconds` with `token`; returns the lease as granted (obtainedAt now). */
-export async function renewLeaseOnce(client: VaultHttpClient, token: string, lease: Lease, incrementSeconds: number, deadline?: number): Promise<Lease> {
+/** Extends `lease` by `incrementSeconds` with `token`; returns the lease as granted (obtainedAt now, on `clock`). */
+export async function renewLeaseOnce(
+  client: VaultHttpClient,
+  token: string,
+  lease: Lease,
+  incrementSeconds: number,
+  deadline?: number,
+  clock: Pick<Clock, "now"> = systemClock,
+): Promise<Lease> {
   const res = await client.request({
     method: "PUT",
     path: "sys/leases/renew",
@@ -23,7 +31,7 @@ export async function renewLeaseOnce(client: VaultHttpClient, token: string, lea
     id: typeof body?.lease_id === "string" && body.lease_id !== "" ? body.lease_id : lease.id,
     durationSeconds: typeof body?.lease_duration === "number" ? body.lease_duration : 0,
     renewable: body?.renewable ?? false,
-    obtainedAt: Date.now(),
+    obtainedAt: clock.now(),
   };
 }
 

@@ -4,6 +4,7 @@
  * a stamp to poll, renews leases and its own token, and revokes the leases envject took.
  */
 import { readFileSync } from "node:fs";
+import { type Clock, systemClock } from "../../clock.js";
 import { AuthError, ConfigError, type EnvjectError, NotFoundError } from "../../errors.js";
 import type { VaultRef, SecretRef } from "../../config/reference.js";
 import type { Logger } from "../../log/logger.js";
@@ -50,6 +51,8 @@ export class VaultProvider implements SecretProvider {
   constructor(
     readonly settings: VaultSettings,
     private readonly logger: Logger,
+    /** Time for the start-up retries, the token keeper and the lease stamps (the system clock in production). */
+    private readonly clock: Clock = systemClock,
   ) {
     if (settings.skipVerify) {
       logger.warn("TLS certificate verification for Vault is OFF (VAULT_SKIP_VERIFY); anyone on the network path can read your secrets", {
@@ -67,8 +70,9 @@ export class VaultProvider implements SecretProvider {
     this.retries = new StoreRetries(
       { label: "Vault", subject: `Vault at ${this.client.address}`, defaultAddressHint: settings.defaultAddressHint, fields: { address: this.client.address } },
       logger,
+      clock,
     );
-    this.session = new VaultSession(this.client, settings.auth, logger);
+    this.session = new VaultSession(this.client, settings.auth, logger, clock);
     this.mounts = new MountResolver(this.client);
   }
 
@@ -103,7 +107,7 @@ export class VaultProvider implements SecretProvider {
    */
   async renewLease(lease: Lease, incrementSeconds: number, options: ReadOptions): Promise<Lease> {
     // No log line here: the watcher logs the renewal, naming the secret it belongs to.
-    return this.attempt(async (deadline) => renewLeaseOnce(this.client, await this.session.token(deadline), lease, incrementSeconds, deadline), options);
+    return this.attempt(async (deadline) => renewLeaseOnce(this.client, await this.session.token(deadline), lease, incrementSeconds, deadline, this.clock), options);
   }
 
   /**
@@ -169,7 +173,7 @@ export class VaultProvider implements SecretProvider {
    */
   keepAlive(events: KeepAliveEvents): void {
     this.keeper?.close();
-    this.keeper = new TokenKeeper(this.client, this.session, this.logger, events);
+    this.keeper = new TokenKeeper(this.client, this.session, this.logger, events, { clock: this.clock });
     this.keeper.start();
   }
 
@@ -226,7 +230,7 @@ export class VaultProvider implements SecretProvider {
     const location = await this.locate(ref, token, deadline);
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");
-      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
+      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1", this.clock);
     }
     if (location.state === "known") {
       const { mount, rest } = location;
@@ -236,7 +240,7 @@ export class VaultProvider implements SecretProvider {
       }
       const engine = mount.kind === "kv1" ? "kv-v1" : mount.type;
       if (ref.version !== undefined) throw versionNotSupported(ref.path, mount.kind === "kv1" ? "a KV v1 mount" : `an engine of type ${engine}`);
-      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, engine);
+      return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, engine, this.clock);
     }
     try {
       return await this.probe(ref, token, location.mountPath, location.rest, deadline);
@@ -346,13 +350,13 @@ export class VaultProvider implements SecretProvider {
       throw new NotFoundError(`no secret at ${ref.path} (KV v2 mount ${mountPath}); ${apiSegmentHint(mountPath, logicalRest, true)}`);
     }
     if (v1.status === 200) {
-      const doc = plainDocument(v1, this.client, ref.path, "kv-v1");
+      const doc = plainDocument(v1, this.client, ref.path, "kv-v1", this.clock);
       if (doc.lease) doc.source = `leased ${ref.path}`;
       this.mounts.remember(mountPath, doc.lease ? "other" : "kv1");
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a mount that is not KV v2");
       return doc;
     }
-    return plainDocument(v1, this.client, ref.path, "kv-v1");
+    return plainDocument(v1, this.client, ref.path, "kv-v1", this.clock);
   }
 }
 

@@ -6,6 +6,7 @@
  * through relogin() (or re-reads the token file through reread()) and learns of every login
  * through onLogin.
  */
+import { type Clock, systemClock } from "../../clock.js";
 import { AuthError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { errorForStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
@@ -43,6 +44,8 @@ export class VaultSession {
     private readonly client: VaultHttpClient,
     readonly auth: VaultAuthSettings,
     private readonly logger: Logger,
+    /** Stamps each login's obtainedAt, from which the token keeper schedules (the system clock in production). */
+    private readonly clock: Pick<Clock, "now"> = systemClock,
   ) {}
 
   /** Whether envject obtains its token itself (a login method), so it may log in again and revoke it. */
@@ -126,7 +129,7 @@ export class VaultSession {
         return this.checkToken(await readCredentialFile(auth.file, "Vault token"), this.tokenSource, deadline);
       case "none":
         this.logger.debug("sending no Vault token: the Vault Agent or proxy adds its own (auto-auth)", { source: auth.source });
-        return { token: "", obtainedAt: Date.now(), serial: ++this.serials };
+        return { token: "", obtainedAt: this.clock.now(), serial: ++this.serials };
       case "login":
         break;
     }
@@ -153,7 +156,7 @@ export class VaultSession {
       leaseDuration: block.lease_duration,
       creationTtl: block.lease_duration,
       renewable: block.renewable,
-      obtainedAt: Date.now(),
+      obtainedAt: this.clock.now(),
       serial: ++this.serials,
     };
   }
@@ -169,7 +172,7 @@ export class VaultSession {
     if (res.status === 200) {
       const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; creation_ttl?: number; renewable?: boolean } | undefined;
       this.logger.debug("using a Vault token", { source, ttl: data?.ttl });
-      return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: Date.now(), serial: ++this.serials };
+      return { token, leaseDuration: data?.ttl, creationTtl: data?.creation_ttl, renewable: data?.renewable, obtainedAt: this.clock.now(), serial: ++this.serials };
     }
     if (res.status === 403) {
       if (saysInvalidToken(res.body)) {
@@ -177,7 +180,7 @@ export class VaultSession {
       }
       this.logger.debug("the token may not look itself up (or an older Vault says only \"permission denied\" for a bad token); using it as it is", { source });
       this.lookupDenied = true;
-      return { token, obtainedAt: Date.now(), serial: ++this.serials };
+      return { token, obtainedAt: this.clock.now(), serial: ++this.serials };
     }
     throw errorForStatus(res, "looking up the Vault token", this.client.address);
   }

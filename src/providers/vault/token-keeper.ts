@@ -11,6 +11,14 @@
  * the token); with KV values only, envject keeps trying. verify() answers the watcher's "is the
  * token still good?" after denials (lookup-self), replacing an invalid token at once.
  *
+ * Time: every schedule here (renewal, re-login, backoff, expiry checks) runs on the injected
+ * Clock (../../clock.ts; the system clock in production, a fake one in unit tests), and "2/3" is
+ * this process's renewal fraction, 2/3 ± 10 % drawn once and shared with the lease renewals
+ * (../renewal.ts). Real time stays where it bounds the outside world: the request timeouts of
+ * vault/http.ts and aws/client.ts (a socket waits in real time, whatever a clock says; the
+ * deadlines handed to them are epoch ms, which the system clock's now() is), and the token
+ * file's stat polling (fs.watchFile).
+ *
  * A token someone else keeps alive (`token_file`, Vault Agent's sink) is never renewed or revoked:
  * the file is watched, and read again when it changes or when Vault says the token is invalid; a
  * new token in it becomes the current one for polling and lease renewal. With method `none` (an
@@ -20,11 +28,19 @@ import { AuthError, type EnvjectError, UnavailableError } from "../../errors.js"
 import type { Logger } from "../../log/logger.js";
 import type { KeepAliveEvents, LoginCheck } from "../provider.js";
 import { runtimeBackoff } from "../../backoff.js";
-import { type TimerHandle, systemClock } from "../../clock.js";
+import { type Clock, type TimerHandle, systemClock } from "../../clock.js";
+import { renewalFraction, renewalInstant } from "../renewal.js";
 import type { VaultHttpClient } from "./http.js";
 import { unwatchFile, watchFile } from "node:fs";
 import type { VaultLogin, VaultSession } from "./session.js";
 import { type RenewOutcome, lookupSelf, remainingTtl, renewSelf, revokeSelf } from "./token-renewal.js";
+
+export interface TokenKeeperOptions {
+  /** Time for every schedule (default: the system clock). */
+  clock?: Clock;
+  /** The part of each grant after which it is renewed (default: the process's, see ../renewal.ts). */
+  fraction?: number;
+}
 
 interface Tracked {
   login: VaultLogin;
@@ -50,14 +66,20 @@ export class TokenKeeper {
   private readonly listener = (login: VaultLogin) => this.adopt(login);
   /** token_file: the file being watched (fs.watchFile: stat polling, so an Agent's rename-into-place is seen). */
   private watchedFile: string | undefined;
+  private readonly clock: Clock;
+  /** Of each grant, the part after which it is renewed (the process's fraction unless given). */
+  private readonly fraction: number;
 
   constructor(
     private readonly client: VaultHttpClient,
     private readonly session: VaultSession,
     private readonly logger: Logger,
     private readonly events: KeepAliveEvents,
-    private readonly random: () => number = Math.random,
-  ) {}
+    options: TokenKeeperOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.fraction = options.fraction ?? renewalFraction(this.clock);
+  }
 
   /** Starts following the session's login (the current one, and every later one) until close(). */
   start(): void {
@@ -128,7 +150,7 @@ export class TokenKeeper {
       if (this.closed || this.tracked) return;
       if (error instanceof AuthError) return this.fatal(error);
       this.failed("log in to Vault", error);
-      this.schedule(Date.now() + runtimeBackoff(this.failures, this.random()), () => this.bootstrap());
+      this.schedule(this.clock.now() + runtimeBackoff(this.failures, this.clock.random()), () => this.bootstrap());
     }
   }
 
@@ -156,7 +178,7 @@ export class TokenKeeper {
     } else {
       const increment = login.creationTtl !== undefined && login.creationTtl > 0 ? login.creationTtl : ttl;
       this.tracked = { login, expiresAt: login.obtainedAt + ttl * 1000, increment };
-      const at = login.obtainedAt + (ttl * 1000 * 2) / 3;
+      const at = renewalInstant(login.obtainedAt, ttl * 1000, this.fraction);
       if (login.renewable === false) this.schedule(at, () => this.endOfLife("the token is not renewable", true));
       else this.schedule(at, () => this.renew());
     }
@@ -185,21 +207,21 @@ export class TokenKeeper {
     } catch (error) {
       if (gen !== this.generation) return;
       this.failed("renew the Vault token", error, t);
-      if (Date.now() >= t.expiresAt) return this.expired(`Vault could not be reached to renew it: ${messageOf(error)}`);
-      this.schedule(Math.min(Date.now() + runtimeBackoff(this.failures, this.random()), t.expiresAt), () => this.renew());
+      if (this.clock.now() >= t.expiresAt) return this.expired(`Vault could not be reached to renew it: ${messageOf(error)}`);
+      this.schedule(Math.min(this.clock.now() + runtimeBackoff(this.failures, this.clock.random()), t.expiresAt), () => this.renew());
       return;
     }
     if (gen !== this.generation) return;
     this.recovered();
     if (outcome.kind === "invalid") return this.expired(`Vault says it is invalid (${outcome.reason})`);
     if (outcome.kind === "refused") return this.endOfLife(`Vault refused to renew it (${outcome.reason})`, true);
-    t.expiresAt = Date.now() + outcome.granted * 1000;
+    t.expiresAt = this.clock.now() + outcome.granted * 1000;
     this.logger.debug("renewed Vault token", { ttl: outcome.granted, asked: t.increment });
     // Granted less than asked: the max TTL is near, and renewing again could only shorten it. Log
     // in again now rather than later: the leased secrets must be read again under the new token
     // and the command restarted before this token — and with it their leases — expires.
     if (outcome.granted < t.increment) return this.endOfLife(`it reaches its max TTL (granted ${outcome.granted}s of ${t.increment}s asked)`, true);
-    this.schedule(Date.now() + (outcome.granted * 1000 * 2) / 3, () => this.renew());
+    this.schedule(renewalInstant(this.clock.now(), outcome.granted * 1000, this.fraction), () => this.renew());
   }
 
   /**
@@ -210,7 +232,8 @@ export class TokenKeeper {
   private endOfLife(reason: string, atOnce: boolean): void {
     const t = this.tracked!;
     if (this.ownsLogin) {
-      const at = atOnce ? Date.now() : Date.now() + ((t.expiresAt - Date.now()) * 2) / 3;
+      const now = this.clock.now();
+      const at = atOnce ? now : renewalInstant(now, t.expiresAt - now, this.fraction);
       this.logger.info(`the Vault token can no longer be renewed; logging in again with ${this.title}`, {
         reason,
         login_at: new Date(at).toISOString(),
@@ -239,7 +262,7 @@ export class TokenKeeper {
     } catch (error) {
       if (gen !== this.generation) return;
       const retryable = error instanceof UnavailableError && error.retryable;
-      const ended = Date.now() >= t.expiresAt;
+      const ended = this.clock.now() >= t.expiresAt;
       // Refused for good and the token is gone: fatal only when the command's leased credentials
       // (dynamic secrets) went with it. Values read from KV stay valid without a token, so the
       // command keeps running on them while envject keeps trying to log in.
@@ -259,9 +282,9 @@ export class TokenKeeper {
           expires_at: new Date(t.expiresAt).toISOString(),
         });
       }
-      const next = Date.now() + runtimeBackoff(this.failures, this.random());
+      const next = this.clock.now() + runtimeBackoff(this.failures, this.clock.random());
       // Never sleep past the expiry: a login refused for good must end envject then, not later.
-      this.schedule(Date.now() < t.expiresAt ? Math.min(next, t.expiresAt) : next, () => this.relogin());
+      this.schedule(this.clock.now() < t.expiresAt ? Math.min(next, t.expiresAt) : next, () => this.relogin());
     }
   }
 
@@ -305,7 +328,7 @@ export class TokenKeeper {
       this.fatal(new AuthError(`the Vault token from ${this.tokenSource} is no longer valid: it was revoked or has expired (${reason}); give envject a new token`));
       return "failing";
     }
-    t.expiresAt = Math.min(t.expiresAt, Date.now());
+    t.expiresAt = Math.min(t.expiresAt, this.clock.now());
     this.timer?.cancel();
     this.timer = undefined;
     this.logger.warn(`the Vault token was revoked or has expired; logging in again with ${this.title}`, { reason });
@@ -316,7 +339,7 @@ export class TokenKeeper {
   /** The token is gone (or past its expiry with Vault out of reach): AppRole logs in again, a given token is fatal. */
   private expired(reason: string): void {
     const t = this.tracked!;
-    t.expiresAt = Math.min(t.expiresAt, Date.now());
+    t.expiresAt = Math.min(t.expiresAt, this.clock.now());
     if (this.session.auth.kind === "token_file") {
       const file = this.session.auth.file;
       void this.rereadTokenFile("the token expired").then((changed) => {
@@ -346,8 +369,8 @@ export class TokenKeeper {
     if (gen !== this.generation) return;
     if (left === undefined) return this.expired(`it expired at ${new Date(t.expiresAt).toISOString()}`);
     // Still valid: our clock ran a little ahead of Vault's, or it was renewed elsewhere.
-    t.expiresAt = Date.now() + left * 1000;
-    this.schedule(Date.now() + Math.max(1, left) * 1000, () => this.checkExpired());
+    t.expiresAt = this.clock.now() + left * 1000;
+    this.schedule(this.clock.now() + Math.max(1, left) * 1000, () => this.checkExpired());
   }
 
   /** One line when failures start (warn), one per later attempt at debug. */
@@ -365,6 +388,7 @@ export class TokenKeeper {
   private async retire(token: string): Promise<void> {
     if (!this.ownsLogin) return; // never revoke a token envject did not create
     try {
+      // A request deadline: it bounds a socket, so it is real time (see the top of this file).
       await revokeSelf(this.client, token, Date.now() + 5000);
       this.logger.debug("revoked the replaced Vault token and its leases");
     } catch (error) {
@@ -389,7 +413,7 @@ export class TokenKeeper {
     this.timer?.cancel();
     if (this.closed) return;
     const gen = this.generation;
-    this.timer = systemClock.after(at - Date.now(), () => {
+    this.timer = this.clock.after(at - this.clock.now(), () => {
       if (gen !== this.generation || this.closed) return;
       void step();
     });
