@@ -10,19 +10,6 @@ import { dirname, extname, join, relative, sep } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "./support/cli.js";
 
-/**
- * TODO(issue 11): files rewritten on other branches while the citations were pointed at docs/.
- * After they merge, run `node scripts/point-contract-citations.mjs` and empty this list.
- */
-const CITATIONS_NOT_YET_POINTED: readonly string[] = [
-  "src/providers/vault/token-keeper.ts",
-  "src/providers/vault/session.ts",
-  "src/providers/vault/leases.ts",
-  "src/providers/retry.ts",
-  "src/providers/wait.ts",
-  "test/providers/vault/token-keeper.test.ts",
-  "test/providers/retry.test.ts",
-];
 
 /** The outside files, spelled so that this file does not cite them itself. */
 const OUTSIDE_CITATION = new RegExp(["PRODUCT", "wire-contract"].map((name) => `${name}\\.md`).join("|") + "|\\u00a7\\s*\\d|shared/(?:spec|reference)/");
@@ -132,11 +119,10 @@ describe("citations of docs/ in the code", () => {
   });
 
   it("no file cites the contract files that live outside the repository", () => {
-    const pending = (path: string) => CITATIONS_NOT_YET_POINTED.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
     const found: string[] = [];
     for (const file of CODE) {
       const path = rel(file);
-      if (pending(path) || path === "scripts/point-contract-citations.mjs") continue;
+      if (path === "scripts/point-contract-citations.mjs") continue;
       read(file)
         .split("\n")
         .forEach((line, i) => {
