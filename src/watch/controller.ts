@@ -336,7 +336,8 @@ export class WatchController {
       // was denied under a login that has been replaced meanwhile).
       w.failReread();
       if (delay === undefined) this.queue(w, w.owed ?? reason);
-      else this.timers.after(delay, () => this.queue(w, reason));
+      // Only while it is still owed: a re-read meanwhile (a new login's) brought a lease, or one is coming.
+      else this.timers.after(delay, () => w.state === "retrying" || w.state === "overdue" ? this.queue(w, reason) : undefined);
       return undefined;
     } finally {
       w.abandonReread();

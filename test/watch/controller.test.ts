@@ -226,6 +226,26 @@ describe("watch controller", () => {
     s.controller.close();
   });
 
+  it("a failed re-read's retry is dropped when the secret was read meanwhile (by a new login): one apply, no extra re-read", async () => {
+    const s = await setup(["vault://database/creds/ro#username"], (store) => store.leased("database/creds/ro", 30, 600));
+    s.store.renewFailure = new NotFoundError("lease not found");
+    s.store.readFailures.set("database/creds/ro", new NotFoundError("no role ro"));
+    await s.clock.advance(20_100);
+    assert.equal(s.store.count("read"), 2, "the refused renewal read it again at once, and that read failed");
+    assert.equal(s.applied.length, 0);
+    s.store.renewFailure = undefined;
+    s.store.readFailures.clear();
+    // A new login before the retry's backoff (at least 1 s) is over: it reads the secret at once.
+    s.controller.rereadLeased("vault");
+    await s.clock.advance(10);
+    assert.equal(s.store.count("read"), 3);
+    assert.equal(s.applied.length, 1);
+    await s.clock.advance(10_000);
+    assert.equal(s.store.count("read"), 3, "the retry found the secret read already and did nothing");
+    assert.equal(s.applied.length, 1, "one apply: the child is not restarted a second time");
+    s.controller.close();
+  });
+
   it("a change whose re-read finds the store down is deferred and read once the store answers, applied once", async () => {
     const s = await setup(["vault://secret/a#k"], (store) => store.kv("secret/a", { k: "old" }));
     s.store.kv("secret/a", { k: "new" });
