@@ -75,9 +75,9 @@ export async function parseArgs(argv: readonly string[], version: string, enviro
   let output = "";
   let parsed: Record<string, unknown>;
   try {
-    parsed = (await parser.parseAsync(tokens, {}, (_err: unknown, _argv: unknown, text: string) => {
+    parsed = await parser.parseAsync(tokens, {}, (_err: unknown, _argv: unknown, text: string) => {
       output = text;
-    })) as Record<string, unknown>;
+    });
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
