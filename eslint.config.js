@@ -4,12 +4,13 @@
 // is ignored, an `await` of a value that is not a promise. On top of those, typescript-eslint's
 // recommended type-checked set, less the rules below, each with the reason it is off.
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 // The .mjs files are plain Node scripts: their globals are the ones of the Node running the lint.
 const nodeGlobals = Object.fromEntries(Object.getOwnPropertyNames(globalThis).map((name) => [name, "readonly"]));
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ["dist/", "node_modules/", "examples/", "tmp/", "docs/"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -19,7 +20,7 @@ export default tseslint.config(
     },
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {
-      // The three promise rules the issue asks for, stated even where the set above has them.
+      // The three promise rules, stated even though the set above has them.
       "@typescript-eslint/no-floating-promises": [
         "error",
         {
