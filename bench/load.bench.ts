@@ -35,7 +35,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise<string>((done, fail) => {
-    createInterface({ input: proc.stdout! }).once("line", done);
+    createInterface({ input: proc.stdout }).once("line", done);
     proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));
   });
   const { url, rootToken } = JSON.parse(line) as { url: string; rootToken: string };
@@ -100,7 +100,7 @@ try {
     const proc = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
     instancePids.add(proc.pid!);
     const instance: Instance = { index: i, proc, ready, stderr: "" };
-    proc.stderr!.setEncoding("utf8").on("data", (d: string) => (instance.stderr += d));
+    proc.stderr.setEncoding("utf8").on("data", (d: string) => (instance.stderr += d));
     proc.on("close", (code, signal) => {
       instance.exit = { code, signal, early: !shuttingDown };
       if (!shuttingDown) failures.push(`instance ${i} exited early (code ${code}, signal ${signal}): ${instance.stderr.trim().split("\n").at(-1)}`);

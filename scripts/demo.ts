@@ -136,7 +136,7 @@ try {
 async function devExports(): Promise<Record<string, string>> {
   let out = "";
   const lines = await new Promise<string[]>((done, fail) => {
-    dev.stdout!.on("data", (chunk: Buffer) => {
+    dev.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const complete = out.split("\n").slice(0, -1);
       if (complete.length >= 6) done(complete);

@@ -13,7 +13,7 @@ import { parseReference, parseValue } from "./reference.js";
 import { parseField } from "./reference-syntax.js";
 import type { ParseContext } from "./reference.js";
 import { fallbackMessage, issuesToConfigError, mappingFileSchema } from "./schema.js";
-import { type PathKey, SourceMap } from "./source-map.js";
+import { SourceMap } from "./source-map.js";
 import { referencedVariables } from "./expand-env.js";
 import { assertNoNul } from "./names.js";
 import { aliasBombOffset, parseYamlDocument } from "./yaml-document.js";

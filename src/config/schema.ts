@@ -14,7 +14,7 @@ import type { PathKey, SourceMap } from "./source-map.js";
 import type { SourceLocation } from "../errors.js";
 import { expandEnvReferences } from "./expand-env.js";
 import { INVALID_VARIABLE_NAME, VARIABLE_NAME } from "./names.js";
-import { closest, closestKey } from "../suggest.js";
+import { closestKey } from "../suggest.js";
 
 /** What a value is, for messages that must not show the value itself. */
 export function describeType(value: unknown): string {

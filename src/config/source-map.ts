@@ -92,7 +92,7 @@ export class SourceMap {
   }
 
   private find(path: readonly PathKey[]): { node?: Node; keyNode?: Node; complete: boolean } {
-    let node: Node | undefined = (this.doc.contents as Node | null) ?? undefined;
+    let node: Node | undefined = this.doc.contents ?? undefined;
     let keyNode: Node | undefined;
     for (const k of path) {
       const container = this.deref(node);
@@ -128,7 +128,7 @@ export class SourceMap {
 
   private deref(node: Node | undefined): Node | undefined {
     // An alias stands for its anchor's content; descend into that, but report the alias's place.
-    return isAlias(node) ? ((node.resolve(this.doc) as Node | undefined) ?? undefined) : node;
+    return isAlias(node) ? (node.resolve(this.doc) ?? undefined) : node;
   }
 }
 

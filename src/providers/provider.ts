@@ -99,7 +99,7 @@ export interface NewLogin {
   /** The `Lease.holder` of leases taken under it. */
   holder: string;
   /** Revokes the replaced token and its leases (best effort, never throws): call it once the command no longer holds credentials read under it. */
-  retireOld(): Promise<void>;
+  retireOld: () => Promise<void>;
 }
 
 /** What a provider tells the watcher about its own login while envject runs. */

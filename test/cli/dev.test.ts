@@ -59,8 +59,8 @@ function startDev(args: string[], cwd: string, home: string): Dev {
   const child = spawn(process.execPath, [BIN, "dev", ...args], { cwd, env: hermeticEnv(home), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
@@ -190,7 +190,7 @@ describe("envject dev", () => {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
-    watcher.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    watcher.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => watcher.on("exit", (code) => resolve(code)));
     try {
       const starts = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []);

@@ -147,7 +147,7 @@ class Run {
       if (endAt === undefined && stop()) endAt = Date.now() + afterMs;
       if (endAt !== undefined && Date.now() >= endAt) break;
       try {
-        this.envject.process.kill(signals[sent % signals.length]!);
+        this.envject.process.kill(signals[sent % signals.length]);
       } catch {
         break; // envject is gone: the assertions that follow say why
       }

@@ -28,12 +28,12 @@ function ref(text: string): SecretRef {
 function vault(text: string): VaultRef {
   const r = ref(text);
   assert.equal(r.provider, "vault");
-  return r as VaultRef;
+  return r;
 }
 function aws(text: string): AwsRef {
   const r = ref(text);
   assert.equal(r.provider, "aws");
-  return r as AwsRef;
+  return r;
 }
 /** Asserts a ConfigError (exit 65) whose message matches every pattern. */
 function rejects(text: string, ...patterns: RegExp[]): void {

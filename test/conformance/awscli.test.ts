@@ -54,7 +54,7 @@ function isoNear(value: unknown, expectedMs: number, toleranceMs = 10 * 60_000):
   assert.equal(typeof value, "string");
   assert.match(value as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/);
   const ms = Date.parse(value as string);
-  assert.ok(Math.abs(ms - expectedMs) < toleranceMs, `${value} is not near ${new Date(expectedMs).toISOString()}`);
+  assert.ok(Math.abs(ms - expectedMs) < toleranceMs, `${value as string} is not near ${new Date(expectedMs).toISOString()}`);
 }
 
 describe("AWS CLI v2 against the AWS Secrets Manager double", () => {

@@ -73,7 +73,7 @@ async function signSmithy(o: SignOptions): Promise<Signed> {
     { method: "POST", protocol: "https:", hostname: host, path: "/", query: {}, headers, body },
     { signingDate: new Date(o.dateMs ?? Date.now()) },
   );
-  return { url: `https://${host}/`, headers: signed.headers as Record<string, string>, body };
+  return { url: `https://${host}/`, headers: signed.headers, body };
 }
 
 /** A minimal SigV4 signer on node:crypto, signing every header it sends (as hvac 0.11 does). */

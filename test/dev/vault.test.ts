@@ -561,7 +561,7 @@ describe("namespaces", () => {
       assert.equal((await v.request("GET", "secret/data/app")).status, 404, "root namespace is separate");
       const res = await admin.request("GET", "secret/data/app");
       assert.equal(res.headers["x-vault-namespace"], "admin");
-      assert.deepEqual((data(res).data as object), { where: "admin" });
+      assert.deepEqual(data(res).data, { where: "admin" });
       assert.deepEqual(data(await v.request("GET", "admin/secret/data/app")).data, { where: "admin" });
       assert.equal(data(await v.request("GET", "sys/internal/ui/mounts/admin/secret/app")).path, "admin/secret/");
       assert.equal(data(await admin.request("GET", "sys/internal/ui/mounts/secret/app")).path, "secret/");

@@ -63,10 +63,10 @@ function scratch(name: string, body: string): string {
 
 function login(s: VaultSettings) {
   assert.equal(s.auth.kind, "login", `a login method, not ${s.auth.kind}`);
-  return (s.auth as Extract<VaultSettings["auth"], { kind: "login" }>).login;
+  return s.auth.login;
 }
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 /** Every document of a multi-document YAML file, each parsed without errors. */
 function yamlDocuments(file: string): Doc[] {
@@ -138,14 +138,14 @@ describe("examples/kubernetes: method kubernetes with a projected token", () => 
     const sa = ofKind(yamlDocuments(join(dir, "serviceaccount.yaml")), "ServiceAccount");
     const pod = ofKind(docs(), "Deployment").spec.template.spec as Doc;
     assert.equal(pod.serviceAccountName, sa.metadata.name);
-    const mount = (pod.containers[0].volumeMounts as Doc[]).find((m) => m.mountPath === dirname(tokenFile!));
-    assert.ok(mount, `a volume is mounted at ${dirname(tokenFile!)}`);
+    const mount = (pod.containers[0].volumeMounts as Doc[]).find((m) => m.mountPath === dirname(tokenFile));
+    assert.ok(mount, `a volume is mounted at ${dirname(tokenFile)}`);
     const source = (pod.volumes as Doc[]).find((v) => v.name === mount.name)?.projected?.sources?.[0]?.serviceAccountToken;
-    assert.equal(source?.path, basename(tokenFile!));
+    assert.equal(source?.path, basename(tokenFile));
     assert.equal(source?.audience, "vault");
 
     // Off Kubernetes the file is absent: the login names it (77), never falls back to another credential.
-    await assert.rejects(method.request(quiet()), (e: unknown) => e instanceof AuthError && e.exitCode === 77 && e.message.includes(tokenFile!));
+    await assert.rejects(method.request(quiet()), (e: unknown) => e instanceof AuthError && e.exitCode === 77 && e.message.includes(tokenFile));
   });
 
   it("sends {role, jwt} with the file's current contents, read again at every login (projected tokens rotate)", async () => {
@@ -357,7 +357,7 @@ describe("examples/vault-agent: token_file from Agent's sink, and none behind a 
     const s = settingsOf(await load(join(dir, "envject.yaml"), env), env);
     assert.equal(s.auth.kind, "token_file");
     assert.equal(s.auth.method, "token_file");
-    assert.equal((s.auth as Extract<VaultSettings["auth"], { kind: "token_file" }>).file, sink);
+    assert.equal(s.auth.file, sink);
     assert.equal(s.address, /address\s*=\s*"([^"]+)"/.exec(hcl("agent.hcl"))?.[1], "the same Vault as the Agent's");
   });
 

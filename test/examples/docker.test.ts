@@ -61,8 +61,8 @@ function run(cmd: string[], extra: Record<string, string> = {}): Container {
   const proc = spawn("unshare", [...UNSHARE_PID1, envject, "--", ...cmd], { cwd: dir.path, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  proc.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+  proc.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal })));
   const safety = setTimeout(() => proc.kill("SIGKILL"), 60_000);
   void exit.then(() => clearTimeout(safety));
@@ -157,14 +157,14 @@ describe("examples/docker, run as its image would be", { skip: noUnshare }, () =
     const devArgs = compose.services.dev!.entrypoint.map(local);
     const devProc = spawn(devArgs[0]!, devArgs.slice(1), { cwd: dir.path, env, stdio: ["ignore", "ignore", "pipe"] });
     let devErr = "";
-    devProc.stderr!.setEncoding("utf8").on("data", (d: string) => (devErr += d));
+    devProc.stderr.setEncoding("utf8").on("data", (d: string) => (devErr += d));
     const devExit = new Promise<number | null>((resolve) => devProc.on("close", (code) => resolve(code)));
     const appArgs = [...compose.services.app!.entrypoint.map(local), ...compose.services.app!.command!];
     const appProc = spawn(appArgs[0]!, appArgs.slice(1), { cwd: dir.path, env, stdio: ["ignore", "pipe", "pipe"] });
     let appOut = "";
     let appErr = "";
-    appProc.stdout!.setEncoding("utf8").on("data", (d: string) => (appOut += d));
-    appProc.stderr!.setEncoding("utf8").on("data", (d: string) => (appErr += d));
+    appProc.stdout.setEncoding("utf8").on("data", (d: string) => (appOut += d));
+    appProc.stderr.setEncoding("utf8").on("data", (d: string) => (appErr += d));
     const appExit = new Promise<number | null>((resolve) => appProc.on("close", (code) => resolve(code)));
     try {
       const port = Number(await waitFor(`the app to listen (app: ${appErr} dev: ${devErr})`, () => /listening on (\d+)/.exec(appOut)?.[1]));

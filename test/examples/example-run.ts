@@ -3,7 +3,6 @@
  * example's folder (its output collected, stopped by a signal), polling, and a GET on loopback.
  * The examples run in place, with the committed files, and a hermetic environment (their own HOME).
  */
-import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { get } from "node:http";
 import { join } from "node:path";
@@ -31,8 +30,8 @@ export function startEnvject(args: string[], cwd: string, env: Record<string, st
   const proc = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  proc.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+  proc.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
   const exit = new Promise<Exit>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal })));
   const safety = setTimeout(() => proc.kill("SIGKILL"), safetyMs);
   void exit.then(() => clearTimeout(safety));

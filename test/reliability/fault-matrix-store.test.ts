@@ -29,7 +29,7 @@ import { pause } from "../support/wait.js";
 const START_TIMEOUT = "3s";
 
 /** One row of the matrix: a test with a time limit, so a hang fails it instead of stalling the file. */
-const row = (name: string, fn: () => Promise<void>) => it(name, { timeout: 120_000 }, fn);
+const row = (name: string, fn: () => Promise<void>): void => void it(name, { timeout: 120_000 }, fn);
 const MiB = 1024 * 1024;
 
 /** Resolves after `ms`. */

@@ -77,8 +77,8 @@ class Tally {
     assert.equal(error.exitCode, 65);
     if (file !== undefined) {
       assert.equal(error.location?.file, file, error.message);
-      assert.ok(Number.isInteger(error.location?.line) && error.location!.line! >= 1, `no line: ${error.message}`);
-      assert.ok(error.message.startsWith(`${formatLocation(error.location!)}: `), error.message);
+      assert.ok(Number.isInteger(error.location?.line) && error.location.line! >= 1, `no line: ${error.message}`);
+      assert.ok(error.message.startsWith(`${formatLocation(error.location)}: `), error.message);
     } else {
       assert.equal(error.location, undefined, error.message);
     }

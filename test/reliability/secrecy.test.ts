@@ -153,7 +153,7 @@ describe("the process list and the files envject writes", { skip: !HAS_PROC && "
     const before = new Set(scanned.flatMap((d) => filesUnder(d)));
     const extra = { TMPDIR: join(ws.dir, "tmp"), XDG_RUNTIME_DIR: join(ws.dir, "runtime") };
     const child = startEnvject(["--watch", "--log-level", "debug", "-c", "all.yaml", "-e", "all.env", "--", ...readyChild()], extra);
-    let secretFile = "";
+    let secretFile: string;
     try {
       const ready = await child.ready();
       secretFile = ready.file;
@@ -219,8 +219,8 @@ function startEnvject(args: string[], extra: Record<string, string | undefined> 
   const proc = spawn(NODE, [BIN, ...args], { cwd: ws.dir, env: env(extra), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  proc.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  proc.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
   const safety = setTimeout(() => proc.kill("SIGKILL"), 60_000);
   done.then(() => clearTimeout(safety), () => clearTimeout(safety));

@@ -83,7 +83,7 @@ describe("signal storm across restarts", () => {
     // has installed its handlers, a SIGHUP kills envject as it would any Node program).
     let sent = 0;
     let storming = true;
-    let storm: Promise<void> = Promise.resolve();
+    let storm: Promise<void>;
     try {
       await until("the first child", () => readyCount() >= 1);
       storm = (async () => {

@@ -15,7 +15,7 @@ const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 
 function npm(args: string[], cwd: string): { status: number | null; output: string } {
   const [file, ...pre] = existsSync(NPM_CLI) ? [process.execPath, NPM_CLI] : ["npm"];
-  const r = spawnSync(file!, [...pre, ...args], {
+  const r = spawnSync(file, [...pre, ...args], {
     cwd,
     encoding: "utf8",
     env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" },

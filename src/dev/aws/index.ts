@@ -25,5 +25,5 @@ export interface AwsDouble {
 export async function startAwsDouble(options: AwsDoubleOptions = {}): Promise<AwsDouble> {
   const state = new DoubleState(options.accountId ?? "123456789012");
   const server = await listen(state, options.port ?? 0);
-  return { url: server.url, close: server.close };
+  return { url: server.url, close: () => server.close() };
 }

@@ -29,5 +29,5 @@ export async function startVaultDouble(options: VaultDoubleOptions = {}): Promis
   const rootToken = options.rootToken ?? `hvs.root-${base62(20)}`;
   const state = new DoubleState(rootToken, nowMs());
   const server = await listen(state, options.tls, options.port ?? 0);
-  return { url: server.url, rootToken, close: server.close };
+  return { url: server.url, rootToken, close: () => server.close() };
 }

@@ -37,7 +37,7 @@ export class CurrentValueBatcher {
   /** The AWSCURRENT value of `secretId` in `region`; rejects with a typed error only. */
   get(region: string, secretId: string, deadline: number): Promise<SecretValue> {
     let byId = this.pending.get(region);
-    if (!byId) this.pending.set(region, (byId = new Map()));
+    if (!byId) this.pending.set(region, (byId = new Map<string, Waiter>()));
     const waiting = byId.get(secretId);
     if (waiting) {
       waiting.deadline = Math.max(waiting.deadline, deadline);

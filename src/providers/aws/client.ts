@@ -100,7 +100,7 @@ export class SecretsManagerCalls {
     const timer = setTimeout(() => abort.abort(), budget);
     try {
       // The SDK's typed `send` overloads need the concrete command type; the command is built by the caller.
-      return (await (client.send as (c: object, o: object) => Promise<Output>)(command, { abortSignal: abort.signal })) as Output;
+      return await (client.send as (c: object, o: object) => Promise<Output>)(command, { abortSignal: abort.signal });
     } catch (error) {
       if (abort.signal.aborted) throw Object.assign(new Error(`no answer within ${budget} ms`), { name: "TimeoutError", code: "ETIMEDOUT" });
       throw error;

@@ -4,7 +4,7 @@
  * `auth/token/revoke-self` (a token envject logged in for and is done with). Outages are thrown as retryable UnavailableErrors; Vault's refusals are results.
  */
 import { errorForStatus, isRetryableStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
-import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
+import type { VaultEnvelope, VaultHttpClient } from "./http.js";
 
 export type RenewOutcome =
   /** Renewed for `granted` seconds (fewer than asked: the max TTL is near). */
@@ -24,7 +24,7 @@ export async function renewSelf(client: VaultHttpClient, token: string, incremen
     deadline,
   });
   if (res.status < 300) {
-    const auth = (res.body as VaultEnvelope | undefined)?.auth as VaultAuthBlock | null | undefined;
+    const auth = (res.body as VaultEnvelope | undefined)?.auth;
     return { kind: "renewed", granted: typeof auth?.lease_duration === "number" ? auth.lease_duration : 0 };
   }
   if (isRetryableStatus(res.status, res.body)) throw errorForStatus(res, "renewing the Vault token", client.address);

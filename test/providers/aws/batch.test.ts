@@ -54,7 +54,7 @@ describe("CurrentValueBatcher", () => {
     const results = await Promise.allSettled([batcher.get("us-east-1", "prod/a", Date.now() + 5000), batcher.get("us-east-1", "prod/b", Date.now() + 5000)]);
     for (const r of results) {
       assert.equal(r.status, "rejected");
-      assert.ok((r as PromiseRejectedResult).reason instanceof UnavailableError);
+      assert.ok(r.reason instanceof UnavailableError);
     }
   });
 });

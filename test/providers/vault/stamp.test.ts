@@ -23,7 +23,7 @@ const opts = () => ({ deadline: soon(), once: true });
 /** The stamp of the current version of `path` in the double: `v<N>@<created_time>`. */
 async function stampIn(path: string): Promise<string> {
   const { metadata } = await suite.sv.admin.readKv2(path);
-  return `v${metadata.version}@${metadata.created_time}`;
+  return `v${String(metadata.version)}@${String(metadata.created_time)}`;
 }
 
 describe("stamps on read documents", () => {

@@ -66,7 +66,7 @@ export function listMember(input: Input, key: string, min: number, max: number):
   if (!Array.isArray(value)) throw frontDoor("SerializationException", `Expected a list for member '${key}'.`);
   if (value.length < min) throw validation(`Value at '${member(key)}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`);
   if (value.length > max) throw validation(`Value at '${member(key)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
-  return value;
+  return value as unknown[];
 }
 
 /** A list of strings, each 1..`itemMax` long. */

@@ -125,18 +125,18 @@ function verifyWith(jws: ParsedJws, key: KeyObject): boolean {
   if (jws.header.crit !== undefined) return false; // go-jose: unsupported crit header
   try {
     if (/^RS(256|384|512)$/.test(alg)) {
-      return key.asymmetricKeyType === "rsa" && cryptoVerify(HASH[alg.slice(2)]!, jws.signingInput, key, jws.signature);
+      return key.asymmetricKeyType === "rsa" && cryptoVerify(HASH[alg.slice(2)], jws.signingInput, key, jws.signature);
     }
     if (/^PS(256|384|512)$/.test(alg)) {
       return (
         key.asymmetricKeyType === "rsa" &&
-        cryptoVerify(HASH[alg.slice(2)]!, jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, jws.signature)
+        cryptoVerify(HASH[alg.slice(2)], jws.signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, jws.signature)
       );
     }
     const ec = EC_FOR_ALG[alg];
     if (ec) {
       if (key.asymmetricKeyType !== "ec" || jws.signature.length !== ec.size) return false;
-      return cryptoVerify(HASH[alg.slice(2)]!, jws.signingInput, { key, dsaEncoding: "ieee-p1363" }, jws.signature);
+      return cryptoVerify(HASH[alg.slice(2)], jws.signingInput, { key, dsaEncoding: "ieee-p1363" }, jws.signature);
     }
     if (alg === "EdDSA") return key.asymmetricKeyType === "ed25519" && cryptoVerify(null, jws.signingInput, key, jws.signature);
   } catch {
@@ -226,7 +226,7 @@ function registeredClaims(claims: Claims): { iss: string; sub: string; jti: stri
     if (value === undefined || value === null) continue;
     if (name === "aud") {
       if (typeof value === "string") out.aud = [value];
-      else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out.aud = value as string[];
+      else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out.aud = value;
       else return "go-jose/go-jose/jwt: expected string or array value to unmarshal to Audience";
     } else if (name === "exp" || name === "nbf" || name === "iat") {
       if (typeof value !== "number") return "go-jose/go-jose/jwt: expected number value to unmarshal NumericDate";

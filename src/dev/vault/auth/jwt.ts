@@ -141,7 +141,7 @@ function newRole(): JwtRole {
 
 /** normalizeList: a claim value as a list, or undefined when it is not a string, bool, number or list. */
 function normalizeList(raw: unknown): unknown[] | undefined {
-  if (Array.isArray(raw)) return raw;
+  if (Array.isArray(raw)) return raw as unknown[];
   if (typeof raw === "string" || typeof raw === "boolean" || typeof raw === "number") return [raw];
   return undefined;
 }

@@ -8,23 +8,7 @@ import { goDurationString } from "../time/duration.js";
 import { durationField, has, intField, stringField, stringListField, boolField } from "../wire/fields.js";
 import { errorReply, ok, type Reply } from "../wire/reply.js";
 import { authBlock, issueToken, sanitizePolicies } from "./issue.js";
-
-export interface TokenParams {
-  tokenPolicies: string[];
-  /** Seconds. */
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  tokenExplicitMaxTtl: number;
-  tokenPeriod: number;
-  tokenNumUses: number;
-  tokenNoDefaultPolicy: boolean;
-  /** "default", "service" or "batch" (stored and read back; the double issues service tokens). */
-  tokenType: string;
-  /** Stored and read back, not enforced (the double does not see the client address). */
-  tokenBoundCidrs: string[];
-  /** The deprecated fields, kept as Vault keeps them (read shows them only when set through the old name). */
-  legacy: { policies: string[]; ttl: number; maxTtl: number; period: number; numUses: number; boundCidrs: string[] };
-}
+import type { TokenParams } from "../store/token-params.js";
 
 export function emptyTokenParams(): TokenParams {
   return {

@@ -91,7 +91,7 @@ function readData(store: KvV2Store, key: string, ctx: HandlerContext): Reply {
   const metadata = versionMetadata(meta, version, vm);
   // Deleted (deletion time passed) or destroyed: a 404 that still carries the metadata.
   if (KvV2Store.isGone(vm, ctx.nowMs)) return rawEnvelope(404, { data: { data: null, metadata } });
-  return ok({ data: { data: JSON.parse(vm.json!), metadata }, mountType: MOUNT_TYPE });
+  return ok({ data: { data: JSON.parse(vm.json!) as unknown, metadata }, mountType: MOUNT_TYPE });
 }
 
 /** options.cas, decoded the way mapstructure.WeakDecode would (null counts as 0). */

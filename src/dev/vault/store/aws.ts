@@ -4,8 +4,7 @@
  * ARN), seeded through the control surface and shared by every mount and namespace, as one AWS
  * is behind every Vault mount.
  */
-import type { TokenParams } from "../auth/token-params.js";
-import type { DoubleState } from "../state.js";
+import type { TokenParams } from "./token-params.js";
 
 export interface AwsClientConfig {
   iamServerIdHeaderValue: string;
@@ -44,10 +43,12 @@ export interface AwsIdentity {
   userId: string;
 }
 
-const identities = new WeakMap<DoubleState, Map<string, AwsIdentity>>();
+// Keyed by the double's DoubleState; typed `object` so that this store need not import the state
+// that holds it (state.ts → store/mounts.ts → here).
+const identities = new WeakMap<object, Map<string, AwsIdentity>>();
 
 /** The double's AWS identities by access key id. */
-export function awsIdentities(state: DoubleState): Map<string, AwsIdentity> {
+export function awsIdentities(state: object): Map<string, AwsIdentity> {
   let map = identities.get(state);
   if (!map) {
     map = new Map();

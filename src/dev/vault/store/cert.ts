@@ -1,5 +1,5 @@
 /** Certificate roles ("certs/<name>") of one cert auth mount. */
-import type { TokenParams } from "../auth/token-params.js";
+import type { TokenParams } from "./token-params.js";
 
 /** A role: its certificate and name constraints plus the token_* fields (tokenutil, as the cert plugin embeds it). */
 export interface CertRole extends TokenParams {

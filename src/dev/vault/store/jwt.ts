@@ -1,6 +1,6 @@
 /** The state of one jwt (or oidc) auth mount: its config (with parsed jwt_validation_pubkeys) and roles. */
 import type { KeyObject } from "node:crypto";
-import type { TokenParams } from "../auth/token-params.js";
+import type { TokenParams } from "./token-params.js";
 
 export interface JwtConfig {
   /** Every field as written, for the read (Vault answers them all, empty ones included). */

@@ -1,6 +1,6 @@
 /** The state of one kubernetes auth mount: its config (with parsed pem_keys) and roles. */
 import type { KeyObject } from "node:crypto";
-import type { TokenParams } from "../auth/token-params.js";
+import type { TokenParams } from "./token-params.js";
 
 export interface KubernetesConfig {
   kubernetesHost: string;

@@ -115,9 +115,7 @@ function parseHclRules(text: string): PolicyRule[] | string {
   const withoutComments = text.replace(/^\s*(#|\/\/).*$/gm, "");
   const rules: PolicyRule[] = [];
   const block = /path\s+"([^"]*)"\s*\{([^}]*)\}/g;
-  let consumed = "";
   for (const m of withoutComments.matchAll(block)) {
-    consumed += m[0];
     const caps = /capabilities\s*=\s*\[([^\]]*)\]/.exec(m[2]!);
     const list = caps ? [...caps[1]!.matchAll(/"([^"]*)"/g)].map((c) => c[1]!) : [];
     const checked = checkCapabilities(list, m[1]!);

@@ -35,7 +35,7 @@ export function parseGoBool(text: string): boolean | undefined {
 /** Builds the logical request or the error reply Vault gives before routing. */
 export function parseLogicalRequest(method: string, path: string, query: URLSearchParams, headers: IncomingHttpHeaders, body: Buffer): Parsed {
   let operation: Operation;
-  let data: Record<string, unknown> = {};
+  let data: Record<string, unknown>;
   switch (method) {
     case "GET": {
       operation = "read";
