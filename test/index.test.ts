@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { AuthError, ConfigError, EnvjectError, ExitCode, Logger, NotFoundError, UnavailableError, getSecret, resolveEnv } from "../src/index.js";
+import { AuthError, ConfigError, EnvjectError, ExitCode, NotFoundError, UnavailableError, getSecret, resolveEnv } from "../src/index.js";
 import { tempDir } from "./support/cli.js";
+import { captureLogger } from "./support/logger.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "./support/vault-fixture.js";
 import { awsEnv, startSeededAws } from "./support/aws-fixture.js";
 
@@ -149,14 +150,13 @@ files:
   });
 
   it("logs to the given logger, with every resolved value redacted", async () => {
-    const lines: string[] = [];
-    const logger = new Logger("debug", "text", { write: (l) => lines.push(l) });
+    const { logger, lines } = captureLogger();
     await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
     const env = await resolveEnv({ config: file("log.yaml", "env:\n  S: vault://secret/myapp/single\n"), environ, logger });
     assert.equal(env.S, SEED.single.value);
-    assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join(""));
+    assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join("\n"));
     logger.info(`echo ${SEED.single.value}`);
-    assert.ok(!lines.join("").includes(SEED.single.value), "the logger redacts what resolveEnv resolved");
+    assert.ok(!lines.join("\n").includes(SEED.single.value), "the logger redacts what resolveEnv resolved");
   });
 });
 

@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthError, ConfigError, type EnvjectError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type AwsRef, type SecretRef, parseReference, parseValue } from "../../../src/config/reference.js";
-import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { AwsProvider, createAwsProvider } from "../../../src/providers/aws/provider.js";
 import { extractField } from "../../../src/resolve/field.js";
@@ -20,6 +19,7 @@ import { ProviderSet } from "../../../src/resolve/provider-set.js";
 import { SecretReader } from "../../../src/resolve/reader.js";
 import type { RequestLogEntry } from "../../../src/dev/aws/client.js";
 import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, type SeededAws, startSeededAws, DEFAULT_AWS_SEED } from "../../support/aws-fixture.js";
+import { captureLogger } from "../../support/logger.js";
 
 const EU_ONLY = { token: "eu-Only-Token-6f1e2d" };
 const NOT_JSON = "plain-Not-Json-Value {x";
@@ -80,8 +80,7 @@ interface Harness {
 
 /** A fresh provider (own SDK clients, batch and DescribeSecret memory) pointed at the double; log lines collected. */
 function harness(environ: NodeJS.ProcessEnv = {}, file: { region?: string } = {}): Harness {
-  const lines: string[] = [];
-  const logger = new Logger("debug", "text", { write: (l) => lines.push(l) });
+  const { logger, lines } = captureLogger();
   const provider = createAwsProvider(
     {
       file: file.region ? { region: { value: file.region, origin: { file: "envject.yaml" } } } : {},
@@ -326,7 +325,7 @@ describe("batching", () => {
     entries = await log();
     assert.equal(count(entries, "BatchGetSecretValue"), 0, "the denial is remembered");
     assert.equal(count(entries, "GetSecretValue"), 2);
-    assert.equal(lines.filter((l) => /BatchGetSecretValue is denied/.test(l)).length, 1, lines.join(""));
+    assert.equal(lines.filter((l) => /BatchGetSecretValue is denied/.test(l)).length, 1, lines.join("\n"));
   });
 
   it("per-secret errors of a batch become each secret's typed error; the others still resolve", async () => {
@@ -396,8 +395,8 @@ describe("errors and their exit codes", () => {
     const doc = await provider.read(ref("aws-sm://prod/api-key"), soon());
     assert.equal(doc.data, AWS_SEED.apiKey);
     assert.equal(count(await log(), "GetSecretValue"), 3);
-    assert.equal(lines.filter((l) => / WARN .*unavailable/.test(l)).length, 1, lines.join(""));
-    assert.equal(lines.filter((l) => /reachable again/.test(l)).length, 1, lines.join(""));
+    assert.equal(lines.filter((l) => / WARN .*unavailable/.test(l)).length, 1, lines.join("\n"));
+    assert.equal(lines.filter((l) => /reachable again/.test(l)).length, 1, lines.join("\n"));
   });
 
   it("5xx answers and dropped connections are retried too", async () => {

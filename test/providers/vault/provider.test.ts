@@ -12,11 +12,11 @@ import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
 import { AuthError, ConfigError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
-import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import { type VaultAuthSettings, type VaultSettings, resolveVaultSettings } from "../../../src/providers/vault/settings.js";
 import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
+import { captureLogger } from "../../support/logger.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 
 let sv: SeededVault;
@@ -53,8 +53,8 @@ function settingsFor(auth: VaultAuthSettings = { kind: "token", method: "token",
 
 /** A fresh provider (its own mount cache and login) whose log lines are collected. */
 function harness(settings: VaultSettings = settingsFor()): Harness {
-  const lines: string[] = [];
-  const provider = new VaultProvider(settings, new Logger("debug", "text", { write: (l) => lines.push(l) }));
+  const { logger, lines } = captureLogger();
+  const provider = new VaultProvider(settings, logger);
   open.push(provider);
   return { provider, lines };
 }
