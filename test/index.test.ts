@@ -113,7 +113,7 @@ files:
   });
 
   it("throws the most serious typed error, naming every failed variable", async () => {
-    await sv.admin.deny({ path: "secret/data/myapp/config" });
+    await sv.control.deny("secret/data/myapp/config");
     try {
       const config = file("fail.yaml", "env:\n  OK: vault://kv/legacy#token\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n");
       const error = await typedFailure(resolveEnv({ config, environ }), AuthError, ExitCode.auth);
@@ -121,7 +121,7 @@ files:
       assert.match(error.message, /DENIED/);
       assert.doesNotMatch(error.message, /\bOK\b/);
     } finally {
-      await sv.admin.clearDenials();
+      await sv.control.clearDenials();
     }
   });
 
@@ -151,7 +151,7 @@ files:
 
   it("logs to the given logger, with every resolved value redacted", async () => {
     const { logger, lines } = captureLogger();
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
+    await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
     const env = await resolveEnv({ config: file("log.yaml", "env:\n  S: vault://secret/myapp/single\n"), environ, logger });
     assert.equal(env.S, SEED.single.value);
     assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join("\n"));
@@ -176,7 +176,7 @@ describe("getSecret", () => {
       await aws.client.inRegion("eu-central-1").createSecret("lib/eu", { SecretString: "lib-Aws-Eu-4343" });
       assert.equal(await getSecret("aws-sm://lib/eu", { environ: awsEnviron }), "lib-Aws-Eu-4343");
       assert.equal(await getSecret("aws-sm://lib/api?region=us-east-1#token", { environ: awsEnviron }), "lib-Aws-Token-4242");
-      const log = await aws.client.requests();
+      const log = await aws.control.requests();
       assert.ok(log.length >= 2 && log.every((r) => r.accessKeyId === awsEnviron.AWS_ACCESS_KEY_ID), "signed with the keys from environ");
     } finally {
       await aws.close();

@@ -66,7 +66,7 @@ describe("envject run: method aws (IAM)", () => {
     assert.match(r.stderr, /logged in to Vault with AWS IAM/);
     assert.ok(!r.stderr.includes(KEY.secret_access_key), "the secret key is never logged");
     assert.ok(!r.stderr.includes("aws-Login-9191"));
-    const logins = (await sv.admin.requests()).filter((e) => e.path === "auth/aws/login");
+    const logins = (await sv.control.requests()).filter((e) => e.path === "auth/aws/login");
     assert.deepEqual(logins.map((e) => e.status), [200]);
   });
 
@@ -89,11 +89,11 @@ describe("envject run: method aws (IAM)", () => {
 
   it("no AWS credentials anywhere: 77 saying where the chain looked, before any login request", async () => {
     mapping();
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const r = await ws.run(["-c", "aws.yaml", "--", NODE, "-e", "0"], awsEnv(ws, undefined));
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /found no AWS credentials/);
-    assert.deepEqual((await sv.admin.requests()).filter((e) => e.path === "auth/aws/login"), []);
+    assert.deepEqual((await sv.control.requests()).filter((e) => e.path === "auth/aws/login"), []);
   });
 });
 

@@ -179,6 +179,6 @@ describe("envject run: method jwt on a GitHub Actions runner", () => {
     assert.deepEqual(seen, [{ audience: "https://github.com/acme", authorization: `Bearer ${requestToken}` }]);
     assert.ok(!r.stderr.includes(requestToken), "the request token is never printed");
     assert.ok(!r.stderr.includes(issued[0]!), "the OIDC token is never printed");
-    assert.equal(count(await suite.vault.admin.requests(), "auth/github/login"), 1);
+    assert.equal(count(await suite.vault.control.requests(), "auth/github/login"), 1);
   });
 });

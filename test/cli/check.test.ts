@@ -24,10 +24,7 @@ after(async () => {
   ws.cleanup();
   await sv.close();
 });
-afterEach(async () => {
-  await sv.admin.clearFaults();
-  await sv.admin.clearDenials();
-});
+afterEach(() => sv.control.reset());
 
 /** Writes `files` into the workspace and runs `envject check args…` there with the double's address and root token. */
 async function check(files: Record<string, string>, args: string[] = [], extra: Record<string, string | undefined> = {}): Promise<CliResult> {
@@ -271,8 +268,8 @@ describe("envject check: the most serious failure decides the exit code (65, 77,
   const BAD_REF = "TWO_KEYS: vault://secret/myapp/db";
 
   async function mixed(lines: string[]): Promise<{ code: number | null; statuses: Record<string, string> }> {
-    await sv.admin.deny({ path: "secret/data/myapp/config" });
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 503, count: 100_000 });
+    await sv.control.deny("secret/data/myapp/config");
+    await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 503, count: 100_000 });
     const r = await check({ "envject.yaml": MIXED(["OK: vault://kv/legacy#token", ...lines]) }, ["--start-timeout", "1s"]);
     assertNothingLeaked(r);
     const statuses = Object.fromEntries(parseTable(r.stdout).map((row) => [row.NAME, row.STATUS.slice(0, "error (NN)".length)]));

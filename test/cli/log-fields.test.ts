@@ -81,12 +81,12 @@ files:
   });
 
   it("failures: not found, denied, a bad reference, a mapping error", async () => {
-    await seeded.vault.admin.deny({ path: "secret/data/myapp/config" });
+    await seeded.vault.control.deny("secret/data/myapp/config");
     seeded.ws.file("envject.yaml", "env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n  TWO_KEYS: vault://secret/myapp/db\n");
     const r = await seeded.ws.run([...JSON_LOGS, "--", ...printEnv("MISSING")]);
     assert.equal(r.code, 65, r.stderr);
     fieldsOf(r.stderr, seen);
-    await seeded.vault.admin.clearDenials();
+    await seeded.vault.control.clearDenials();
     seeded.ws.file("envject.yaml", "env:\n  BAD: vault://secret/x?bogus=1#k\n");
     const bad = await seeded.ws.run([...JSON_LOGS, "--", ...printEnv("BAD")]);
     assert.equal(bad.code, 65, bad.stderr);

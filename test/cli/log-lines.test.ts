@@ -149,14 +149,14 @@ describe("command checks and the watching line", () => {
     assert.equal(printed.code, 0, printed.stderr);
     assert.doesNotMatch(printed.stderr, /watching/, printed.stderr);
 
-    await vault.admin.clearRequests();
+    await vault.control.clearRequests();
     const long = await ws.run(["--interval", "1s", "--", NODE, "-e", "setTimeout(() => {}, 3000)"]);
     assert.equal(long.code, 0, long.stderr);
     const watching = long.stderr.split("\n").filter((l) => / envject INFO  watching 1 secret for changes every 1s/.test(l));
     assert.equal(watching.length, 1, long.stderr);
     assert.match(watching[0]!, /on_change=restart/);
     // Polling is not held back by the notice: the secret was polled during those seconds.
-    const polls = (await vault.admin.requests()).filter((q) => q.method === "GET" && q.path === "secret/metadata/myapp/db");
+    const polls = (await vault.control.requests()).filter((q) => q.method === "GET" && q.path === "secret/metadata/myapp/db");
     assert.ok(polls.length >= 1, `polled ${polls.length} times`);
     for (const r of [short, printed, long]) assert.deepEqual(leakedSecrets(r.stderr), []);
   });

@@ -20,13 +20,13 @@ describe("envject run through outages and shutdowns", () => {
     await run.waitFor("the unreachable warning", () => run.lines("WARN", /Vault is unreachable/).length > 0);
     // Still unreachable for reads, but writable: the double answers every GET under secret/ as
     // sealed while it lets the admin write (a sealed double refuses writes too).
-    await suite.vault.admin.fault({ path_prefix: "secret/", status: 503, body: { errors: ["Vault is sealed"] }, method: "GET", count: 100_000 });
+    await suite.vault.control.fault({ path_prefix: "secret/", status: 503, body: { errors: ["Vault is sealed"] }, method: "GET", count: 100_000 });
     await suite.vault.admin.unseal();
     await suite.vault.admin.writeKv2("secret/out/app", { key: "out-Two-2222" });
     await pause(4000);
     assert.equal(run.starts().length, 1, "no restart while Vault is down");
     assert.equal(run.lines("WARN", /Vault is unreachable/).length, 1, `one warning however many attempts:\n${run.stderr}`);
-    await suite.vault.admin.clearFaults();
+    await suite.vault.control.clearFaults();
     await run.waitForStarts(2, 90_000);
     assert.equal(run.starts()[1]!.env!.K, "out-Two-2222");
     assert.equal(run.lines("INFO", /Vault is reachable again after \d+s/).length, 1, run.stderr);

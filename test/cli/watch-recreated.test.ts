@@ -58,28 +58,28 @@ describe("envject run picks up a KV v2 secret deleted with its metadata and writ
 
   it("metadata denied (the data-read fallback): a secret written again at the same version is a change", async () => {
     await suite.vault.admin.writeKv2("secret/again/nometa", { key: "again-NoMeta-Old-7777" });
-    await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
+    await suite.vault.control.deny("secret/metadata/again/nometa", "all");
     try {
       const run = start(workspace("env:\n  K: vault://secret/again/nometa#key\n"), [], ["K"]);
       await run.waitForStarts(1);
       // Once a poll has met the denial, envject reads the data only (remembered per mount).
-      await until("a poll by reading the data", async () => countRequests(await suite.vault.admin.requests(), "GET", "secret/data/again/nometa") >= 2);
+      await until("a poll by reading the data", async () => countRequests(await suite.vault.control.requests(), "GET", "secret/data/again/nometa") >= 2);
       // The root token may not touch metadata/ either while it is denied: lift the denial for the deletion only.
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
       await suite.vault.admin.deleteKv2Metadata("secret/again/nometa");
-      await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
+      await suite.vault.control.deny("secret/metadata/again/nometa", "all");
       await run.waitFor("the unreadable warning", () => run.lines("WARN", /vault:\/\/secret\/again\/nometa cannot be read now/).length > 0);
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
       await suite.vault.admin.writeKv2("secret/again/nometa", { key: "again-NoMeta-New-8888" });
-      await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
-      await suite.vault.admin.clearRequests();
+      await suite.vault.control.deny("secret/metadata/again/nometa", "all");
+      await suite.vault.control.clearRequests();
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.K, "again-NoMeta-New-8888");
-      const log = await suite.vault.admin.requests();
+      const log = await suite.vault.control.requests();
       assert.equal(log.filter((r) => r.path === "secret/metadata/again/nometa").length, 0, "metadata is not asked again once denied");
       await run.stop();
     } finally {
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
     }
   });
 });

@@ -24,10 +24,10 @@ describe("envject run watches Vault secrets", () => {
     assert.deepEqual(run.starts()[0]!.env, { A_PASS: "pw-Rot-One-1111", A_USER: "rot-user", B_KEY: "key-Rot-Other-2222" });
 
     // Polling: 2 secrets used by 3 variables → about one metadata request per secret per second.
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const t0 = Date.now();
     await pause(5000);
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     const seconds = (Date.now() - t0) / 1000;
     for (const path of ["secret/metadata/rot/app", "secret/metadata/rot/other"]) {
       const n = countRequests(log, "GET", path);
@@ -77,7 +77,7 @@ describe("envject run watches Vault secrets", () => {
   it("KV v1 (data hash) and KV v2 with metadata denied (data-read fallback) both detect a change", async () => {
     await suite.vault.admin.writeKv1("kv/rot/v1", { token: "tok-V1-One-6666" });
     await suite.vault.admin.writeKv2("secret/rot/nometa", { key: "nometa-One-7777" });
-    await suite.vault.admin.deny({ path: "secret/metadata/rot/nometa", for: "all" });
+    await suite.vault.control.deny("secret/metadata/rot/nometa", "all");
     try {
       const ws = workspace("env:\n  V1: vault://kv/rot/v1#token\n  NOMETA: vault://secret/rot/nometa#key\n");
       const run = start(ws, [], ["V1", "NOMETA"]);
@@ -91,7 +91,7 @@ describe("envject run watches Vault secrets", () => {
       assert.equal(run.lines("WARN", /./).length, 0, `no warning: ${run.stderr}`);
       await run.stop();
     } finally {
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
     }
   });
 });

@@ -78,7 +78,7 @@ describe("examples/mage", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), expectedSettings(DATABASE));
     assertNoLeak(r.stdout + r.stderr);
-    const reads = (await vault.admin.requests()).filter((q) => q.path.startsWith("secret/data/mage/"));
+    const reads = (await vault.control.requests()).filter((q) => q.path.startsWith("secret/data/mage/"));
     assert.deepEqual([...new Set(reads.map((q) => q.path))], ["secret/data/mage/database"], "one secret, relative to the mount");
   });
 

@@ -309,7 +309,7 @@ describe("resolveBindings against the Vault double", () => {
   }
 
   it("asks Vault once for a secret used by variables, templates, vault_secret_var, expand and files", async () => {
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const { values, resolution } = await resolveAgainstDouble({
       envFiles: [[bind("E", "vault://secret/db#user", ".env")]],
       env: [
@@ -334,7 +334,7 @@ describe("resolveBindings against the Vault double", () => {
       DB_PASS: DB.pass,
       F: DB.pass,
     });
-    const reads = (await sv.admin.requests()).filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => e.path);
+    const reads = (await sv.control.requests()).filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => e.path);
     assert.deepEqual(reads.sort(), ["secret/data/db", "secret/data/myapp/db"]);
   });
 

@@ -49,9 +49,9 @@ export const soon = () => Date.now() + 10_000;
 
 /** The request log of what `action` sent (cleared first). */
 export async function logSince(sv: SeededVault, action: () => Promise<unknown>): Promise<RequestLogEntry[]> {
-  await sv.admin.clearRequests();
+  await sv.control.clearRequests();
   await action();
-  return sv.admin.requests();
+  return sv.control.requests();
 }
 
 /** Resolves once `check` is true (the shared wait, test/support/wait.ts); fails after `withinMs`. */

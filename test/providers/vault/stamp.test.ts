@@ -13,7 +13,7 @@ import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harn
 
 const suite = providerSuite({
   reset: async (sv) => {
-    await sv.admin.clearDenials();
+    await sv.control.clearDenials();
     await sv.admin.config({ ui_mounts: "enabled" });
   },
 });
@@ -57,7 +57,7 @@ describe("stamps on read documents", () => {
   });
 
   it("KV v1 read through the probe (discovery denied) is stamped too", async () => {
-    await suite.sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await suite.sv.control.deny("sys/internal/ui/mounts/");
     const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
     assert.match(doc.stamp ?? "", /^sha256:/);
   });
@@ -100,7 +100,7 @@ describe("stamp() for KV v2", () => {
     await suite.sv.admin.writeKv2("secret/st/d", { k: "d2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/st/d"), { deadline: soon() });
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.control.deny("secret/metadata/");
     await suite.sv.admin.writeKv2("secret/st/d", { k: "d3-Stamp" });
     let first = "";
     const log1 = await logSince(suite.sv, async () => {
@@ -155,11 +155,11 @@ describe("stamp() for KV v2", () => {
   it("a secret deleted while metadata is denied is a NotFoundError", async () => {
     await suite.sv.admin.writeKv2("secret/st/gone2", { k: "gone2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.control.deny("secret/metadata/");
     assert.match(await h.provider.stamp(ref("vault://secret/st/gone2"), opts()), /^v1@/);
-    await suite.sv.admin.clearDenials();
+    await suite.sv.control.clearDenials();
     await suite.sv.admin.deleteKv2Metadata("secret/st/gone2");
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.control.deny("secret/metadata/");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone2"), opts()), NotFoundError);
   });
 });
@@ -183,13 +183,13 @@ describe("a KV v2 secret deleted with its metadata and written again", () => {
 
     // Metadata denied: the stamp comes from a data read, and tells the two apart the same way.
     const fallback = harness(settingsFor(suite.sv), suite.open);
-    await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+    await suite.sv.control.deny("secret/metadata/st/again", "all");
     try {
       assert.equal(await fallback.provider.stamp(ref("vault://secret/st/again"), opts()), polled);
-      await suite.sv.admin.clearDenials();
+      await suite.sv.control.clearDenials();
       await suite.sv.admin.deleteKv2Metadata("secret/st/again");
       await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-Newer" });
-      await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+      await suite.sv.control.deny("secret/metadata/st/again", "all");
       let again = "";
       const log = await logSince(suite.sv, async () => {
         again = await fallback.provider.stamp(ref("vault://secret/st/again"), opts());
@@ -198,7 +198,7 @@ describe("a KV v2 secret deleted with its metadata and written again", () => {
       assert.match(again, /^v1@/);
       assert.equal(sameStamp(again, polled), false);
     } finally {
-      await suite.sv.admin.clearDenials();
+      await suite.sv.control.clearDenials();
     }
   });
 });
