@@ -59,7 +59,7 @@ describe("envject run: method kubernetes", () => {
     const admin = suite.vault.admin;
     const ws = suite.workspace(K8S);
     ws.file("sa/token", saToken("app"));
-    await admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = suite.start(ws, ["--log-level", "debug"], ["K"], { VAULT_TOKEN: undefined });
     await run.waitForStarts(1);
     assert.equal(run.starts()[0]!.env!.K, "k8s-Login-5151");
@@ -73,7 +73,7 @@ describe("envject run: method kubernetes", () => {
     const next = tokens.filter((t) => t.display_name === "kubernetes-prod-app-next");
     assert.ok(next.length >= 1, `logins after the rotation sent the new token: ${JSON.stringify(tokens.map((t) => t.display_name))}`);
     assert.ok(next.some((t) => t.state === "active"), "the current login is one made with the rotated token");
-    const log = await admin.requests();
+    const log = await suite.vault.control.requests();
     const logins = count(log, "auth/kubernetes/login");
     assert.ok(logins >= 3, `logins ${logins}`);
     assert.equal(log.filter((e) => e.path === "auth/kubernetes/login" && e.status !== 200).length, 0, "no refused login");
