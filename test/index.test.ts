@@ -185,7 +185,7 @@ describe("getSecret", () => {
 
   it("evaluates a template, with the configured mount for vault_secret_var", async () => {
     await sv.admin.enableMount("team/kv", "kv", "2");
-    await sv.admin.writeKv2("team/kv/app", { key: "team-Lib-Value-1" });
+    await sv.control.putSecret("team/kv/app", { key: "team-Lib-Value-1" });
     const config = file("mount.yaml", "vault:\n  mount: team/kv\n");
     assert.equal(await getSecret("{{ vault_secret_var('app', 'key') }}@{{ env_var('REGION') }}", { config, environ }), "team-Lib-Value-1@eu-west-1");
   });

@@ -142,7 +142,7 @@ describe("65: bad mapping file or reference", () => {
   });
 
   it("a secret value holding NUL is named, its value never shown", async () => {
-    await vault.admin.writeKv2("secret/e2e/nul", { v: "before\u0000after-nul-secret" });
+    await vault.control.putSecret("secret/e2e/nul", { v: "before\u0000after-nul-secret" });
     const result = await runMapping("env:\n  N: vault://secret/e2e/nul#v\n");
     assertFailed(result, 65, [/\bN\b/, /NUL character/]);
     assert.ok(!result.stderr.includes("after-nul-secret"));
@@ -202,8 +202,8 @@ describe("77 and 78: access denied, not found", () => {
   });
 
   it("78: a deleted version, and a deleted current version", async () => {
-    await vault.admin.writeKv2("secret/e2e/deleted", { k: "deleted-v1-value" });
-    await vault.admin.writeKv2("secret/e2e/deleted", { k: "deleted-v2-value" });
+    await vault.control.putSecret("secret/e2e/deleted", { k: "deleted-v1-value" });
+    await vault.control.putSecret("secret/e2e/deleted", { k: "deleted-v2-value" });
     await vault.admin.deleteVersions("secret/e2e/deleted", [1]);
     const pinned = await runMapping("env:\n  A: vault://secret/e2e/deleted?version=1#k\n");
     assertFailed(pinned, 78, [/\bA\b/, /version 1 of secret\/e2e\/deleted was deleted/]);
@@ -213,8 +213,8 @@ describe("77 and 78: access denied, not found", () => {
   });
 
   it("78: a destroyed version", async () => {
-    await vault.admin.writeKv2("secret/e2e/destroyed", { k: "destroyed-v1-value" });
-    await vault.admin.writeKv2("secret/e2e/destroyed", { k: "destroyed-v2-value" });
+    await vault.control.putSecret("secret/e2e/destroyed", { k: "destroyed-v1-value" });
+    await vault.control.putSecret("secret/e2e/destroyed", { k: "destroyed-v2-value" });
     await vault.admin.destroyVersions("secret/e2e/destroyed", [1]);
     assertFailed(await runMapping("env:\n  A: vault://secret/e2e/destroyed?version=1#k\n"), 78, [/\bA\b/, /version 1 of secret\/e2e\/destroyed was destroyed/]);
   });

@@ -25,9 +25,9 @@ function withPrefix(env: Record<string, string | null>, prefix: string): Record<
 describe("expand: a Vault folder", () => {
   const suite = watchSuite(async (vault) => {
     await vault.admin.enableMount("airflow", "kv", "2");
-    await vault.admin.writeKv2("airflow/connections/smtp_default", { conn_uri: "smtps://user:pw-Smtp-1a2b@host:465" });
-    await vault.admin.writeKv2("airflow/connections/my-postgres", { conn_uri: "postgres://u:pw-Pg-3c4d@db:5432/x", extra: "e1" });
-    await vault.admin.writeKv2("airflow/connections/nested/deeper", { conn_uri: "nope://skipped" });
+    await vault.control.putSecret("airflow/connections/smtp_default", { conn_uri: "smtps://user:pw-Smtp-1a2b@host:465" });
+    await vault.control.putSecret("airflow/connections/my-postgres", { conn_uri: "postgres://u:pw-Pg-3c4d@db:5432/x", extra: "e1" });
+    await vault.control.putSecret("airflow/connections/nested/deeper", { conn_uri: "nope://skipped" });
     await vault.admin.writeKv1("kv/flags/alpha", { on: "yes", level: "3" });
     await vault.admin.writeKv1("kv/flags/beta", { on: "no" });
   });
@@ -99,8 +99,8 @@ describe("expand: a Vault folder", () => {
     assert.match(missing.stderr, /vault:\/\/airflow\/connections\/smtp_default/);
     assertNoStackTrace(missing.stderr);
 
-    await suite.vault.admin.writeKv2("airflow/clash/a-b", { v: "1" });
-    await suite.vault.admin.writeKv2("airflow/clash/a_b", { v: "2" });
+    await suite.vault.control.putSecret("airflow/clash/a-b", { v: "1" });
+    await suite.vault.control.putSecret("airflow/clash/a_b", { v: "2" });
     const clash = await suite.workspace("expand:\n  - from: vault://airflow/clash/\n    prefix: K_\n    field: v\n").run(["run", "--", "true"]);
     assert.equal(clash.code, 65, clash.stderr);
     assert.match(clash.stderr, /airflow\/clash\/a-b and vault:\/\/airflow\/clash\/a_b both give the variable K_A_B/);
@@ -125,7 +125,7 @@ describe("expand: a Vault folder", () => {
   });
 
   it("watching: a secret added, then one removed (then added back), each restarts the child once with the new set; one LIST per poll", async () => {
-    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1" });
+    await suite.vault.control.putSecret("airflow/watch/one", { conn_uri: "one://pw-W1" });
     const ws = suite.workspace("expand:\n  - from: vault://airflow/watch/\n    prefix: W_\n    field: conn_uri\n");
     const run = suite.start(ws, [], ["W_ONE", "W_TWO"]);
     await run.waitForStarts(1);
@@ -140,12 +140,12 @@ describe("expand: a Vault folder", () => {
     assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} LISTs in ${seconds.toFixed(1)} s`);
     assert.equal(log.filter((r) => r.path.startsWith("airflow/data/")).length, 0, "nothing read while nothing changes");
 
-    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2" });
+    await suite.vault.control.putSecret("airflow/watch/two", { conn_uri: "two://pw-W2" });
     await run.waitForStarts(2);
     assert.deepEqual(run.starts()[1]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2" });
 
     // The added secret is watched for new versions too.
-    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2b" });
+    await suite.vault.control.putSecret("airflow/watch/two", { conn_uri: "two://pw-W2b" });
     await run.waitForStarts(3);
     assert.deepEqual(run.starts()[2]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2b" });
 
@@ -163,7 +163,7 @@ describe("expand: a Vault folder", () => {
     assert.ok(after.filter((r) => r.path === "airflow/metadata/watch/two").length >= 1, "the remaining one is");
 
     // Added back with another value: read afresh, not the document read before it was removed.
-    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1-again" });
+    await suite.vault.control.putSecret("airflow/watch/one", { conn_uri: "one://pw-W1-again" });
     await run.waitForStarts(5);
     assert.deepEqual(run.starts()[4]!.env, { W_ONE: "one://pw-W1-again", W_TWO: "two://pw-W2b" });
     const end = await run.stop();

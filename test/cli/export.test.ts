@@ -32,9 +32,9 @@ let ws: { path: string; cleanup: () => void };
 
 before(async () => {
   sv = await startSeededVault();
-  await sv.admin.writeKv2("secret/export/tricky", TRICKY);
-  await sv.admin.writeKv2("secret/export/unquotable", { v: "x\" # y'\n`" });
-  await sv.admin.writeKv2("secret/export/nul", { v: "before\u0000after" });
+  await sv.control.putSecret("secret/export/tricky", TRICKY);
+  await sv.control.putSecret("secret/export/unquotable", { v: "x\" # y'\n`" });
+  await sv.control.putSecret("secret/export/nul", { v: "before\u0000after" });
   ws = tempDir("envject-export-");
 });
 after(async () => {

@@ -140,7 +140,7 @@ describe("envject run: values from Vault", () => {
 
   it("reads from a mount whose path has slashes, in every form of reference", async () => {
     await vault.admin.enableMount("team/kv", "kv", "2");
-    await vault.admin.writeKv2("team/kv/app", { k: "team-kv-value" });
+    await vault.control.putSecret("team/kv/app", { k: "team-kv-value" });
     ws.file("envject.yaml", "env:\n  FULL: vault://team/kv/app#k\n  RELATIVE: vault://app?mount=team/kv#k\n  MAGE: \"{{ vault_secret_var('app', 'k') }}\"\n");
     const env = childJson(await ws.run(["--", ...printEnv("FULL", "RELATIVE", "MAGE")], { VAULT_MOUNT_POINT: "team/kv" }));
     assert.deepEqual(env, { FULL: "team-kv-value", RELATIVE: "team-kv-value", MAGE: "team-kv-value" });

@@ -203,7 +203,7 @@ describe("failing runs log no secret", () => {
   ];
 
   before(async () => {
-    await vault.admin.writeKv2("secret/secrecy/badkeys", { "1st": SEED.db.password });
+    await vault.control.putSecret("secret/secrecy/badkeys", { "1st": SEED.db.password });
   });
 
   for (const [what, yaml, code, extra] of failures) {

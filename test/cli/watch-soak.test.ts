@@ -119,7 +119,7 @@ function describeSoak(variant: LoginVariant): void {
         "database/creds/*": ["read"],
         "sys/internal/ui/mounts/*": ["read"],
       });
-      await vault.admin.writeKv2("secret/soak/app", { key: "soak-One-8181" });
+      await vault.control.putSecret("secret/soak/app", { key: "soak-One-8181" });
     });
 
     // The one long run (SOAK_SECONDS): every test below judges a property of it.

@@ -83,8 +83,8 @@ const KV_AND_LEASE = "env:\n  A: vault://secret/fm/a#v\n  DB_USER: vault://datab
 const noDeniedWarnings = (run: WatchedRun) => assert.equal(run.lines("WARN", /cannot be read now/).length, 0, `no per-secret denial warning:\n${run.stderr}`);
 
 async function seedKv(vault: SeededVault): Promise<void> {
-  await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-One-1010" });
-  await vault.admin.writeKv2("secret/fm/b", { v: "fm-B-One-2020" });
+  await vault.control.putSecret("secret/fm/a", { v: "fm-A-One-1010" });
+  await vault.control.putSecret("secret/fm/b", { v: "fm-B-One-2020" });
 }
 
 describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
@@ -168,7 +168,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await vault.admin.revokeAccessor(await appRoleAccessor(vault));
       await run.waitFor("a new AppRole login", () => run.lines("INFO", /logged in to Vault again with AppRole/).length > 0);
       // The polls work again under the new login: a change made now is applied.
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111");
       assert.equal(run.starts().length, 2, "restarted only for the change, not for the login");
@@ -242,7 +242,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await run.waitFor("the recovery", () => run.lines("INFO", /Vault login works again/).length > 0, 45_000);
       assert.equal(run.lines("WARN", /could not log in to Vault again with AppRole/).length, 1, `one warning:\n${run.stderr}`);
       noDeniedWarnings(run);
-      await vault.admin.writeKv2("secret/fm/b", { v: "fm-B-Two-2121" });
+      await vault.control.putSecret("secret/fm/b", { v: "fm-B-Two-2121" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.B, "fm-B-Two-2121", "polling works under the new login");
       assert.equal(run.events().filter((e) => e.event === "exit").length, 1, "the child ran until that change");
@@ -258,7 +258,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await vault.control.deny("secret/metadata/fm/b", auth.accessor);
       await vault.control.deny("secret/data/fm/b", auth.accessor);
       await run.waitFor("the warning", () => run.lines("WARN", /cannot be read now/).length > 0);
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111", "a change to a readable path is applied");
       assert.equal(run.starts()[1]!.env!.B, "fm-B-One-2020", "the denied variable keeps its value");
@@ -317,7 +317,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await pause(2000);
       await vault.admin.unseal();
       await run.waitFor("the new login", () => run.lines("INFO", /logged in to Vault again with AppRole/).length > 0, 45_000);
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2, 45_000);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111", "polling works under the new login");
       assert.equal(run.events().filter((e) => e.event === "exit").length, 1, "the child ran through the outage, until that change");

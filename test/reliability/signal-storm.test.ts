@@ -59,7 +59,7 @@ async function storm(): Promise<StormRun> {
   const child = writeChild(ws.dir);
   const log = join(ws.dir, "storm.log");
   const slow = join(ws.dir, "storm.slow");
-  await vault.admin.writeKv2("secret/storm/key", { key: "storm-Value-0" });
+  await vault.control.putSecret("secret/storm/key", { key: "storm-Value-0" });
   const mapping = ws.file("storm.yaml", "env:\n  K: vault://secret/storm/key#key\n");
   const env = ws.env({ PROC_MARK: marker, PROC_LOG: log, SLOW_FILE: slow, TERM_EXIT: String(TERM_EXIT), TERM_DELAY_MS: "100", SLOW_DELAY_MS: "6000" });
   const envject = startEnvject(ws.dir, child, ["-c", mapping, "--interval", "1s", "--kill-timeout", "10s"], env);
@@ -116,7 +116,7 @@ async function storm(): Promise<StormRun> {
     for (let i = 1; i <= ROTATIONS; i++) {
       // Let the current child run well past its start grace under the storm, then rotate.
       await pause(2000);
-      await vault.admin.writeKv2("secret/storm/key", { key: `storm-Value-${i}` });
+      await vault.control.putSecret("secret/storm/key", { key: `storm-Value-${i}` });
       await until(`restart ${i}`, () => readyCount() >= i + 1);
     }
     await pause(2000);
@@ -125,7 +125,7 @@ async function storm(): Promise<StormRun> {
     // the old child gone by then, the new one would be up and the SIGTERM would not be mid-restart).
     writeFileSync(slow, "");
     const last = pidsIn(log, "ready").at(-1)!;
-    await vault.admin.writeKv2("secret/storm/key", { key: "storm-Value-last" });
+    await vault.control.putSecret("secret/storm/key", { key: "storm-Value-last" });
     await until("the last restart to begin", () => logLines(log).some((l) => l.startsWith(`term ${last} `)));
     envject.process.kill("SIGTERM");
     const exit = await within("envject exit", envject.exit, 40_000);

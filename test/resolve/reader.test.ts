@@ -183,7 +183,7 @@ describe("SecretReader against the Vault double", () => {
   let sv: SeededVault;
   before(async () => {
     sv = await startSeededVault();
-    await sv.admin.writeKv2("secret/db", { user: "db-user", pass: "pw-Reader-Double-5150" });
+    await sv.control.putSecret("secret/db", { user: "db-user", pass: "pw-Reader-Double-5150" });
   });
   after(async () => sv.close());
 

@@ -309,7 +309,7 @@ describe("resolveBindings against the Vault double", () => {
   let sv: SeededVault;
   before(async () => {
     sv = await startSeededVault();
-    await sv.admin.writeKv2("secret/db", DB);
+    await sv.control.putSecret("secret/db", DB);
   });
   after(async () => sv.close());
 

@@ -71,22 +71,27 @@ export interface AwsControl extends DoubleControl<AwsFaultSpec, AwsRequest> {
   readonly client: AwsDoubleClient;
 }
 
-/** Steers the Vault double at `url`; secrets are written with `rootToken` (`name` is a logical path with its mount: "secret/myapp/db", "kv/legacy"). */
+/**
+ * Steers the Vault double at `url`; secrets are written with `rootToken` (`name` is a logical path
+ * with its mount: "secret/myapp/db", "kv/legacy"), to KV v1 when mount discovery says the mount is
+ * v1 and to KV v2 otherwise (as writeKv2 does when discovery cannot tell).
+ */
 export function vaultControl(url: string, rootToken: string, client: VaultDoubleClient = new VaultDoubleClient(url, rootToken)): VaultControl {
   const requests = () => client.requests();
   return {
     url,
     client,
     // One mount lookup, then one write or delete: the requests writeKv2 and deleteKv2Metadata make.
+    // KV v1 only when discovery says so; when it cannot tell (denied, or 404 like an old Vault), KV v2 as writeKv2 assumes.
     putSecret: async (name, value) => {
       const data = typeof value === "string" ? { value } : value;
       const { mount, rest, version } = await client.locate(name);
-      if (version === "2") await client.api("POST", `${mount}/data/${rest}`, { data });
-      else await client.api("POST", `${mount}/${rest}`, data);
+      if (version === "1") await client.api("POST", `${mount}/${rest}`, data);
+      else await client.api("POST", `${mount}/data/${rest}`, { data });
     },
     deleteSecret: async (name) => {
       const { mount, rest, version } = await client.locate(name);
-      await client.api("DELETE", version === "2" ? `${mount}/metadata/${rest}` : `${mount}/${rest}`);
+      await client.api("DELETE", version === "1" ? `${mount}/${rest}` : `${mount}/metadata/${rest}`);
     },
     fault: (spec) => client.fault(spec),
     faults: async () => (await client.request("GET", "/__double/faults")).body as PendingFault[],

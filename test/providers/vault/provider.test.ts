@@ -26,7 +26,7 @@ before(async () => {
   sv = await startSeededVault();
   // A KV v2 mount whose path has a slash, and a KV v1 mount next to the seeded one.
   await sv.admin.enableMount("team/kv", "kv", "2");
-  await sv.admin.writeKv2("team/kv/app/x", { token: "team-Kv2-Slash-Mount-31" });
+  await sv.control.putSecret("team/kv/app/x", { token: "team-Kv2-Slash-Mount-31" });
   await sv.admin.writeKv1("kv/other", { api: "kv1-Other-Api-Key-62" });
 });
 
@@ -116,8 +116,8 @@ describe("KV reads", () => {
 
   it("reports a deleted version as deleted, naming the version, never the data (78)", async () => {
     const secret = { k: "deleted-Version-Value-4411" };
-    await sv.admin.writeKv2("secret/del/a", secret);
-    await sv.admin.writeKv2("secret/del/a", { k: "current-Value-4412" });
+    await sv.control.putSecret("secret/del/a", secret);
+    await sv.control.putSecret("secret/del/a", { k: "current-Value-4412" });
     await sv.admin.deleteVersions("secret/del/a", [1]);
     const err = await read(harness(), "vault://secret/del/a?version=1").then(
       () => assert.fail("a deleted version must not read"),
@@ -131,8 +131,8 @@ describe("KV reads", () => {
   });
 
   it("reports a deleted current version as deleted with its number (78)", async () => {
-    await sv.admin.writeKv2("secret/del/b", { k: "v1-Value-5521" });
-    await sv.admin.writeKv2("secret/del/b", { k: "v2-Value-5522" });
+    await sv.control.putSecret("secret/del/b", { k: "v1-Value-5521" });
+    await sv.control.putSecret("secret/del/b", { k: "v2-Value-5522" });
     await sv.admin.deleteKv2Latest("secret/del/b");
     await assert.rejects(read(harness(), "vault://secret/del/b"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
@@ -144,8 +144,8 @@ describe("KV reads", () => {
   });
 
   it("reports a destroyed version as destroyed, naming the version (78)", async () => {
-    await sv.admin.writeKv2("secret/del/c", { k: "destroyed-Value-6631" });
-    await sv.admin.writeKv2("secret/del/c", { k: "v2-Value-6632" });
+    await sv.control.putSecret("secret/del/c", { k: "destroyed-Value-6631" });
+    await sv.control.putSecret("secret/del/c", { k: "v2-Value-6632" });
     await sv.admin.destroyVersions("secret/del/c", [1]);
     await assert.rejects(read(harness(), "vault://secret/del/c?version=1"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
@@ -249,7 +249,7 @@ describe("a KV v2 path written with its API segment (secret/data/…)", () => {
   });
 
   it("a logical path that merely starts with data/ gets no hint when it is found", async () => {
-    await sv.admin.writeKv2("secret/data/real", { k: "v" });
+    await sv.control.putSecret("secret/data/real", { k: "v" });
     assert.deepEqual((await read(harness(), "vault://secret/data/real")).data, { k: "v" });
   });
 });
