@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { AuthError, ConfigError, EnvjectError, ExitCode, Logger, NotFoundError, UnavailableError, getSecret, resolveEnv } from "../src/index.js";
+import { AuthError, ConfigError, EnvjectError, ExitCode, NotFoundError, UnavailableError, getSecret, resolveEnv } from "../src/index.js";
 import { tempDir } from "./support/cli.js";
+import { captureLogger } from "./support/logger.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "./support/vault-fixture.js";
 import { awsEnv, startSeededAws } from "./support/aws-fixture.js";
 
@@ -112,7 +113,7 @@ files:
   });
 
   it("throws the most serious typed error, naming every failed variable", async () => {
-    await sv.admin.deny({ path: "secret/data/myapp/config" });
+    await sv.control.deny("secret/data/myapp/config");
     try {
       const config = file("fail.yaml", "env:\n  OK: vault://kv/legacy#token\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n");
       const error = await typedFailure(resolveEnv({ config, environ }), AuthError, ExitCode.auth);
@@ -120,7 +121,7 @@ files:
       assert.match(error.message, /DENIED/);
       assert.doesNotMatch(error.message, /\bOK\b/);
     } finally {
-      await sv.admin.clearDenials();
+      await sv.control.clearDenials();
     }
   });
 
@@ -149,14 +150,13 @@ files:
   });
 
   it("logs to the given logger, with every resolved value redacted", async () => {
-    const lines: string[] = [];
-    const logger = new Logger("debug", "text", { write: (l) => lines.push(l) });
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
+    const { logger, lines } = captureLogger();
+    await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
     const env = await resolveEnv({ config: file("log.yaml", "env:\n  S: vault://secret/myapp/single\n"), environ, logger });
     assert.equal(env.S, SEED.single.value);
-    assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join(""));
+    assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join("\n"));
     logger.info(`echo ${SEED.single.value}`);
-    assert.ok(!lines.join("").includes(SEED.single.value), "the logger redacts what resolveEnv resolved");
+    assert.ok(!lines.join("\n").includes(SEED.single.value), "the logger redacts what resolveEnv resolved");
   });
 });
 
@@ -176,7 +176,7 @@ describe("getSecret", () => {
       await aws.client.inRegion("eu-central-1").createSecret("lib/eu", { SecretString: "lib-Aws-Eu-4343" });
       assert.equal(await getSecret("aws-sm://lib/eu", { environ: awsEnviron }), "lib-Aws-Eu-4343");
       assert.equal(await getSecret("aws-sm://lib/api?region=us-east-1#token", { environ: awsEnviron }), "lib-Aws-Token-4242");
-      const log = await aws.client.requests();
+      const log = await aws.control.requests();
       assert.ok(log.length >= 2 && log.every((r) => r.accessKeyId === awsEnviron.AWS_ACCESS_KEY_ID), "signed with the keys from environ");
     } finally {
       await aws.close();
@@ -185,7 +185,7 @@ describe("getSecret", () => {
 
   it("evaluates a template, with the configured mount for vault_secret_var", async () => {
     await sv.admin.enableMount("team/kv", "kv", "2");
-    await sv.admin.writeKv2("team/kv/app", { key: "team-Lib-Value-1" });
+    await sv.control.putSecret("team/kv/app", { key: "team-Lib-Value-1" });
     const config = file("mount.yaml", "vault:\n  mount: team/kv\n");
     assert.equal(await getSecret("{{ vault_secret_var('app', 'key') }}@{{ env_var('REGION') }}", { config, environ }), "team-Lib-Value-1@eu-west-1");
   });

@@ -33,7 +33,7 @@ describe("envject run: method token_file (a Vault Agent sink)", () => {
     const first = await admin.createTokenAuth({ policies: [POLICY], ttl: "1h", renewable: true });
     const ws = suite.workspace("vault:\n  auth:\n    method: token_file\n    token_file: sink/token\nenv:\n  K: vault://secret/agent/app#key\n");
     const sink = ws.file("sink/token", `${first.client_token}\n`);
-    await admin.clearRequests();
+    await suite.vault.control.clearRequests();
     // No VAULT_TOKEN: the file is the only credential.
     const run = suite.start(ws, [], ["K"], { VAULT_TOKEN: undefined });
     await run.waitForStarts(1);
@@ -48,12 +48,12 @@ describe("envject run: method token_file (a Vault Agent sink)", () => {
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "agent-Two-6262");
 
-    const log = await admin.requests();
+    const log = await suite.vault.control.requests();
     assert.ok(madeWith(log, second.accessor).some((e) => e.path === "secret/metadata/agent/app"), "polling goes on under the new token");
     assert.deepEqual(selfCalls(log), [], "no renew-self or revoke-self: the tokens are Agent's");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
-    assert.deepEqual(selfCalls(await admin.requests()), [], "not on exit either");
+    assert.deepEqual(selfCalls(await suite.vault.control.requests()), [], "not on exit either");
     for (const token of [first.client_token, second.client_token]) assert.ok(!run.stderr.includes(token), "a token is never printed");
   });
 
@@ -78,7 +78,7 @@ describe("envject run: method token_file (a Vault Agent sink)", () => {
     await admin.writeKv2("secret/agent/quiet", { key: "quiet-Two-7272" });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "quiet-Two-7272");
-    assert.deepEqual(selfCalls(await admin.requests()), []);
+    assert.deepEqual(selfCalls(await suite.vault.control.requests()), []);
     await run.stop();
   });
 

@@ -66,7 +66,7 @@ describe("envject run: method aws (IAM)", () => {
     assert.match(r.stderr, /logged in to Vault with AWS IAM/);
     assert.ok(!r.stderr.includes(KEY.secret_access_key), "the secret key is never logged");
     assert.ok(!r.stderr.includes("aws-Login-9191"));
-    const logins = (await sv.admin.requests()).filter((e) => e.path === "auth/aws/login");
+    const logins = (await sv.control.requests()).filter((e) => e.path === "auth/aws/login");
     assert.deepEqual(logins.map((e) => e.status), [200]);
   });
 
@@ -89,11 +89,11 @@ describe("envject run: method aws (IAM)", () => {
 
   it("no AWS credentials anywhere: 77 saying where the chain looked, before any login request", async () => {
     mapping();
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const r = await ws.run(["-c", "aws.yaml", "--", NODE, "-e", "0"], awsEnv(ws, undefined));
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /found no AWS credentials/);
-    assert.deepEqual((await sv.admin.requests()).filter((e) => e.path === "auth/aws/login"), []);
+    assert.deepEqual((await sv.control.requests()).filter((e) => e.path === "auth/aws/login"), []);
   });
 });
 
@@ -121,13 +121,13 @@ describe("envject run: method aws reads its credentials again at every login", (
     writeFileSync(credentials, `[default]\naws_access_key_id = ${NEXT_KEY.access_key_id}\naws_secret_access_key = ${NEXT_KEY.secret_access_key}\n`);
     await admin.clearAwsIdentities();
     await admin.addAwsIdentity({ ...NEXT_KEY, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/app/second` });
-    await admin.clearRequests();
-    const loginsOk = async () => (await admin.requests()).filter((e: RequestLogEntry) => e.path === "auth/aws/login" && e.status === 200).length;
+    await suite.vault.control.clearRequests();
+    const loginsOk = () => suite.vault.control.requestCount((e: RequestLogEntry) => e.path === "auth/aws/login" && e.status === 200);
     await run.waitFor("two logins with the new key", () => run.lines("INFO", /logged in to Vault again with AWS IAM/).length >= 2, 30_000);
     assert.ok((await loginsOk()) >= 1, "logins after the rotation succeeded");
     await admin.writeKv2("secret/login/rotating", { key: "rotating-Two-9393" });
     await run.waitFor("the change reaching the child", () => run.starts().some((s) => s.env?.K === "rotating-Two-9393"), 30_000);
-    const refused = (await admin.requests()).filter((e) => e.path === "auth/aws/login" && e.status !== 200);
+    const refused = (await suite.vault.control.requests()).filter((e) => e.path === "auth/aws/login" && e.status !== 200);
     assert.deepEqual(refused.map((e) => e.status), [], "no login signed with the old key after the rewrite");
     assert.ok(!run.stderr.includes(NEXT_KEY.secret_access_key) && !run.stderr.includes(KEY.secret_access_key));
     await run.stop();

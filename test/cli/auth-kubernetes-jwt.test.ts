@@ -59,7 +59,7 @@ describe("envject run: method kubernetes", () => {
     const admin = suite.vault.admin;
     const ws = suite.workspace(K8S);
     ws.file("sa/token", saToken("app"));
-    await admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = suite.start(ws, ["--log-level", "debug"], ["K"], { VAULT_TOKEN: undefined });
     await run.waitForStarts(1);
     assert.equal(run.starts()[0]!.env!.K, "k8s-Login-5151");
@@ -73,7 +73,7 @@ describe("envject run: method kubernetes", () => {
     const next = tokens.filter((t) => t.display_name === "kubernetes-prod-app-next");
     assert.ok(next.length >= 1, `logins after the rotation sent the new token: ${JSON.stringify(tokens.map((t) => t.display_name))}`);
     assert.ok(next.some((t) => t.state === "active"), "the current login is one made with the rotated token");
-    const log = await admin.requests();
+    const log = await suite.vault.control.requests();
     const logins = count(log, "auth/kubernetes/login");
     assert.ok(logins >= 3, `logins ${logins}`);
     assert.equal(log.filter((e) => e.path === "auth/kubernetes/login" && e.status !== 200).length, 0, "no refused login");
@@ -179,6 +179,6 @@ describe("envject run: method jwt on a GitHub Actions runner", () => {
     assert.deepEqual(seen, [{ audience: "https://github.com/acme", authorization: `Bearer ${requestToken}` }]);
     assert.ok(!r.stderr.includes(requestToken), "the request token is never printed");
     assert.ok(!r.stderr.includes(issued[0]!), "the OIDC token is never printed");
-    assert.equal(count(await suite.vault.admin.requests(), "auth/github/login"), 1);
+    assert.equal(count(await suite.vault.control.requests(), "auth/github/login"), 1);
   });
 });

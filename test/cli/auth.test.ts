@@ -35,7 +35,7 @@ after(async () => {
   await vault.close();
 });
 beforeEach(async () => {
-  await vault.admin.clearRequests();
+  await vault.control.clearRequests();
 });
 
 /** Every request that read a secret was made with the token whose accessor is given. */
@@ -49,7 +49,7 @@ describe("token auth", () => {
   it("uses VAULT_TOKEN", async () => {
     const auth = await vault.admin.createTokenAuth({ policies: ["e2e-read-all"] });
     assert.deepEqual(childJson(await ws.run(["--", ...printEnv(...NAMES)], { VAULT_TOKEN: auth.client_token })), EXPECTED);
-    assertReadsUsed(await vault.admin.requests(), auth.accessor);
+    assertReadsUsed(await vault.control.requests(), auth.accessor);
   });
 
   it("uses ~/.vault-token when no variable is set (what `vault login` writes)", async () => {
@@ -57,7 +57,7 @@ describe("token auth", () => {
     ws.file(".vault-token", `${auth.client_token}\n`);
     try {
       assert.deepEqual(childJson(await ws.run(["--", ...printEnv(...NAMES)], NO_TOKEN)), EXPECTED);
-      assertReadsUsed(await vault.admin.requests(), auth.accessor);
+      assertReadsUsed(await vault.control.requests(), auth.accessor);
     } finally {
       ws.file(".vault-token", "");
     }
@@ -68,7 +68,7 @@ describe("token auth", () => {
     ws.file("token.yaml", `vault:\n  auth:\n    token: \${MY_VAULT_TOKEN}\n${MAPPING}`);
     const result = await ws.run(["-c", "token.yaml", "--", ...printEnv(...NAMES)], { MY_VAULT_TOKEN: auth.client_token, VAULT_TOKEN: "hvs.not-a-valid-token" });
     assert.deepEqual(childJson(result), EXPECTED);
-    assertReadsUsed(await vault.admin.requests(), auth.accessor);
+    assertReadsUsed(await vault.control.requests(), auth.accessor);
   });
 
   it("withholds from the child the variables the mapping's auth settings read with ${NAME}", async () => {
@@ -94,7 +94,7 @@ describe("AppRole auth", () => {
     const { roleId, secretId } = await vault.admin.createAppRole("e2e-env", { policies: ["e2e-read-all"] });
     const result = await ws.run(["--", ...printEnv(...NAMES)], { ...NO_TOKEN, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId });
     assert.deepEqual(childJson(result), EXPECTED);
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     assert.equal(countRequests(log, "POST", "auth/approle/login"), 1);
     const login = (await vault.admin.tokens()).filter((t) => t.path === "auth/approle/login");
     const reader = log.find((r) => r.path === "secret/data/myapp/db")!.token_accessor;
@@ -109,7 +109,7 @@ describe("AppRole auth", () => {
       const { roleId, secretId } = await vault.admin.createAppRole("e2e-env", { policies: ["e2e-read-all"] });
       const result = await ws.run(["--", ...printEnv(...NAMES)], { ...NO_TOKEN, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId });
       assert.deepEqual(childJson(result), EXPECTED);
-      assert.equal(countRequests(await vault.admin.requests(), "POST", "auth/approle/login"), 1);
+      assert.equal(countRequests(await vault.control.requests(), "POST", "auth/approle/login"), 1);
     } finally {
       ws.file(".vault-token", "");
     }
@@ -125,7 +125,7 @@ describe("AppRole auth", () => {
     // VAULT_TOKEN is set too: an explicit method decides.
     const result = await ws.run(["-c", "approle.yaml", "--", ...printEnv(...NAMES)], { TEAM_ROLE: roleId, TEAM_SECRET: secretId });
     assert.deepEqual(childJson(result), EXPECTED);
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     assert.equal(countRequests(log, "POST", "auth/team-approle/login"), 1);
     assert.equal(countRequests(log, "POST", "auth/approle/login"), 0);
     const token = (await vault.admin.tokens()).find((t) => t.accessor === log.find((r) => r.path === "kv/legacy")!.token_accessor);
@@ -138,7 +138,7 @@ describe("AppRole auth", () => {
     assert.equal(result.code, 77, result.stderr);
     assert.match(result.stderr, /AppRole login at auth\/approle/);
     assert.match(result.stderr, /invalid role or secret ID/);
-    assert.equal(countRequests(await vault.admin.requests(), "POST", "auth/approle/login"), 1, "a rejected login is not retried per secret");
+    assert.equal(countRequests(await vault.control.requests(), "POST", "auth/approle/login"), 1, "a rejected login is not retried per secret");
     assertNoStackTrace(result.stderr);
   });
 });
@@ -150,7 +150,7 @@ describe("which credentials", () => {
     assert.match(result.stderr, /VAULT_TOKEN/);
     assert.match(result.stderr, /VAULT_ROLE_ID/);
     assert.match(result.stderr, /VAULT_SECRET_ID/);
-    assert.equal((await vault.admin.requests()).length, 0);
+    assert.equal(await vault.control.requestCount(), 0);
     assertNoStackTrace(result.stderr);
   });
 
@@ -161,7 +161,7 @@ describe("which credentials", () => {
     assert.match(result.stderr, /set VAULT_TOKEN/);
     assert.match(result.stderr, /VAULT_ROLE_ID and VAULT_SECRET_ID/);
     assert.equal(errorLines(result.stderr).length, 1, "one line for the one cause");
-    assert.equal((await vault.admin.requests()).length, 0);
+    assert.equal(await vault.control.requestCount(), 0);
     assertNoStackTrace(result.stderr);
   });
 
@@ -198,7 +198,7 @@ describe("rejected tokens", () => {
     assert.equal(lines.length, 1, result.stderr);
     for (const name of NAMES) assert.match(lines[0]!, new RegExp(name));
     assert.match(lines[0]!, /token from VAULT_TOKEN is invalid, expired or revoked/);
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     assert.equal(countRequests(log, "GET", "auth/token/lookup-self"), 1);
     assert.equal(log.filter((r) => r.path !== "auth/token/lookup-self").length, 0, JSON.stringify(log));
   });
@@ -229,7 +229,7 @@ describe("rejected tokens", () => {
   });
 
   it("a path denied by the server is 77 naming the variable and the API path", async () => {
-    await vault.admin.deny({ path: "secret/data/myapp/single", for: "all" });
+    await vault.control.deny("secret/data/myapp/single", "all");
     try {
       const result = await ws.run(["--start-timeout", "1s", "--", ...printEnv(...NAMES)]);
       assert.equal(result.code, 77, result.stderr);
@@ -238,7 +238,7 @@ describe("rejected tokens", () => {
       assert.match(lines[0]!, /SINGLE/);
       assert.match(lines[0]!, /secret\/data\/myapp\/single/);
     } finally {
-      await vault.admin.clearDenials();
+      await vault.control.clearDenials();
     }
   });
 });
@@ -253,7 +253,7 @@ describe("namespaces", () => {
   it("sends vault.namespace as X-Vault-Namespace and reads from that namespace", async () => {
     ws.file("ns.yaml", "vault:\n  namespace: team\nenv:\n  KEY: vault://secret/app/config#key\n");
     assert.deepEqual(childJson(await ws.run(["-c", "ns.yaml", "--", ...printEnv("KEY")])), { KEY: NS_VALUE });
-    const reads = (await vault.admin.requests()).filter((r) => r.path === "secret/data/app/config");
+    const reads = (await vault.control.requests()).filter((r) => r.path === "secret/data/app/config");
     assert.equal(reads.length, 1);
     assert.equal(reads[0]!.namespace, "team");
   });
@@ -261,7 +261,7 @@ describe("namespaces", () => {
   it("takes the namespace from VAULT_NAMESPACE, and the mapping's over it", async () => {
     ws.file("ns-env.yaml", "env:\n  KEY: vault://secret/app/config#key\n");
     assert.deepEqual(childJson(await ws.run(["-c", "ns-env.yaml", "--", ...printEnv("KEY")], { VAULT_NAMESPACE: "team" })), { KEY: NS_VALUE });
-    assert.ok((await vault.admin.requests()).every((r) => r.namespace === "team"));
+    assert.ok((await vault.control.requests()).every((r) => r.namespace === "team"));
 
     ws.file("ns.yaml", "vault:\n  namespace: team\nenv:\n  KEY: vault://secret/app/config#key\n");
     assert.deepEqual(childJson(await ws.run(["-c", "ns.yaml", "--", ...printEnv("KEY")], { VAULT_NAMESPACE: "elsewhere" })), { KEY: NS_VALUE });

@@ -38,14 +38,10 @@ after(async () => {
 });
 
 beforeEach(async () => {
-  await sa.client.clearRequests();
+  await sa.control.clearRequests();
 });
 
-afterEach(async () => {
-  await sa.client.clearFaults();
-  await sa.client.clearDenials();
-  await sa.client.clearRejectedAccessKeys();
-});
+afterEach(() => sa.control.reset());
 
 /** The run's environment: hermetic, the Vault double's address and token, the AWS double's endpoint and test credentials, then `extra`. */
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -101,7 +97,7 @@ describe("envject run with AWS references", () => {
     // us-east-1: prod/db, prod/api-key, prod/config, prod/cert in one batch, the AWSPREVIOUS read by
     // itself; eu-west-1: its ARN and ?region= spellings (two ids for the reader) in one call.
     // (Watching may add DescribeSecret polls; they are not counted here.)
-    const log = (await sa.client.requests()).filter((e) => e.action !== "DescribeSecret");
+    const log = (await sa.control.requests()).filter((e) => e.action !== "DescribeSecret");
     const summary = log.map((e) => `${e.action} ${e.region} ${e.secretIds.join(",")}`).join("\n");
     const batches = log.filter((e) => e.action === "BatchGetSecretValue" && e.region === "us-east-1");
     assert.equal(batches.length, 1, summary);
@@ -175,7 +171,7 @@ describe("exit codes", () => {
   });
 
   it("77: access denied (AccessDeniedException), saying which permission is missing", async () => {
-    await sa.client.deny("GetSecretValue");
+    await sa.control.deny("GetSecretValue");
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n");
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /API_KEY/);
@@ -194,11 +190,11 @@ describe("exit codes", () => {
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /no AWS credentials/);
-    assert.equal((await sa.client.requests()).length, 0);
+    assert.equal(await sa.control.requestCount(), 0);
   });
 
   it("69: throttled and failing until --start-timeout, with one warning and a 'gave up' error", async () => {
-    await sa.client.fault({ status: 400, type: "ThrottlingException", count: 100_000 });
+    await sa.control.fault({ status: 400, type: "ThrottlingException", count: 100_000 });
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", {}, ["--start-timeout", "2s"]);
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /API_KEY/);
@@ -208,25 +204,25 @@ describe("exit codes", () => {
     // The wait names the region and the endpoint in use, and until when it lasts.
     const endpoint = sa.url.replace(/[.]/g, "\\.");
     assert.match(warnings[0]!, new RegExp(`WARN  AWS Secrets Manager in [a-z0-9-]+ at ${endpoint} is unavailable: .*ThrottlingException.*; retrying until \\d\\d:\\d\\d:\\d\\d \\(--start-timeout 2s\\) `));
-    assert.ok((await sa.client.requests()).length >= 2, "retried before giving up");
+    assert.ok(await sa.control.requestCount() >= 2, "retried before giving up");
   });
 
   it("69: 5xx answers and dropped connections until --start-timeout", async () => {
-    await sa.client.fault({ status: 500, count: 100_000 });
+    await sa.control.fault({ status: 500, count: 100_000 });
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", {}, ["--start-timeout", "1s"]);
     assert.equal(r.code, 69, r.stderr);
-    await sa.client.clearFaults();
-    await sa.client.fault({ status: 0, count: 100_000 });
+    await sa.control.clearFaults();
+    await sa.control.fault({ status: 0, count: 100_000 });
     const dropped = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", {}, ["--start-timeout", "1s"]);
     assert.equal(dropped.code, 69, dropped.stderr);
   });
 
   it("a transient throttle is retried and the run goes on", async () => {
-    await sa.client.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 2 });
+    await sa.control.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 2 });
     ws.file("one.yaml", "env:\n  API_KEY: aws-sm://prod/api-key\n");
     const r = await ws.run(["run", "-c", "one.yaml", "--", ...printEnv("API_KEY")], env());
     assert.deepEqual(childJson(r), { API_KEY: AWS_SEED.apiKey });
-    assert.equal((await sa.client.requests()).filter((e) => e.action === "GetSecretValue").length, 3);
+    assert.equal(await sa.control.requestCount((e) => e.action === "GetSecretValue"), 3);
   });
 
   it("65: a #field asked of a secret that is not JSON, naming the secret and never its value", async () => {
@@ -240,7 +236,7 @@ describe("exit codes", () => {
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
     assert.equal(r.code, 65, r.stderr);
     assert.match(r.stderr, /AWS_REGION/);
-    assert.equal((await sa.client.requests()).length, 0);
+    assert.equal(await sa.control.requestCount(), 0);
   });
 
   it("65: a malformed aws.region in the mapping names the file and key", async () => {
@@ -251,7 +247,7 @@ describe("exit codes", () => {
   });
 
   it("the most serious failure decides when several variables fail (77 over 78)", async () => {
-    await sa.client.deny("GetSecretValue", "prod/config");
+    await sa.control.deny("GetSecretValue", "prod/config");
     const r = await failing("env:\n  DENIED: aws-sm://prod/config#log_level\n  MISSING_ONE: aws-sm://prod/nope\n  OK: aws-sm://prod/api-key\n");
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /DENIED/);

@@ -24,10 +24,7 @@ after(async () => {
   ws.cleanup();
   await sv.close();
 });
-afterEach(async () => {
-  await sv.admin.clearFaults();
-  await sv.admin.clearDenials();
-});
+afterEach(() => sv.control.reset());
 
 /** Writes `files` into the workspace and runs `envject check args…` there with the double's address and root token. */
 async function check(files: Record<string, string>, args: string[] = [], extra: Record<string, string | undefined> = {}): Promise<CliResult> {
@@ -84,36 +81,59 @@ PLAIN=just-text
 `;
 
 describe("envject check: the table", () => {
-  it("prints one row per variable using a reference, with source, version and status, and exits 0", async () => {
-    const leasesBefore = (await sv.admin.leases()).length;
-    const r = await check({ "envject.yaml": MAPPING, ".env": ENV_FILE }, ["-e", ".env"], { WHO: "world" });
-    assert.equal(r.code, 0, r.stderr);
-    const rows = parseTable(r.stdout);
-    assert.deepEqual(
-      rows.map((row) => row.NAME),
-      ["SINGLE", "DB_PASSWORD", "OLD_PASSWORD", "LEGACY_TOKEN", "DB_CREDS", "DATABASE_URL", "APP_*", "TLS_KEY_FILE"],
-    );
-    const by = Object.fromEntries(rows.map((row) => [row.NAME, row]));
-    assert.deepEqual(by.DB_PASSWORD, { NAME: "DB_PASSWORD", SOURCE: "vault://secret/myapp/db#password", VERSION: "2", STATUS: "ok" });
-    assert.equal(by.OLD_PASSWORD!.VERSION, "1");
-    assert.equal(by.OLD_PASSWORD!.SOURCE, "vault://secret/myapp/db?version=1#password");
-    assert.equal(by.LEGACY_TOKEN!.VERSION, "-");
-    assert.equal(by.DB_CREDS!.VERSION, "lease 1h0m0s");
-    assert.equal(by.SINGLE!.SOURCE, "vault://secret/myapp/single");
-    assert.equal(by.SINGLE!.VERSION, "1");
-    assert.equal(by["APP_*"]!.SOURCE, "vault://secret/myapp/config");
-    assert.equal(by["APP_*"]!.VERSION, "1");
-    assert.equal(by.TLS_KEY_FILE!.VERSION, "1");
-    // A template names each distinct reference it uses.
-    assert.equal(by.DATABASE_URL!.SOURCE, "vault://secret/myapp/db#username, vault://secret/myapp/db#password");
-    assert.equal(by.DATABASE_URL!.VERSION, "2");
-    for (const row of rows) assert.equal(row.STATUS, "ok", row.NAME);
-    assertNothingLeaked(r, ["app_user"]);
-    // The lease check created is revoked before it exits.
-    const created = (await sv.admin.leases()).slice(leasesBefore);
-    assert.equal(created.length, 1);
-    assert.equal(created[0]!.state, "revoked");
-    assert.equal(created[0]!.reason, "revoked");
+  describe("one run over the sample mapping and .env", () => {
+    // One check run; each case below reads one guarantee off it.
+    let r: CliResult;
+    let rows: Row[];
+    let by: Record<string, Row>;
+    let created: Awaited<ReturnType<typeof sv.admin.leases>>;
+    before(async () => {
+      const leasesBefore = (await sv.admin.leases()).length;
+      r = await check({ "envject.yaml": MAPPING, ".env": ENV_FILE }, ["-e", ".env"], { WHO: "world" });
+      created = (await sv.admin.leases()).slice(leasesBefore);
+      rows = r.code === 0 ? parseTable(r.stdout) : [];
+      by = Object.fromEntries(rows.map((row) => [row.NAME, row]));
+    });
+
+    it("exits 0 and prints one row per variable using a reference, in order, each ok", () => {
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        rows.map((row) => row.NAME),
+        ["SINGLE", "DB_PASSWORD", "OLD_PASSWORD", "LEGACY_TOKEN", "DB_CREDS", "DATABASE_URL", "APP_*", "TLS_KEY_FILE"],
+      );
+      for (const row of rows) assert.equal(row.STATUS, "ok", row.NAME);
+    });
+
+    it("names each source with its version: KV v2's number (or the pinned one), '-' for KV v1, the lease's TTL for database creds", () => {
+      assert.deepEqual(by.DB_PASSWORD, { NAME: "DB_PASSWORD", SOURCE: "vault://secret/myapp/db#password", VERSION: "2", STATUS: "ok" });
+      assert.equal(by.OLD_PASSWORD!.VERSION, "1");
+      assert.equal(by.OLD_PASSWORD!.SOURCE, "vault://secret/myapp/db?version=1#password");
+      assert.equal(by.LEGACY_TOKEN!.VERSION, "-");
+      assert.equal(by.DB_CREDS!.VERSION, "lease 1h0m0s");
+      assert.equal(by.SINGLE!.SOURCE, "vault://secret/myapp/single");
+      assert.equal(by.SINGLE!.VERSION, "1");
+    });
+
+    it("an expand: row and a files: row name their secret and its version", () => {
+      assert.equal(by["APP_*"]!.SOURCE, "vault://secret/myapp/config");
+      assert.equal(by["APP_*"]!.VERSION, "1");
+      assert.equal(by.TLS_KEY_FILE!.VERSION, "1");
+    });
+
+    it("a template names each distinct reference it uses", () => {
+      assert.equal(by.DATABASE_URL!.SOURCE, "vault://secret/myapp/db#username, vault://secret/myapp/db#password");
+      assert.equal(by.DATABASE_URL!.VERSION, "2");
+    });
+
+    it("prints no value", () => {
+      assertNothingLeaked(r, ["app_user"]);
+    });
+
+    it("revokes the lease it created before it exits", () => {
+      assert.equal(created.length, 1);
+      assert.equal(created[0]!.state, "revoked");
+      assert.equal(created[0]!.reason, "revoked");
+    });
   });
 
   it("never prints a value, even with debug logs and every secret failing to parse a field", async () => {
@@ -271,8 +291,8 @@ describe("envject check: the most serious failure decides the exit code (65, 77,
   const BAD_REF = "TWO_KEYS: vault://secret/myapp/db";
 
   async function mixed(lines: string[]): Promise<{ code: number | null; statuses: Record<string, string> }> {
-    await sv.admin.deny({ path: "secret/data/myapp/config" });
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 503, count: 100_000 });
+    await sv.control.deny("secret/data/myapp/config");
+    await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 503, count: 100_000 });
     const r = await check({ "envject.yaml": MIXED(["OK: vault://kv/legacy#token", ...lines]) }, ["--start-timeout", "1s"]);
     assertNothingLeaked(r);
     const statuses = Object.fromEntries(parseTable(r.stdout).map((row) => [row.NAME, row.STATUS.slice(0, "error (NN)".length)]));

@@ -27,12 +27,9 @@ after(async () => {
 });
 beforeEach(async () => {
   rmSync(marker, { force: true });
-  await vault.admin.clearRequests();
+  await vault.control.clearRequests();
 });
-afterEach(async () => {
-  await vault.admin.clearFaults();
-  await vault.admin.clearDenials();
-});
+afterEach(() => vault.control.reset());
 
 /** A child that leaves a file behind, so a test can tell that it never ran. */
 function markerChild(): string[] {
@@ -84,7 +81,7 @@ describe("64: usage errors", () => {
       assert.equal(result.code, 64, result.stderr);
       assert.match(result.stderr, message);
       assert.equal(errorLines(result.stderr).length, 1, result.stderr);
-      assert.equal((await vault.admin.requests()).length, 0, "Vault is not contacted");
+      assert.equal(await vault.control.requestCount(), 0, "Vault is not contacted");
       assertNoStackTrace(result.stderr);
     });
   }
@@ -145,7 +142,7 @@ describe("65: bad mapping file or reference", () => {
   });
 
   it("a secret value holding NUL is named, its value never shown", async () => {
-    await vault.admin.writeKv2("secret/e2e/nul", { v: "before\u0000after-nul-secret" });
+    await vault.control.putSecret("secret/e2e/nul", { v: "before\u0000after-nul-secret" });
     const result = await runMapping("env:\n  N: vault://secret/e2e/nul#v\n");
     assertFailed(result, 65, [/\bN\b/, /NUL character/]);
     assert.ok(!result.stderr.includes("after-nul-secret"));
@@ -175,16 +172,16 @@ describe("69: Vault cannot be reached within --start-timeout", () => {
   });
 
   it("a Vault that drops every connection", async () => {
-    await vault.admin.fault({ path_prefix: "", status: 0, count: 10_000 });
+    await vault.control.fault({ path_prefix: "", status: 0, count: 10_000 });
     const result = await runMapping("env:\n  A: vault://secret/myapp/db#password\n");
     assertFailed(result, 69, [/\bA\b/, /could not be reached/]);
-    assert.ok((await vault.admin.requests()).length > 1, "the read was retried");
+    assert.ok(await vault.control.requestCount() > 1, "the read was retried");
   });
 });
 
 describe("77 and 78: access denied, not found", () => {
   it("77: a denied path names the variable and the path", async () => {
-    await vault.admin.deny({ path: "secret/data/myapp/db" });
+    await vault.control.deny("secret/data/myapp/db");
     assertFailed(await runMapping("env:\n  A: vault://secret/myapp/db#password\n"), 77, [/\bA\b/, /secret\/data\/myapp\/db/, /permission denied/]);
   });
 
@@ -205,8 +202,8 @@ describe("77 and 78: access denied, not found", () => {
   });
 
   it("78: a deleted version, and a deleted current version", async () => {
-    await vault.admin.writeKv2("secret/e2e/deleted", { k: "deleted-v1-value" });
-    await vault.admin.writeKv2("secret/e2e/deleted", { k: "deleted-v2-value" });
+    await vault.control.putSecret("secret/e2e/deleted", { k: "deleted-v1-value" });
+    await vault.control.putSecret("secret/e2e/deleted", { k: "deleted-v2-value" });
     await vault.admin.deleteVersions("secret/e2e/deleted", [1]);
     const pinned = await runMapping("env:\n  A: vault://secret/e2e/deleted?version=1#k\n");
     assertFailed(pinned, 78, [/\bA\b/, /version 1 of secret\/e2e\/deleted was deleted/]);
@@ -216,8 +213,8 @@ describe("77 and 78: access denied, not found", () => {
   });
 
   it("78: a destroyed version", async () => {
-    await vault.admin.writeKv2("secret/e2e/destroyed", { k: "destroyed-v1-value" });
-    await vault.admin.writeKv2("secret/e2e/destroyed", { k: "destroyed-v2-value" });
+    await vault.control.putSecret("secret/e2e/destroyed", { k: "destroyed-v1-value" });
+    await vault.control.putSecret("secret/e2e/destroyed", { k: "destroyed-v2-value" });
     await vault.admin.destroyVersions("secret/e2e/destroyed", [1]);
     assertFailed(await runMapping("env:\n  A: vault://secret/e2e/destroyed?version=1#k\n"), 78, [/\bA\b/, /version 1 of secret\/e2e\/destroyed was destroyed/]);
   });
@@ -234,7 +231,7 @@ describe("several failing variables", () => {
 `;
 
   it("one line per cause, exit code of the most serious: 65 before 77 before 78", async () => {
-    await vault.admin.deny({ path: "secret/data/e2e/denied" });
+    await vault.control.deny("secret/data/e2e/denied");
     const result = await runMapping(MIXED);
     assertFailed(
       result,
@@ -248,8 +245,8 @@ describe("several failing variables", () => {
   });
 
   it("77 before 69 before 78", async () => {
-    await vault.admin.deny({ path: "secret/data/e2e/denied" });
-    await vault.admin.fault({ path_prefix: "secret/data/e2e/unreachable", status: 0, count: 10_000 });
+    await vault.control.deny("secret/data/e2e/denied");
+    await vault.control.fault({ path_prefix: "secret/data/e2e/unreachable", status: 0, count: 10_000 });
     const withDenied = await runMapping("env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/e2e/denied#x\n  DOWN: vault://secret/e2e/unreachable#x\n");
     assertFailed(withDenied, 77, [/MISSING/], [/DENIED/], [/DOWN/, /could not be reached/]);
     const withoutDenied = await runMapping("env:\n  MISSING: vault://secret/nope#x\n  DOWN: vault://secret/e2e/unreachable#x\n");
@@ -259,12 +256,12 @@ describe("several failing variables", () => {
 
 describe("transient failures are retried", () => {
   it("two 5xx answers, then the read succeeds; the log shows the retries", async () => {
-    await vault.admin.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 1 });
-    await vault.admin.fault({ path_prefix: "secret/data/myapp/db", status: 503, count: 1 });
+    await vault.control.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 1 });
+    await vault.control.fault({ path_prefix: "secret/data/myapp/db", status: 503, count: 1 });
     ws.file("envject.yaml", "env:\n  A: vault://secret/myapp/db#password\n");
     const result = await ws.run(["--log-level", "debug", "--", ...printEnv("A")]);
     assert.deepEqual(childJson(result), { A: SEED.db.password });
-    const reads = (await vault.admin.requests()).filter((r) => r.path === "secret/data/myapp/db").map((r) => r.status);
+    const reads = (await vault.control.requests()).filter((r) => r.path === "secret/data/myapp/db").map((r) => r.status);
     assert.deepEqual(reads, [500, 503, 200]);
     assert.equal(result.stderr.match(/retrying Vault attempt=\d/g)?.length, 2, result.stderr);
     assert.match(result.stderr, /WARN  Vault at http:\/\/127\.0\.0\.1:\d+ answered 500 while [^;]+; retrying until \d\d:\d\d:\d\d \(--start-timeout 60s\)/);

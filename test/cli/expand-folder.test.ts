@@ -25,22 +25,22 @@ function withPrefix(env: Record<string, string | null>, prefix: string): Record<
 describe("expand: a Vault folder", () => {
   const suite = watchSuite(async (vault) => {
     await vault.admin.enableMount("airflow", "kv", "2");
-    await vault.admin.writeKv2("airflow/connections/smtp_default", { conn_uri: "smtps://user:pw-Smtp-1a2b@host:465" });
-    await vault.admin.writeKv2("airflow/connections/my-postgres", { conn_uri: "postgres://u:pw-Pg-3c4d@db:5432/x", extra: "e1" });
-    await vault.admin.writeKv2("airflow/connections/nested/deeper", { conn_uri: "nope://skipped" });
+    await vault.control.putSecret("airflow/connections/smtp_default", { conn_uri: "smtps://user:pw-Smtp-1a2b@host:465" });
+    await vault.control.putSecret("airflow/connections/my-postgres", { conn_uri: "postgres://u:pw-Pg-3c4d@db:5432/x", extra: "e1" });
+    await vault.control.putSecret("airflow/connections/nested/deeper", { conn_uri: "nope://skipped" });
     await vault.admin.writeKv1("kv/flags/alpha", { on: "yes", level: "3" });
     await vault.admin.writeKv1("kv/flags/beta", { on: "no" });
   });
 
   it("KV v2 with field: one variable per secret, PREFIX + upper-cased name; sub-folders skipped; one LIST", async () => {
     const ws = suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: AIRFLOW_CONN_\n    field: conn_uri\n");
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
     assert.deepEqual(withPrefix(env, "AIRFLOW_CONN_"), {
       AIRFLOW_CONN_MY_POSTGRES: "postgres://u:pw-Pg-3c4d@db:5432/x",
       AIRFLOW_CONN_SMTP_DEFAULT: "smtps://user:pw-Smtp-1a2b@host:465",
     });
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     assert.equal(lists(log, "airflow/metadata/connections"), 1, JSON.stringify(log.map((r) => [r.path, r.query])));
     assert.equal(log.filter((r) => r.path === "airflow/data/connections/nested/deeper").length, 0, "a sub-folder's secret is not read");
   });
@@ -57,11 +57,11 @@ describe("expand: a Vault folder", () => {
 
   it("KV v1 folder, with and without field, ?mount= spelling too", async () => {
     const ws = suite.workspace("expand:\n  - from: vault://kv/flags/\n    prefix: F_\n  - from: vault://flags/?mount=kv\n    prefix: ON_\n    field: on\n");
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
     assert.deepEqual(withPrefix(env, "F_"), { F_ALPHA_LEVEL: "3", F_ALPHA_ON: "yes", F_BETA_ON: "no" });
     assert.deepEqual(withPrefix(env, "ON_"), { ON_ALPHA: "yes", ON_BETA: "no" });
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     assert.equal(lists(log, "kv/flags"), 1, "both spellings are one folder, listed once");
     assert.equal(log.filter((r) => r.path === "kv/flags/alpha").length, 1, "each secret read once");
   });
@@ -70,26 +70,26 @@ describe("expand: a Vault folder", () => {
     const env = childJson(await suite.workspace("expand:\n  - from: vault://kv/\n    prefix: R_\n").run(["run", "--", ...printAllEnv()]));
     assert.deepEqual(withPrefix(env, "R_"), { R_LEGACY_TOKEN: "legacy-Kv1-Token-5a4b3c" });
 
-    await suite.vault.admin.deny({ path: "airflow/metadata/connections" });
+    await suite.vault.control.deny("airflow/metadata/connections");
     try {
       const denied = await suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: D_\n").run(["run", "--", "true"]);
       assert.equal(denied.code, 77, denied.stderr);
       assert.match(denied.stderr, /D_\* from vault:\/\/airflow\/connections\/: Vault denied listing airflow\/metadata\/connections/);
       assertNoStackTrace(denied.stderr);
     } finally {
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
     }
   });
 
   it("mount discovery denied: KV v2 folder listed at the guessed mount, KV v1 by a plain LIST", async () => {
-    await suite.vault.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await suite.vault.control.deny("sys/internal/ui/mounts/");
     try {
       const ws = suite.workspace("expand:\n  - from: vault://airflow/connections/\n    prefix: C_\n    field: conn_uri\n  - from: vault://kv/flags/\n    prefix: F_\n");
       const env = childJson(await ws.run(["run", "--", ...printAllEnv()]));
       assert.deepEqual(Object.keys(withPrefix(env, "C_")), ["C_MY_POSTGRES", "C_SMTP_DEFAULT"]);
       assert.deepEqual(withPrefix(env, "F_"), { F_ALPHA_LEVEL: "3", F_ALPHA_ON: "yes", F_BETA_ON: "no" });
     } finally {
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
     }
   });
 
@@ -99,8 +99,8 @@ describe("expand: a Vault folder", () => {
     assert.match(missing.stderr, /vault:\/\/airflow\/connections\/smtp_default/);
     assertNoStackTrace(missing.stderr);
 
-    await suite.vault.admin.writeKv2("airflow/clash/a-b", { v: "1" });
-    await suite.vault.admin.writeKv2("airflow/clash/a_b", { v: "2" });
+    await suite.vault.control.putSecret("airflow/clash/a-b", { v: "1" });
+    await suite.vault.control.putSecret("airflow/clash/a_b", { v: "2" });
     const clash = await suite.workspace("expand:\n  - from: vault://airflow/clash/\n    prefix: K_\n    field: v\n").run(["run", "--", "true"]);
     assert.equal(clash.code, 65, clash.stderr);
     assert.match(clash.stderr, /airflow\/clash\/a-b and vault:\/\/airflow\/clash\/a_b both give the variable K_A_B/);
@@ -125,27 +125,27 @@ describe("expand: a Vault folder", () => {
   });
 
   it("watching: a secret added, then one removed (then added back), each restarts the child once with the new set; one LIST per poll", async () => {
-    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1" });
+    await suite.vault.control.putSecret("airflow/watch/one", { conn_uri: "one://pw-W1" });
     const ws = suite.workspace("expand:\n  - from: vault://airflow/watch/\n    prefix: W_\n    field: conn_uri\n");
     const run = suite.start(ws, [], ["W_ONE", "W_TWO"]);
     await run.waitForStarts(1);
     assert.deepEqual(run.starts()[0]!.env, { W_ONE: "one://pw-W1", W_TWO: null });
 
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const t0 = Date.now();
     await pause(4000);
     const seconds = (Date.now() - t0) / 1000;
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     const n = lists(log, "airflow/metadata/watch");
     assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} LISTs in ${seconds.toFixed(1)} s`);
     assert.equal(log.filter((r) => r.path.startsWith("airflow/data/")).length, 0, "nothing read while nothing changes");
 
-    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2" });
+    await suite.vault.control.putSecret("airflow/watch/two", { conn_uri: "two://pw-W2" });
     await run.waitForStarts(2);
     assert.deepEqual(run.starts()[1]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2" });
 
     // The added secret is watched for new versions too.
-    await suite.vault.admin.writeKv2("airflow/watch/two", { conn_uri: "two://pw-W2b" });
+    await suite.vault.control.putSecret("airflow/watch/two", { conn_uri: "two://pw-W2b" });
     await run.waitForStarts(3);
     assert.deepEqual(run.starts()[2]!.env, { W_ONE: "one://pw-W1", W_TWO: "two://pw-W2b" });
 
@@ -156,14 +156,14 @@ describe("expand: a Vault folder", () => {
     assert.equal(run.starts().length, 4, `one restart per change: ${JSON.stringify(run.starts())}`);
     assert.deepEqual(run.lines("WARN", /cannot be read now/), [], "a secret removed from the folder is not warned about");
     // The removed secret is no longer polled.
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     await pause(2500);
-    const after = await suite.vault.admin.requests();
+    const after = await suite.vault.control.requests();
     assert.equal(after.filter((r) => r.path === "airflow/metadata/watch/one").length, 0, "the removed secret is not polled");
     assert.ok(after.filter((r) => r.path === "airflow/metadata/watch/two").length >= 1, "the remaining one is");
 
     // Added back with another value: read afresh, not the document read before it was removed.
-    await suite.vault.admin.writeKv2("airflow/watch/one", { conn_uri: "one://pw-W1-again" });
+    await suite.vault.control.putSecret("airflow/watch/one", { conn_uri: "one://pw-W1-again" });
     await run.waitForStarts(5);
     assert.deepEqual(run.starts()[4]!.env, { W_ONE: "one://pw-W1-again", W_TWO: "two://pw-W2b" });
     const end = await run.stop();
@@ -197,46 +197,46 @@ describe("expand: a Secrets Manager folder", () => {
 
   it("with field: one BatchGetSecretValue with the name filter, no other read; only names directly under the prefix", async () => {
     const ws = workspace("expand:\n  - from: aws-sm://airflow/connections/\n    prefix: AIRFLOW_CONN_\n    field: conn_uri\n");
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
     assert.deepEqual(withPrefix(env, "AIRFLOW_CONN_"), {
       AIRFLOW_CONN_MY_POSTGRES: "postgres://u:aws-Pg-7a8b@db/x",
       AIRFLOW_CONN_SMTP_DEFAULT: "smtps://u:aws-Smtp-5e6f@h:465",
     });
-    const log = await sa.client.requests();
+    const log = await sa.control.requests();
     assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue"], JSON.stringify(log));
   });
 
   it("without field, and with BatchGetSecretValue denied: ListSecrets, then one GetSecretValue per secret", async () => {
-    await sa.client.deny("BatchGetSecretValue");
+    await sa.control.deny("BatchGetSecretValue");
     try {
       const ws = workspace("expand:\n  - from: aws-sm://airflow/connections/\n    prefix: C_\n");
-      await sa.client.clearRequests();
+      await sa.control.clearRequests();
       const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
       assert.deepEqual(withPrefix(env, "C_"), {
         C_MY_POSTGRES_CONN_URI: "postgres://u:aws-Pg-7a8b@db/x",
         C_MY_POSTGRES_EXTRA: "e2",
         C_SMTP_DEFAULT_CONN_URI: "smtps://u:aws-Smtp-5e6f@h:465",
       });
-      const log = await sa.client.requests();
+      const log = await sa.control.requests();
       const count = (action: string) => log.filter((r) => r.action === action && r.status === 200).length;
       assert.equal(count("ListSecrets"), 1, JSON.stringify(log));
       assert.equal(count("GetSecretValue"), 2, JSON.stringify(log));
       assert.equal(log.filter((r) => r.secretIds.includes("airflow/connections/deeper/skipped")).length, 0);
     } finally {
-      await sa.client.clearDenials();
+      await sa.control.clearDenials();
     }
   });
 
   it("more than one page: every NextToken page of the filtered BatchGetSecretValue is read", async () => {
     for (let i = 0; i < 23; i++) await sa.client.createSecret(`paged/s${String(i).padStart(2, "0")}`, { SecretString: JSON.stringify({ v: `p${i}` }) });
     const ws = workspace("expand:\n  - from: aws-sm://paged/\n    prefix: P_\n    field: v\n");
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     const env = childJson(await ws.run(["run", "--", ...printAllEnv()], awsEnv(sa.url)));
     const got = withPrefix(env, "P_");
     assert.equal(Object.keys(got).length, 23, JSON.stringify(got));
     assert.equal(got.P_S22, "p22");
-    const log = await sa.client.requests();
+    const log = await sa.control.requests();
     assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue", "BatchGetSecretValue"], "two pages (20 + 3), nothing else");
   });
 
@@ -246,11 +246,11 @@ describe("expand: a Secrets Manager folder", () => {
     run = WatchedRun.start(ws, ["--interval", "1s"], ["W_A", "W_B"], awsEnv(sa.url));
     await run.waitForStarts(1);
     assert.deepEqual(run.starts()[0]!.env, { W_A: "aws-Wa-1", W_B: null });
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     const t0 = Date.now();
     await pause(4000);
     const seconds = (Date.now() - t0) / 1000;
-    const log = await sa.client.requests();
+    const log = await sa.control.requests();
     const n = log.filter((r) => r.action === "ListSecrets").length;
     assert.ok(n >= Math.floor(seconds / 1.1) - 1 && n <= Math.ceil(seconds / 0.9) + 1, `${n} ListSecrets in ${seconds.toFixed(1)} s`);
     assert.equal(log.filter((r) => r.action === "GetSecretValue" || r.action === "BatchGetSecretValue").length, 0, "no value read while nothing changes");

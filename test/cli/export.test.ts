@@ -32,9 +32,9 @@ let ws: { path: string; cleanup: () => void };
 
 before(async () => {
   sv = await startSeededVault();
-  await sv.admin.writeKv2("secret/export/tricky", TRICKY);
-  await sv.admin.writeKv2("secret/export/unquotable", { v: "x\" # y'\n`" });
-  await sv.admin.writeKv2("secret/export/nul", { v: "before\u0000after" });
+  await sv.control.putSecret("secret/export/tricky", TRICKY);
+  await sv.control.putSecret("secret/export/unquotable", { v: "x\" # y'\n`" });
+  await sv.control.putSecret("secret/export/nul", { v: "before\u0000after" });
   ws = tempDir("envject-export-");
 });
 after(async () => {
@@ -42,7 +42,7 @@ after(async () => {
   await sv.close();
 });
 afterEach(async () => {
-  await sv.admin.clearDenials();
+  await sv.control.clearDenials();
 });
 
 const PARENT = { PARENT_ONLY: "parent-Value-Not-Exported", TRICKY_FROM_PARENT: "vault://secret/myapp/db#password" };
@@ -126,11 +126,11 @@ describe("envject export: formats", () => {
   });
 
   it("refuses an unknown format as a usage error (64) before reading anything", async () => {
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const r = await exportWith(FILES, ["-e", ".env", "--format", "yaml"]);
     assert.equal(r.code, 64, r.stderr);
     assert.equal(r.stdout, "");
-    assert.deepEqual(await sv.admin.requests(), []);
+    assert.deepEqual(await sv.control.requests(), []);
   });
 
   it("never exports envject's own environment, nor parses it for references", async () => {
@@ -227,7 +227,7 @@ describe("envject export: files, leases and failures", () => {
   });
 
   it("names every failing variable and exits with the most serious code (77 before 78)", async () => {
-    await sv.admin.deny({ path: "secret/data/myapp/config" });
+    await sv.control.deny("secret/data/myapp/config");
     const r = await exportWith({ "envject.yaml": "env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n  OK: vault://kv/legacy#token\n" }, [
       "--format",
       "shell",

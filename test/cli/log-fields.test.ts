@@ -81,12 +81,12 @@ files:
   });
 
   it("failures: not found, denied, a bad reference, a mapping error", async () => {
-    await seeded.vault.admin.deny({ path: "secret/data/myapp/config" });
+    await seeded.vault.control.deny("secret/data/myapp/config");
     seeded.ws.file("envject.yaml", "env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n  TWO_KEYS: vault://secret/myapp/db\n");
     const r = await seeded.ws.run([...JSON_LOGS, "--", ...printEnv("MISSING")]);
     assert.equal(r.code, 65, r.stderr);
     fieldsOf(r.stderr, seen);
-    await seeded.vault.admin.clearDenials();
+    await seeded.vault.control.clearDenials();
     seeded.ws.file("envject.yaml", "env:\n  BAD: vault://secret/x?bogus=1#k\n");
     const bad = await seeded.ws.run([...JSON_LOGS, "--", ...printEnv("BAD")]);
     assert.equal(bad.code, 65, bad.stderr);
@@ -115,11 +115,11 @@ describe("every field of a JSON log line of a watch rotation is in the README's 
   const suite = watchSuite();
 
   it("a rotation, a restart, and a stop by SIGTERM", async () => {
-    await suite.vault.admin.writeKv2("secret/lf/rot", { password: "pw-LF-Rot-1111" });
+    await suite.vault.control.putSecret("secret/lf/rot", { password: "pw-LF-Rot-1111" });
     const ws = suite.workspace("env:\n  LF_PASS: vault://secret/lf/rot#password\n  LF_USER: vault://database/creds/readonly#username\n");
     const run = suite.start(ws, JSON_LOGS, ["LF_PASS"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/lf/rot", { password: "pw-LF-Rot-2222" });
+    await suite.vault.control.putSecret("secret/lf/rot", { password: "pw-LF-Rot-2222" });
     await run.waitForStarts(2);
     await run.waitFor("the second start to be logged", () => run.stderr.split('"msg":"starting command"').length - 1 === 2);
     const end = await run.stop();

@@ -45,11 +45,11 @@ describe("the rotation line", () => {
   const suite = watchSuite();
 
   it("in JSON: reference, reason, from_version, to_version, variables and on_change are fields, not prose; each start logs its pid", async () => {
-    await suite.vault.admin.writeKv2("secret/ll/json", { username: "ll-user-One", password: "pw-LL-Json-1111" });
+    await suite.vault.control.putSecret("secret/ll/json", { username: "ll-user-One", password: "pw-LL-Json-1111" });
     const ws = suite.workspace("env:\n  L_PASS: vault://secret/ll/json#password\n  L_USER: vault://secret/ll/json#username\n");
     const run = suite.start(ws, ["--log-format", "json"], ["L_PASS", "L_USER"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/ll/json", { username: "ll-user-Two", password: "pw-LL-Json-2222" });
+    await suite.vault.control.putSecret("secret/ll/json", { username: "ll-user-Two", password: "pw-LL-Json-2222" });
     await run.waitForStarts(2);
     await run.waitFor("the second start to be logged", () => records(run.stderr).filter((r) => r.msg === "starting command").length === 2);
     await run.stop();
@@ -81,11 +81,11 @@ describe("the rotation line", () => {
   });
 
   it("in text: the secret, its versions and each variable are named once, and no field repeats them", async () => {
-    await suite.vault.admin.writeKv2("secret/ll/text", { username: "ll-user-One", password: "pw-LL-Text-1111" });
+    await suite.vault.control.putSecret("secret/ll/text", { username: "ll-user-One", password: "pw-LL-Text-1111" });
     const ws = suite.workspace("env:\n  T_PASS: vault://secret/ll/text#password\n  T_USER: vault://secret/ll/text#username\n");
     const run = suite.start(ws, [], ["T_PASS", "T_USER"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/ll/text", { username: "ll-user-Two", password: "pw-LL-Text-2222" });
+    await suite.vault.control.putSecret("secret/ll/text", { username: "ll-user-Two", password: "pw-LL-Text-2222" });
     await run.waitForStarts(2);
     await run.stop();
 
@@ -149,14 +149,14 @@ describe("command checks and the watching line", () => {
     assert.equal(printed.code, 0, printed.stderr);
     assert.doesNotMatch(printed.stderr, /watching/, printed.stderr);
 
-    await vault.admin.clearRequests();
+    await vault.control.clearRequests();
     const long = await ws.run(["--interval", "1s", "--", NODE, "-e", "setTimeout(() => {}, 3000)"]);
     assert.equal(long.code, 0, long.stderr);
     const watching = long.stderr.split("\n").filter((l) => / envject INFO  watching 1 secret for changes every 1s/.test(l));
     assert.equal(watching.length, 1, long.stderr);
     assert.match(watching[0]!, /on_change=restart/);
     // Polling is not held back by the notice: the secret was polled during those seconds.
-    const polls = (await vault.admin.requests()).filter((q) => q.method === "GET" && q.path === "secret/metadata/myapp/db");
+    const polls = (await vault.control.requests()).filter((q) => q.method === "GET" && q.path === "secret/metadata/myapp/db");
     assert.ok(polls.length >= 1, `polled ${polls.length} times`);
     for (const r of [short, printed, long]) assert.deepEqual(leakedSecrets(r.stderr), []);
   });

@@ -37,11 +37,11 @@ describe("a KV v2 path written with its API segment (vault://secret/data/…)", 
   });
 
   it("metadata/ too, and only one extra request (the logical path's metadata) is made to tell", async () => {
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const r = await failing("env:\n  DB_PASSWORD: vault://secret/metadata/myapp/db#password\n");
     assert.equal(r.code, 78, r.stderr);
     assert.match(r.stderr, /did you mean vault:\/\/secret\/myapp\/db\?/);
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     assert.equal(countRequests(log, "GET", "secret/data/metadata/myapp/db"), 1);
     assert.equal(countRequests(log, "GET", "secret/metadata/myapp/db"), 1);
     assert.equal(countRequests(log, "GET", "secret/data/myapp/db"), 0, "the secret's data is not read to give the hint");
@@ -85,7 +85,7 @@ describe("an AWS reference with no region anywhere", () => {
 
   it("65 naming the variable and the ways to give one (no ?region=, no AWS_REGION, nothing in ~/.aws/config), with no request sent", async () => {
     suite.ws.file(".aws/config", "[default]\noutput = json\n");
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     const r = await failing("env:\n  API_KEY: aws-sm://prod/api-key\n", { ...awsEnv(sa.url), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
     assert.equal(r.code, 65, r.stderr);
     const lines = errorLines(r.stderr);
@@ -95,7 +95,7 @@ describe("an AWS reference with no region anywhere", () => {
     assert.match(lines[0]!, /\?region=/);
     assert.match(lines[0]!, /ARN/);
     assert.doesNotMatch(r.stderr, /Region is missing|ConfigError: |SDK/);
-    assert.equal((await sa.client.requests()).length, 0);
+    assert.equal(await sa.control.requestCount(), 0);
   });
 
   it("a region in ~/.aws/config is enough", async () => {

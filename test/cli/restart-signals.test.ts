@@ -203,11 +203,11 @@ async function assertShielded(run: Run, pid: number, sent: number, reason: RegEx
 
 describe("signals while the command is (re)starting are not forwarded", () => {
   it("--on-change restart: SIGHUP/SIGUSR1 from stopping the old child until the new one has run a moment never reach either; later ones do", async () => {
-    await vault.admin.writeKv2("secret/sig/rotate", { key: "sig-Rotate-One-1111" });
+    await vault.control.putSecret("secret/sig/rotate", { key: "sig-Rotate-One-1111" });
     const run = new Run("secret/sig/rotate", [], { SLOW_STOP_MS: "1000" });
     const [first] = await run.until("the first child", () => (run.childPids().length >= 1 ? run.childPids() : undefined));
     await run.ready(first!);
-    await vault.admin.writeKv2("secret/sig/rotate", { key: "sig-Rotate-Two-2222" });
+    await vault.control.putSecret("secret/sig/rotate", { key: "sig-Rotate-Two-2222" });
     await run.until("the restart's SIGTERM to reach the old child", () => run.eventsOf(first!).some((e) => e.event === "term"));
     // From the old child's slow stop through the new child's first 200 ms.
     const sent = await run.barrage(() => run.childPids().length >= 2);
@@ -221,11 +221,11 @@ describe("signals while the command is (re)starting are not forwarded", () => {
   });
 
   it("--on-change restart, SIGUSR1 alone: the new child neither dies of it nor opens its inspector", async () => {
-    await vault.admin.writeKv2("secret/sig/inspector", { key: "sig-Inspector-One-5555" });
+    await vault.control.putSecret("secret/sig/inspector", { key: "sig-Inspector-One-5555" });
     const run = new Run("secret/sig/inspector", [], { SLOW_STOP_MS: "1000" });
     const [first] = await run.until("the first child", () => (run.childPids().length >= 1 ? run.childPids() : undefined));
     await run.ready(first!);
-    await vault.admin.writeKv2("secret/sig/inspector", { key: "sig-Inspector-Two-6666" });
+    await vault.control.putSecret("secret/sig/inspector", { key: "sig-Inspector-Two-6666" });
     await run.until("the restart's SIGTERM to reach the old child", () => run.eventsOf(first!).some((e) => e.event === "term"));
     // Without SIGHUP: a SIGUSR1 that reached the new child before Node's own handler would kill it,
     // and one between Node's handler and the child's would open its inspector.
@@ -238,7 +238,7 @@ describe("signals while the command is (re)starting are not forwarded", () => {
   });
 
   it("--restart-on-failure: from the crash, through the wait, until the new child has run a moment", async () => {
-    await vault.admin.writeKv2("secret/sig/crash", { key: "sig-Crash-One-3333" });
+    await vault.control.putSecret("secret/sig/crash", { key: "sig-Crash-One-3333" });
     const marker = join(ws.dir, `crash-marker-${counter + 1}`);
     const run = new Run("secret/sig/crash", ["--restart-on-failure", "2"], { CRASH_MARKER: marker });
     const [first] = await run.until("the first child", () => (run.childPids().length >= 1 ? run.childPids() : undefined));
@@ -255,7 +255,7 @@ describe("signals while the command is (re)starting are not forwarded", () => {
   });
 
   it("the first start: SIGHUP/SIGUSR1 in the first moment after the spawn are dropped too; later ones are forwarded", async () => {
-    await vault.admin.writeKv2("secret/sig/first", { key: "sig-First-One-4444" });
+    await vault.control.putSecret("secret/sig/first", { key: "sig-First-One-4444" });
     const run = new Run("secret/sig/first", []);
     // Once envject catches signals (it does from before it reads the secrets) …
     await run.until("envject to start the command", () => run.lines("INFO", /starting command/).length > 0);

@@ -19,7 +19,7 @@ after(async () => {
   await vault.close();
 });
 beforeEach(async () => {
-  await vault.admin.clearRequests();
+  await vault.control.clearRequests();
 });
 
 describe("envject run: values from Vault", () => {
@@ -70,7 +70,7 @@ describe("envject run: values from Vault", () => {
   it("reads each distinct secret once, however many variables use it", async () => {
     ws.file("envject.yaml", MAPPING);
     childJson(await ws.run(["--", ...printEnv(...NAMES)]));
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     // Six variables use the current secret/myapp/db, one pins version 1: two distinct secrets.
     assert.equal(countRequests(log, "GET", "secret/data/myapp/db", {}), 1);
     assert.equal(countRequests(log, "GET", "secret/data/myapp/db", { version: "1" }), 1);
@@ -89,7 +89,7 @@ describe("envject run: values from Vault", () => {
 `,
     );
     childJson(await ws.run(["--", ...printEnv("A", "B", "C", "D")]));
-    const discovery = (await vault.admin.requests()).filter((r) => r.path.startsWith("sys/internal/ui/mounts/"));
+    const discovery = (await vault.control.requests()).filter((r) => r.path.startsWith("sys/internal/ui/mounts/"));
     assert.equal(discovery.length, 1, `mount discovery requests: ${discovery.map((r) => r.path).join(", ")}`);
   });
 
@@ -127,7 +127,7 @@ describe("envject run: values from Vault", () => {
       N_B: JSON.stringify(SEED.config.nested.b),
       "APP_feature.flag": null,
     });
-    assert.equal(countRequests(await vault.admin.requests(), "GET", "secret/data/myapp/config"), 1);
+    assert.equal(countRequests(await vault.control.requests(), "GET", "secret/data/myapp/config"), 1);
   });
 
   it("lets an expand: key replace an env: variable, with a warning naming it", async () => {
@@ -140,15 +140,15 @@ describe("envject run: values from Vault", () => {
 
   it("reads from a mount whose path has slashes, in every form of reference", async () => {
     await vault.admin.enableMount("team/kv", "kv", "2");
-    await vault.admin.writeKv2("team/kv/app", { k: "team-kv-value" });
+    await vault.control.putSecret("team/kv/app", { k: "team-kv-value" });
     ws.file("envject.yaml", "env:\n  FULL: vault://team/kv/app#k\n  RELATIVE: vault://app?mount=team/kv#k\n  MAGE: \"{{ vault_secret_var('app', 'k') }}\"\n");
     const env = childJson(await ws.run(["--", ...printEnv("FULL", "RELATIVE", "MAGE")], { VAULT_MOUNT_POINT: "team/kv" }));
     assert.deepEqual(env, { FULL: "team-kv-value", RELATIVE: "team-kv-value", MAGE: "team-kv-value" });
-    assert.equal(countRequests(await vault.admin.requests(), "GET", "team/kv/data/app"), 1);
+    assert.equal(countRequests(await vault.control.requests(), "GET", "team/kv/data/app"), 1);
   });
 
   it("when mount discovery is denied, probes KV v2 then KV v1, and still reads leased secrets", async () => {
-    await vault.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await vault.control.deny("sys/internal/ui/mounts/");
     try {
       ws.file(
         "envject.yaml",
@@ -159,12 +159,12 @@ describe("envject run: values from Vault", () => {
       assert.equal(env.OLD_PASSWORD, SEED.dbV1.password);
       assert.equal(env.LEGACY_TOKEN, SEED.legacy.token);
       assert.match(env.DB_CREDS_USER ?? "", /^v-root-readonly-/);
-      const log = await vault.admin.requests();
+      const log = await vault.control.requests();
       assert.equal(countRequests(log, "GET", "secret/data/myapp/db", {}), 1);
       assert.equal(countRequests(log, "GET", "kv/legacy"), 1);
       assert.equal(countRequests(log, "GET", "database/creds/readonly"), 1);
     } finally {
-      await vault.admin.clearDenials();
+      await vault.control.clearDenials();
     }
   });
 
@@ -219,7 +219,7 @@ describe("envject run: values from Vault", () => {
       BRACES: "{{ not a template",
       SHELLISH: "${HOME} $HOME",
     });
-    assert.equal((await vault.admin.requests()).length, 0, "no reference, no request to Vault");
+    assert.equal(await vault.control.requestCount(), 0, "no reference, no request to Vault");
   });
 
   it("reads a JSON mapping file like a YAML one", async () => {
@@ -281,7 +281,7 @@ describe("envject run: .env files", () => {
     );
     const env = childJson(await ws.run(["-e", ".env.compose", "--", ...printEnv("DB_HOST", "DB_PASSWORD", "DB_USER", "COLOR")]));
     assert.deepEqual(env, { DB_HOST: "localhost", DB_PASSWORD: SEED.db.password, DB_USER: SEED.db.username, COLOR: "#fff" });
-    assert.ok(countRequests(await vault.admin.requests(), "GET", "secret/data/myapp/db") >= 1, "the field was read from the secret");
+    assert.ok(countRequests(await vault.control.requests(), "GET", "secret/data/myapp/db") >= 1, "the field was read from the secret");
   });
 
   it("refuses an unclosed quote, naming the file, line and variable, and starts nothing", async () => {
@@ -292,7 +292,7 @@ describe("envject run: .env files", () => {
     assert.match(result.stderr, /\.env\.bad:2 \(DB_PASSWORD\)/);
     assert.match(result.stderr, /opens a quote it does not close/);
     assert.equal(existsSync(marker), false, "the child was not started");
-    assert.equal((await vault.admin.requests()).length, 0, "nothing was read from Vault");
+    assert.equal(await vault.control.requestCount(), 0, "nothing was read from Vault");
     assertNoStackTrace(result.stderr);
   });
 });
@@ -318,7 +318,7 @@ describe("envject run: the child's environment", () => {
     );
     // A value inherited from envject's own environment is never parsed as a reference.
     assert.deepEqual(env, { A: "file1", B: "file2", C: "mapping", D: "parent", FROM_PARENT: "vault://secret/myapp/db#password" });
-    assert.equal(countRequests(await vault.admin.requests(), "GET", "secret/data/myapp/db"), 0);
+    assert.equal(countRequests(await vault.control.requests(), "GET", "secret/data/myapp/db"), 0);
   });
 
   it("does not read a reference that a later file or the mapping replaces", async () => {
@@ -463,7 +463,7 @@ describe("envject run: dynamic secrets", () => {
     const env = childJson(result);
     const created = (await vault.admin.leases()).filter((l) => !before.has(l.lease_id));
     assert.equal(created.length, 1, "one lease for one distinct dynamic secret");
-    assert.equal(countRequests(await vault.admin.requests(), "GET", "database/creds/readonly"), 1);
+    assert.equal(countRequests(await vault.control.requests(), "GET", "database/creds/readonly"), 1);
     return { env, lease: created[0]!, result };
   }
 
@@ -483,7 +483,7 @@ describe("envject run: dynamic secrets", () => {
     assert.notEqual(lease.state, "active", "no credentials stay valid after envject exits");
     const token = (await vault.admin.tokens()).find((t) => t.accessor === lease.token_accessor);
     assert.equal(token?.state, "revoked");
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     assert.equal(countRequests(log, "PUT", "sys/leases/revoke"), 1);
     assert.equal(log.find((r) => r.path === "sys/leases/revoke")?.status, 403);
     assert.equal(countRequests(log, "PUT", "auth/token/revoke-self"), 1);

@@ -168,7 +168,7 @@ describe("successful runs log no secret", () => {
   });
 
   it("when reads are retried after 5xx answers", async () => {
-    await vault.admin.fault({ path_prefix: "secret/data/myapp/db", status: 503, count: 2 });
+    await vault.control.fault({ path_prefix: "secret/data/myapp/db", status: 503, count: 2 });
     const result = await ws.run([...DEBUG_JSON, "-c", "full.yaml", "--", ...printEnv("DB_PASSWORD")]);
     assert.equal(result.code, 0, result.stderr);
     const records = assertQuiet(result);
@@ -203,7 +203,7 @@ describe("failing runs log no secret", () => {
   ];
 
   before(async () => {
-    await vault.admin.writeKv2("secret/secrecy/badkeys", { "1st": SEED.db.password });
+    await vault.control.putSecret("secret/secrecy/badkeys", { "1st": SEED.db.password });
   });
 
   for (const [what, yaml, code, extra] of failures) {

@@ -111,31 +111,45 @@ describe("a wait says what it waits for", { concurrency: true }, () => {
     assertNoStackTrace(r.stderr);
   });
 
-  it("json: every line parses; the warning carries address, reason, until, start_timeout_s; progress carries waited_s and left_s", async () => {
-    const port = await closedPort();
-    const address = `http://127.0.0.1:${port}`;
-    const r = await envject(["--log-format", "json", "--start-timeout", "12s", "--", NODE, "-e", ""], { VAULT_ADDR: address });
-    assert.equal(r.code, 69, r.stderr);
-    const records = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const warnings = records.filter((rec) => rec.level === "warn");
-    assert.equal(warnings.length, 1, r.stderr);
-    const w = warnings[0]!;
-    assert.equal(w.address, address);
-    assert.match(String(w.reason), /ECONNREFUSED/);
-    assert.equal(typeof w.until, "string");
-    assert.ok(!Number.isNaN(Date.parse(String(w.until))), String(w.until));
-    assert.equal(w.start_timeout_s, 12);
-    assert.equal(w.default_address, undefined, "the address was set");
-    assert.match(String(w.msg), new RegExp(`retrying until ${localTime(String(w.until))} \\(--start-timeout 12s\\)$`));
-    const progress = records.filter((rec) => rec.level === "info" && /^still waiting for Vault at /.test(String(rec.msg)));
-    assert.ok(progress.length >= 1, r.stderr);
-    for (const p of progress) {
-      assert.equal(p.address, address);
-      assert.equal(typeof p.waited_s, "number");
-      assert.equal(typeof p.left_s, "number");
-    }
-    assert.equal(records.filter((rec) => rec.level === "error" && rec.exit_code === 69).length, 1, r.stderr);
-    assert.doesNotMatch(r.stderr, /\r|\x1b/);
+  describe("json", () => {
+    // One run that gives up after 12 s; each case reads one guarantee off its stderr.
+    let address: string;
+    let r: Awaited<ReturnType<typeof envject>>;
+    let records: Record<string, unknown>[];
+    before(async () => {
+      address = `http://127.0.0.1:${await closedPort()}`;
+      r = await envject(["--log-format", "json", "--start-timeout", "12s", "--", NODE, "-e", ""], { VAULT_ADDR: address });
+      records = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    });
+
+    it("every line parses, none has terminal codes, and one error line carries exit code 69", () => {
+      assert.equal(r.code, 69, r.stderr);
+      assert.equal(records.filter((rec) => rec.level === "error" && rec.exit_code === 69).length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\r|\x1b/);
+    });
+
+    it("the one warning carries address, reason, until, start_timeout_s, and no default_address for a set address", () => {
+      const warnings = records.filter((rec) => rec.level === "warn");
+      assert.equal(warnings.length, 1, r.stderr);
+      const w = warnings[0]!;
+      assert.equal(w.address, address);
+      assert.match(String(w.reason), /ECONNREFUSED/);
+      assert.equal(typeof w.until, "string");
+      assert.ok(!Number.isNaN(Date.parse(String(w.until))), String(w.until));
+      assert.equal(w.start_timeout_s, 12);
+      assert.equal(w.default_address, undefined, "the address was set");
+      assert.match(String(w.msg), new RegExp(`retrying until ${localTime(String(w.until))} \\(--start-timeout 12s\\)$`));
+    });
+
+    it("progress lines carry address, waited_s and left_s", () => {
+      const progress = records.filter((rec) => rec.level === "info" && /^still waiting for Vault at /.test(String(rec.msg)));
+      assert.ok(progress.length >= 1, r.stderr);
+      for (const p of progress) {
+        assert.equal(p.address, address);
+        assert.equal(typeof p.waited_s, "number");
+        assert.equal(typeof p.left_s, "number");
+      }
+    });
   });
 
   it("at a terminal: one line updated in place (\\r\\x1b[2K) instead of progress lines, finished with a newline before the error", async (t) => {

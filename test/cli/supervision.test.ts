@@ -31,7 +31,7 @@ after(async () => {
 });
 afterEach(async () => {
   for (const p of running.splice(0)) killIfAlive(p.pid);
-  await vault.admin.clearLatency();
+  await vault.control.clearLatency();
 });
 
 /**
@@ -154,14 +154,14 @@ describe("signals sent to envject", () => {
 describe("a stop request while resolving", () => {
   it("SIGTERM during resolution exits 143 without starting the child, and revokes the leases read so far", async () => {
     ws.file("slow.yaml", "env:\n  DB_CREDS_USER: vault://database/creds/readonly#username\n  DB_USER: vault://secret/myapp/db#username\n");
-    await vault.admin.clearRequests();
+    await vault.control.clearRequests();
     const earlier = new Set((await vault.admin.leases()).map((l) => l.lease_id));
-    await vault.admin.latency({ ms: 60_000, path_prefix: "secret/data/" });
+    await vault.control.latency(60_000, "secret/data/");
     const marker = join(ws.dir, "resolving-child-started");
     const envject = startEnvject(["-c", "slow.yaml", "--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`]);
     // The dynamic secret was read and the KV mount found; the KV read itself is held by the latency.
     await waitForAsync("the lease and the mount lookup", async () => {
-      const log = await vault.admin.requests();
+      const log = await vault.control.requests();
       return log.some((r) => r.path === "database/creds/readonly" && r.status === 200) && log.some((r) => r.path === "sys/internal/ui/mounts/secret/myapp/db");
     });
     envject.process.kill("SIGTERM");
@@ -176,13 +176,13 @@ describe("a stop request while resolving", () => {
 
   it("resolution ending while the stop request revokes leases does not start the child", async () => {
     ws.file("slow.yaml", "env:\n  DB_CREDS_USER: vault://database/creds/readonly#username\n  DB_USER: vault://secret/myapp/db#username\n");
-    await vault.admin.clearRequests();
+    await vault.control.clearRequests();
     // The KV read ends first; the revocation the stop request makes ends later.
-    await vault.admin.latency({ ms: 1_000, path_prefix: "secret/data/" });
-    await vault.admin.latency({ ms: 3_000, path_prefix: "sys/leases/revoke" });
+    await vault.control.latency(1_000, "secret/data/");
+    await vault.control.latency(3_000, "sys/leases/revoke");
     const marker = join(ws.dir, "racing-child-started");
     const envject = startEnvject(["-c", "slow.yaml", "--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`]);
-    await waitForAsync("the lease", async () => (await vault.admin.requests()).some((r) => r.path === "database/creds/readonly" && r.status === 200));
+    await waitForAsync("the lease", async () => (await vault.control.requests()).some((r) => r.path === "database/creds/readonly" && r.status === 200));
     envject.process.kill("SIGTERM");
     const exit = await within("envject exit", envject.exit);
     assert.deepEqual(exit, { code: 143, signal: null }, envject.stderr());
@@ -190,7 +190,7 @@ describe("a stop request while resolving", () => {
     assert.match(envject.stderr(), /received SIGTERM before the command started; exiting/);
     assert.doesNotMatch(envject.stderr(), /starting command/);
     assert.equal(existsSync(marker), false, "the child was never started");
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     const order = log.filter((r) => r.path === "secret/data/myapp/db" || r.path === "sys/leases/revoke").map((r) => r.path);
     // … and the KV read ended before the revocation: the window this test is about.
     assert.deepEqual(order, ["secret/data/myapp/db", "sys/leases/revoke"]);
@@ -200,7 +200,7 @@ describe("a stop request while resolving", () => {
 describe("cleanup after the child exits", () => {
   it("a stop signal during cleanup does not cut it short: files removed, the child's code kept, revocation bounded", { timeout: 60_000 }, async () => {
     // A slow Vault at exit: revoking the lease takes far longer than envject allows itself.
-    await vault.admin.latency({ ms: 30_000, path_prefix: "sys/leases/revoke" });
+    await vault.control.latency(30_000, "sys/leases/revoke");
     const marker = join(ws.dir, `cleanup-${++n}.json`);
     ws.file(
       "cleanup.yaml",

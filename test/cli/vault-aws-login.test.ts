@@ -110,42 +110,69 @@ describe("the aws Vault login, bundled", () => {
     assert.deepEqual(loaded, []);
   });
 
-  it("sends Vault the signed GetCallerIdentity and exits 77 with Vault's refusal, printing no key, token or signature", async () => {
-    fake.requests.length = 0;
-    const { result, loaded } = await traced("aws-login.yaml", "aws-iam-request", { VAULT_ADDR: fake.url, VAULT_TOKEN: undefined, ...KEYS });
-    assert.equal(result.code, 77, result.stderr);
-    assert.ok(loaded.some((name) => name.includes("aws-iam-request")), `the signer chunk was loaded (so the trace can see it): ${loaded.join(", ")}`);
-    assert.match(result.stderr, /Vault rejected the AWS IAM login at auth\/aws-test \(400: error making upstream request/);
-    assertNoStackTrace(result.stderr);
-    assertNoAwsSecret(result.stderr + result.stdout);
-    assert.equal(result.stdout, "", "the child did not run");
+  describe("sends Vault the signed GetCallerIdentity and exits 77 with Vault's refusal, printing no key, token or signature", () => {
+    // One login run against the fake Vault; each case reads one guarantee off it.
+    let result: CliResult;
+    let loaded: string[];
+    let sent: typeof fake.requests;
+    before(async () => {
+      fake.requests.length = 0;
+      ({ result, loaded } = await traced("aws-login.yaml", "aws-iam-request", { VAULT_ADDR: fake.url, VAULT_TOKEN: undefined, ...KEYS }));
+      sent = [...fake.requests];
+    });
+    /** The login's decoded parts: its JSON body, the STS URL, body and headers it forwards. */
+    const login = () => {
+      const logins = sent.filter((r) => r.method === "POST" && r.url === "/v1/auth/aws-test/login");
+      assert.ok(logins.length >= 1, JSON.stringify(sent.map((r) => `${r.method} ${r.url}`)));
+      const body = JSON.parse(logins[0]!.body) as Record<string, string>;
+      return {
+        body,
+        url: Buffer.from(body.iam_request_url!, "base64").toString(),
+        requestBody: Buffer.from(body.iam_request_body!, "base64").toString(),
+        headers: JSON.parse(Buffer.from(body.iam_request_headers!, "base64").toString()) as Record<string, string[]>,
+      };
+    };
 
-    const logins = fake.requests.filter((r) => r.method === "POST" && r.url === "/v1/auth/aws-test/login");
-    assert.ok(logins.length >= 1, JSON.stringify(fake.requests.map((r) => `${r.method} ${r.url}`)));
-    const body = JSON.parse(logins[0]!.body) as Record<string, string>;
-    assert.equal(body.role, "my-app");
-    assert.equal(body.iam_http_request_method, "POST");
-    const url = Buffer.from(body.iam_request_url!, "base64").toString();
-    const requestBody = Buffer.from(body.iam_request_body!, "base64").toString();
-    const headers = JSON.parse(Buffer.from(body.iam_request_headers!, "base64").toString()) as Record<string, string[]>;
-    assert.equal(url, "https://sts.eu-west-1.amazonaws.com/");
-    assert.equal(requestBody, "Action=GetCallerIdentity&Version=2011-06-15");
-    assert.deepEqual(headers["X-Vault-Aws-Iam-Server-Id"], ["vault.example.com"]);
-    assert.deepEqual(headers["X-Amz-Security-Token"], [SESSION_TOKEN]);
+    it("exits 77 with Vault's refusal, without a stack trace and without running the child", () => {
+      assert.equal(result.code, 77, result.stderr);
+      assert.match(result.stderr, /Vault rejected the AWS IAM login at auth\/aws-test \(400: error making upstream request/);
+      assertNoStackTrace(result.stderr);
+      assert.equal(result.stdout, "", "the child did not run");
+    });
 
-    // The signature, recomputed from the wire with the run's secret key.
-    const auth = headers.Authorization![0]!;
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/eu-west-1\/sts\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
-    assert.ok(m, "the Authorization header has the SigV4 shape");
-    assert.equal(m[1], KEY_ID);
-    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v[0]!]));
-    const signed = m[3]!.split(";");
-    assert.deepEqual(signed, ["content-type", "host", "x-amz-date", "x-amz-security-token", "x-vault-aws-iam-server-id"]);
-    const canonical = ["POST", "/", "", signed.map((n) => `${n}:${lower[n]}\n`).join(""), signed.join(";"), sha256hex(requestBody)].join("\n");
-    const amzDate = lower["x-amz-date"]!;
-    const toSign = ["AWS4-HMAC-SHA256", amzDate, `${m[2]}/eu-west-1/sts/aws4_request`, sha256hex(canonical)].join("\n");
-    const key = hmac(hmac(hmac(hmac(`AWS4${SECRET_KEY}`, m[2]!), "eu-west-1"), "sts"), "aws4_request");
-    assert.ok(createHmac("sha256", key).update(toSign).digest("hex") === m[4], "the signature recomputes with the run's keys");
+    it("loads the signer chunk", () => {
+      assert.ok(loaded.some((name) => name.includes("aws-iam-request")), `the signer chunk was loaded (so the trace can see it): ${loaded.join(", ")}`);
+    });
+
+    it("prints no key, token or signature", () => {
+      assertNoAwsSecret(result.stderr + result.stdout);
+    });
+
+    it("sends the role and a POST GetCallerIdentity for the region's STS, with the server id and session token headers", () => {
+      const { body, url, requestBody, headers } = login();
+      assert.equal(body.role, "my-app");
+      assert.equal(body.iam_http_request_method, "POST");
+      assert.equal(url, "https://sts.eu-west-1.amazonaws.com/");
+      assert.equal(requestBody, "Action=GetCallerIdentity&Version=2011-06-15");
+      assert.deepEqual(headers["X-Vault-Aws-Iam-Server-Id"], ["vault.example.com"]);
+      assert.deepEqual(headers["X-Amz-Security-Token"], [SESSION_TOKEN]);
+    });
+
+    it("signs it with SigV4 over those headers: the signature recomputes from the wire with the run's secret key", () => {
+      const { requestBody, headers } = login();
+      const auth = headers.Authorization![0]!;
+      const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/eu-west-1\/sts\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+      assert.ok(m, "the Authorization header has the SigV4 shape");
+      assert.equal(m[1], KEY_ID);
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v[0]!]));
+      const signed = m[3]!.split(";");
+      assert.deepEqual(signed, ["content-type", "host", "x-amz-date", "x-amz-security-token", "x-vault-aws-iam-server-id"]);
+      const canonical = ["POST", "/", "", signed.map((n) => `${n}:${lower[n]}\n`).join(""), signed.join(";"), sha256hex(requestBody)].join("\n");
+      const amzDate = lower["x-amz-date"]!;
+      const toSign = ["AWS4-HMAC-SHA256", amzDate, `${m[2]}/eu-west-1/sts/aws4_request`, sha256hex(canonical)].join("\n");
+      const key = hmac(hmac(hmac(hmac(`AWS4${SECRET_KEY}`, m[2]!), "eu-west-1"), "sts"), "aws4_request");
+      assert.ok(createHmac("sha256", key).update(toSign).digest("hex") === m[4], "the signature recomputes with the run's keys");
+    });
   });
 
   it("without AWS credentials exits 77 saying where the chain looked, and sends Vault nothing", async () => {

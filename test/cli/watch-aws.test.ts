@@ -30,10 +30,10 @@ describe("envject run watches AWS secrets", () => {
     run = WatchedRun.start(ws, ["--interval", "1s"], ["PASS"], awsEnv(sa.url));
     await run.waitForStarts(1);
     assert.equal(run.starts()[0]!.env!.PASS, "aws-Watch-One-1111");
-    await sa.client.putSecretValue("watch/app", { SecretString: JSON.stringify({ password: "aws-Watch-Two-2222" }) });
+    await sa.control.putSecret("watch/app", { password: "aws-Watch-Two-2222" });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.PASS, "aws-Watch-Two-2222");
-    const log = await sa.client.requests();
+    const log = await sa.control.requests();
     assert.ok(log.filter((r) => r.action === "DescribeSecret").length >= 1, "polled with DescribeSecret");
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(run.starts().length, 2, "restarted once");
@@ -49,10 +49,10 @@ describe("envject run watches AWS secrets", () => {
       ows.file("envject.yaml", "env:\n  TOKEN: aws-sm://watch/outage\n");
       outageRun = WatchedRun.start(ows, ["--interval", "1s"], ["TOKEN"], awsEnv(sa.url));
       await outageRun.waitForStarts(1);
-      await sa.client.fault({ action: "DescribeSecret", status: 500, count: 2 });
-      await sa.client.fault({ action: "DescribeSecret", status: 400, type: "ThrottlingException", message: "Rate exceeded", count: 2 });
+      await sa.control.fault({ action: "DescribeSecret", status: 500, count: 2 });
+      await sa.control.fault({ action: "DescribeSecret", status: 400, type: "ThrottlingException", message: "Rate exceeded", count: 2 });
       await outageRun.waitFor("the unreachable warning", () => outageRun!.lines("WARN", /AWS Secrets Manager is unreachable/).length > 0);
-      await sa.client.putSecretValue("watch/outage", { SecretString: "aws-Outage-Two-4444" });
+      await sa.control.putSecret("watch/outage", "aws-Outage-Two-4444");
       await outageRun.waitFor("the recovery line", () => outageRun!.lines("INFO", /AWS Secrets Manager is reachable again/).length > 0, 60_000);
       await outageRun.waitForStarts(2);
       const starts = outageRun.starts();

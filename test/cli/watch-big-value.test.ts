@@ -22,7 +22,7 @@ describe("envject run and values too big for an environment", () => {
   const { workspace, start } = suite;
 
   it("a rotation to a 200 KiB value: the child keeps running with its old value, one warning naming the variable; a later normal value restarts it", async () => {
-    await suite.vault.admin.writeKv2("secret/big/app", { blob: "blob-Small-One-1111", tag: "tag-Same-2222" });
+    await suite.vault.control.putSecret("secret/big/app", { blob: "blob-Small-One-1111", tag: "tag-Same-2222" });
     const run = start(workspace("env:\n  BLOB: vault://secret/big/app#blob\n  TAG: vault://secret/big/app#tag\n"), [], ["BLOB", "TAG"]);
     let ended = false;
     void run.ended.then(() => (ended = true));
@@ -30,7 +30,7 @@ describe("envject run and values too big for an environment", () => {
     const first = run.starts()[0]!;
 
     const big = bigValue("rot", 200);
-    await suite.vault.admin.writeKv2("secret/big/app", { blob: big, tag: "tag-Same-2222" });
+    await suite.vault.control.putSecret("secret/big/app", { blob: big, tag: "tag-Same-2222" });
     await run.waitFor("the warning (or envject's end)", () => ended || run.lines("WARN", /BLOB/).length > 0);
     assert.equal(ended, false, `envject still runs:\n${run.stderr}`);
     await pause(3000); // a few more polls: nothing else happens
@@ -45,7 +45,7 @@ describe("envject run and values too big for an environment", () => {
     assert.ok(alive(first.pid), "the same child still runs");
     assert.equal(errorLines(run.stderr).length, 0, run.stderr);
 
-    await suite.vault.admin.writeKv2("secret/big/app", { blob: "blob-Small-Two-3333", tag: "tag-Same-2222" });
+    await suite.vault.control.putSecret("secret/big/app", { blob: "blob-Small-Two-3333", tag: "tag-Same-2222" });
     await run.waitForStarts(2);
     assert.deepEqual(run.starts()[1]!.env, { BLOB: "blob-Small-Two-3333", TAG: "tag-Same-2222" });
     assert.equal(run.lines("WARN", /BLOB/).length, 1, "no new warning");
@@ -54,12 +54,12 @@ describe("envject run and values too big for an environment", () => {
   });
 
   it("--restart-on-failure after a refused rotation starts the crashed child with the values it had", async () => {
-    await suite.vault.admin.writeKv2("secret/big/crash", { blob: "blob-Crash-One-4444" });
+    await suite.vault.control.putSecret("secret/big/crash", { blob: "blob-Crash-One-4444" });
     const ws = workspace("env:\n  BLOB: vault://secret/big/crash#blob\n");
     const run = start(ws, ["--restart-on-failure", "2", "--on-change", "none"], ["BLOB"]);
     await run.waitForStarts(1);
     const big = bigValue("crash", 200);
-    await suite.vault.admin.writeKv2("secret/big/crash", { blob: big });
+    await suite.vault.control.putSecret("secret/big/crash", { blob: big });
     await run.waitFor("the warning", () => run.lines("WARN", /BLOB/).length > 0);
     process.kill(run.starts()[0]!.pid, "SIGKILL");
     await run.waitForStarts(2);
@@ -71,7 +71,7 @@ describe("envject run and values too big for an environment", () => {
 
   it("at start, a 200 KiB value is exit 65 naming the variable, and the command never starts", async () => {
     const big = bigValue("start", 200);
-    await suite.vault.admin.writeKv2("secret/big/start", { blob: big });
+    await suite.vault.control.putSecret("secret/big/start", { blob: big });
     const ws = workspace("env:\n  BLOB: vault://secret/big/start#blob\n  SMALL: plain\n");
     const marker = `${ws.dir}/started`;
     const result = await ws.run(["--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`]);
@@ -90,7 +90,7 @@ describe("envject run and values too big for an environment", () => {
   it("at start, values that each fit but together overflow the argument space are exit 65 naming the largest", async () => {
     const data: Record<string, string> = {};
     for (let i = 0; i < 20; i++) data[`k${i}`] = bigValue(`sum${i}`, 120);
-    await suite.vault.admin.writeKv2("secret/big/sum", data);
+    await suite.vault.control.putSecret("secret/big/sum", data);
     const ws = workspace("expand:\n  - from: vault://secret/big/sum\n    prefix: PART_\n");
     const marker = `${ws.dir}/started`;
     const result = await ws.run(["--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`]);
@@ -104,7 +104,7 @@ describe("envject run and values too big for an environment", () => {
 
   it("a 200 KiB secret under files: is delivered (a file has no such limit)", async () => {
     const big = bigValue("file", 200);
-    await suite.vault.admin.writeKv2("secret/big/file", { blob: big });
+    await suite.vault.control.putSecret("secret/big/file", { blob: big });
     const ws = workspace("files:\n  BLOB_FILE: vault://secret/big/file#blob\n");
     const result = await ws.run(["--", NODE, "-e", `process.stdout.write(String(require("node:fs").readFileSync(process.env.BLOB_FILE, "utf8").length))`]);
     assert.equal(result.code, 0, result.stderr);

@@ -24,13 +24,13 @@ describe("envject run keeps leases and its login alive", () => {
     suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("a lease (TTL 3 s, max 6 s) is renewed, then read again near its max TTL: the child restarts with new credentials; leases are revoked at exit", async () => {
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = start("env:\n  DB_USER: vault://database/creds/short#username\n  DB_PASS: vault://database/creds/short#password\n", [], ["DB_USER"]);
     await run.waitForStarts(1);
     await run.waitForStarts(2, 30_000);
     const [first, second] = run.starts();
     assert.notEqual(second!.env!.DB_USER, first!.env!.DB_USER, "new credentials");
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     assert.ok(count(log, "sys/leases/renew") >= 1, "the lease was renewed before it was replaced");
     assert.equal(log.filter((e) => e.path === "sys/leases/renew" && e.status !== 200).length, 0, "no refused renewal");
     assert.equal(log.filter((e) => e.path.startsWith("database/creds/") && e.status !== 200).length, 0, "no failed read");
@@ -44,7 +44,7 @@ describe("envject run keeps leases and its login alive", () => {
 
   it("an AppRole token (TTL 3 s, max 6 s) is renewed and replaced by new logins; leases are read again under each login; no read fails", { timeout: 60_000 }, async () => {
     const { roleId, secretId } = await suite.vault.admin.createAppRole("watcher", { policies: ["watch-app"], token_ttl: 3, token_max_ttl: 6 });
-    await suite.vault.admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = start(
       "env:\n  DB_USER: vault://database/creds/readonly#username\n  K: vault://secret/myapp/single#value\n",
       [],
@@ -53,7 +53,7 @@ describe("envject run keeps leases and its login alive", () => {
     );
     await run.waitForStarts(1);
     await pause(15_000);
-    const log = await suite.vault.admin.requests();
+    const log = await suite.vault.control.requests();
     assert.ok(count(log, "auth/token/renew-self") >= 1, `renew-self in the log:\n${run.stderr}`);
     assert.ok(count(log, "auth/approle/login") >= 3, `re-logins in the log (${count(log, "auth/approle/login")}):\n${run.stderr}`);
     const failed = log.filter((e) => !e.path.startsWith("auth/") && !e.path.startsWith("sys/leases/") && e.status !== 200);

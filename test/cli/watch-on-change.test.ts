@@ -12,7 +12,7 @@ describe("envject run --on-change", () => {
     suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("signal:HUP rewrites the files: secret before the signal, keeps the child, and warns (names only) about environment variables", async () => {
-    await suite.vault.admin.writeKv2("secret/oc/sig", { pem: "pem-Sig-One-1111", env: "env-Sig-One" });
+    await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-One-1111", env: "env-Sig-One" });
     const run = start(
       "env:\n  FROM_ENV: vault://secret/oc/sig#env\nfiles:\n  PEM_FILE: vault://secret/oc/sig#pem\n",
       ["--on-change", "signal:HUP"],
@@ -20,7 +20,7 @@ describe("envject run --on-change", () => {
       { WATCH_FILE_VAR: "PEM_FILE" },
     );
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-One" });
+    await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-One" });
     await run.waitFor("the HUP", () => run.events().some((e) => e.event === "signal"));
     assert.deepEqual(
       run.events().map((e) => [e.event, e.file ?? null]),
@@ -31,7 +31,7 @@ describe("envject run --on-change", () => {
       "the child read the new file content when the signal arrived, and was not restarted",
     );
     assert.equal(run.lines("WARN", /environment variables changed/).length, 0, "only a file changed");
-    await suite.vault.admin.writeKv2("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-Two" });
+    await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-Two" });
     await run.waitFor("the second HUP", () => run.events().filter((e) => e.event === "signal").length === 2);
     assert.equal(run.lines("WARN", /environment variables changed.*variables=FROM_ENV/).length, 1, run.stderr);
     assert.equal(run.starts().length, 1);
@@ -39,10 +39,10 @@ describe("envject run --on-change", () => {
   });
 
   it("exit stops the child and ends with 75", async () => {
-    await suite.vault.admin.writeKv2("secret/oc/exit", { key: "exit-One-3333" });
+    await suite.vault.control.putSecret("secret/oc/exit", { key: "exit-One-3333" });
     const run = start("env:\n  K: vault://secret/oc/exit#key\n", ["--on-change", "exit"], ["K"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/oc/exit", { key: "exit-Two-4444" });
+    await suite.vault.control.putSecret("secret/oc/exit", { key: "exit-Two-4444" });
     const end = await run.ended;
     assert.equal(end.code, 75, run.stderr);
     assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"]);
@@ -50,10 +50,10 @@ describe("envject run --on-change", () => {
   });
 
   it("none logs the change and leaves the child alone", async () => {
-    await suite.vault.admin.writeKv2("secret/oc/none", { key: "none-One-5555" });
+    await suite.vault.control.putSecret("secret/oc/none", { key: "none-One-5555" });
     const run = start("env:\n  K: vault://secret/oc/none#key\n", ["--on-change", "none"], ["K"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/oc/none", { key: "none-Two-6666" });
+    await suite.vault.control.putSecret("secret/oc/none", { key: "none-Two-6666" });
     await run.waitFor("the change to be logged", () => run.lines("INFO", /--on-change none/).length === 1);
     await pause(1500);
     assert.deepEqual(run.events().map((e) => e.event), ["start"]);

@@ -23,7 +23,7 @@ describe("envject run picks up a KV v2 secret deleted with its metadata and writ
   const { workspace, start } = suite;
 
   it("same version number again (1 → deleted → 1): restarted once with the new value", async () => {
-    await suite.vault.admin.writeKv2("secret/again/one", { key: "again-One-Old-1111" });
+    await suite.vault.control.putSecret("secret/again/one", { key: "again-One-Old-1111" });
     const run = start(workspace("env:\n  K: vault://secret/again/one#key\n"), [], ["K"]);
     await run.waitForStarts(1);
     await suite.vault.admin.deleteKv2Metadata("secret/again/one");
@@ -40,15 +40,15 @@ describe("envject run picks up a KV v2 secret deleted with its metadata and writ
   });
 
   it("v1, v2, then deleted and written again twice (back at version 2, new values): restarted with the newest value", async () => {
-    await suite.vault.admin.writeKv2("secret/again/two", { key: "again-Two-V1-3333" });
+    await suite.vault.control.putSecret("secret/again/two", { key: "again-Two-V1-3333" });
     const run = start(workspace("env:\n  K: vault://secret/again/two#key\n"), [], ["K"]);
     await run.waitForStarts(1);
-    await suite.vault.admin.writeKv2("secret/again/two", { key: "again-Two-V2-4444" });
+    await suite.vault.control.putSecret("secret/again/two", { key: "again-Two-V2-4444" });
     await run.waitForStarts(2);
     await suite.vault.admin.deleteKv2Metadata("secret/again/two");
     await run.waitFor("the unreadable warning", () => run.lines("WARN", /vault:\/\/secret\/again\/two cannot be read now/).length > 0);
     // Written again twice: back at version 2, the number the child's values came from.
-    await suite.vault.admin.writeKv2("secret/again/two", { key: "again-Two-New1-5555" });
+    await suite.vault.control.putSecret("secret/again/two", { key: "again-Two-New1-5555" });
     const { version } = await suite.vault.admin.writeKv2("secret/again/two", { key: "again-Two-New2-6666" });
     assert.equal(version, 2);
     await run.waitFor("a start with the newest value", () => run.starts().some((s) => s.env!.K === "again-Two-New2-6666"));
@@ -57,29 +57,29 @@ describe("envject run picks up a KV v2 secret deleted with its metadata and writ
   });
 
   it("metadata denied (the data-read fallback): a secret written again at the same version is a change", async () => {
-    await suite.vault.admin.writeKv2("secret/again/nometa", { key: "again-NoMeta-Old-7777" });
-    await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
+    await suite.vault.control.putSecret("secret/again/nometa", { key: "again-NoMeta-Old-7777" });
+    await suite.vault.control.deny("secret/metadata/again/nometa", "all");
     try {
       const run = start(workspace("env:\n  K: vault://secret/again/nometa#key\n"), [], ["K"]);
       await run.waitForStarts(1);
       // Once a poll has met the denial, envject reads the data only (remembered per mount).
-      await until("a poll by reading the data", async () => countRequests(await suite.vault.admin.requests(), "GET", "secret/data/again/nometa") >= 2);
+      await until("a poll by reading the data", async () => countRequests(await suite.vault.control.requests(), "GET", "secret/data/again/nometa") >= 2);
       // The root token may not touch metadata/ either while it is denied: lift the denial for the deletion only.
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
       await suite.vault.admin.deleteKv2Metadata("secret/again/nometa");
-      await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
+      await suite.vault.control.deny("secret/metadata/again/nometa", "all");
       await run.waitFor("the unreadable warning", () => run.lines("WARN", /vault:\/\/secret\/again\/nometa cannot be read now/).length > 0);
-      await suite.vault.admin.clearDenials();
-      await suite.vault.admin.writeKv2("secret/again/nometa", { key: "again-NoMeta-New-8888" });
-      await suite.vault.admin.deny({ path: "secret/metadata/again/nometa", for: "all" });
-      await suite.vault.admin.clearRequests();
+      await suite.vault.control.clearDenials();
+      await suite.vault.control.putSecret("secret/again/nometa", { key: "again-NoMeta-New-8888" });
+      await suite.vault.control.deny("secret/metadata/again/nometa", "all");
+      await suite.vault.control.clearRequests();
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.K, "again-NoMeta-New-8888");
-      const log = await suite.vault.admin.requests();
+      const log = await suite.vault.control.requests();
       assert.equal(log.filter((r) => r.path === "secret/metadata/again/nometa").length, 0, "metadata is not asked again once denied");
       await run.stop();
     } finally {
-      await suite.vault.admin.clearDenials();
+      await suite.vault.control.clearDenials();
     }
   });
 });

@@ -119,7 +119,7 @@ function describeSoak(variant: LoginVariant): void {
         "database/creds/*": ["read"],
         "sys/internal/ui/mounts/*": ["read"],
       });
-      await vault.admin.writeKv2("secret/soak/app", { key: "soak-One-8181" });
+      await vault.control.putSecret("secret/soak/app", { key: "soak-One-8181" });
     });
 
     // The one long run (SOAK_SECONDS): every test below judges a property of it.
@@ -133,7 +133,7 @@ function describeSoak(variant: LoginVariant): void {
           "envject.yaml",
           `${vaultSection}env:\n  DB_USER: vault://database/creds/soak#username\n  DB_PASS: vault://database/creds/soak#password\n  K: vault://secret/soak/app#key\n`,
         );
-        await admin.clearRequests();
+        await suite.vault.control.clearRequests();
         const run = suite.start(ws, [], ["DB_USER", "K"], { VAULT_TOKEN: undefined, ...env });
         await run.waitForStarts(1);
         const { problems, checked, ended } = await soak(run, () => admin.leases(), SOAK_SECONDS, async () => {
@@ -141,7 +141,7 @@ function describeSoak(variant: LoginVariant): void {
           await variant.midway?.(suite.vault, ws);
         });
         const events = run.events();
-        const log = await admin.requests();
+        const log = await suite.vault.control.requests();
         const stderr = run.stderr;
         const end = await run.stop();
         const leftActive = (await admin.leases()).filter((l) => l.role === "soak" && l.state === "active");

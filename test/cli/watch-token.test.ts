@@ -66,7 +66,7 @@ describe("envject run: the login and leases under --no-watch, and a given token'
     const admin = suite.vault.admin;
     await admin.writeKv2("secret/nowatch/app", { key: "nowatch-One-5151" });
     const auth = await admin.createTokenAuth({ policies: ["lifecycle-app"], ttl: "3s", renewable: true });
-    await admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = start(
       "env:\n  K: vault://secret/nowatch/app#key\n  DB_USER: vault://database/creds/nowatch#username\n",
       ["--no-watch"],
@@ -74,12 +74,12 @@ describe("envject run: the login and leases under --no-watch, and a given token'
       { VAULT_TOKEN: auth.client_token },
     );
     await run.waitForStarts(1);
-    const startedAt = lastSeq(await admin.requests());
+    const startedAt = lastSeq(await suite.vault.control.requests());
     await admin.writeKv2("secret/nowatch/app", { key: "nowatch-Two-5252" });
     // Several polling intervals, and more than two lease and token lifetimes.
     await pause(8000);
 
-    const log = await admin.requests();
+    const log = await suite.vault.control.requests();
     // envject's own requests after the child started (the test's writes use the root token).
     const later = log.filter((e) => e.seq > startedAt && e.token_accessor === auth.accessor);
     assert.deepEqual(
@@ -123,11 +123,11 @@ describe("envject run: the login and leases under --no-watch, and a given token'
   it("a given renewable token (TTL 3 s, explicit max TTL 5 s): renewed until its max TTL, warned about, then envject exits 77", { timeout: 60_000 }, async () => {
     const admin = suite.vault.admin;
     const auth = await admin.createTokenAuth({ policies: ["lifecycle-app"], ttl: "3s", explicit_max_ttl: "5s", renewable: true });
-    await admin.clearRequests();
+    await suite.vault.control.clearRequests();
     const run = start("env:\n  K: vault://secret/myapp/single#value\n", [], ["K"], { VAULT_TOKEN: auth.client_token });
     await run.waitForStarts(1);
     await assertEndedWith77(run, auth.client_token);
-    const log = (await admin.requests()).filter((e) => e.token_accessor === auth.accessor);
+    const log = (await suite.vault.control.requests()).filter((e) => e.token_accessor === auth.accessor);
     const renewals = log.filter((e) => e.path === "auth/token/renew-self");
     assert.ok(renewals.length >= 1, `renew-self in the log:\n${run.stderr}`);
     assert.equal(renewals.filter((e) => e.status !== 200).length, 0, "every renewal was granted (capped, never refused)");

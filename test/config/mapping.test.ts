@@ -89,9 +89,14 @@ files:
 `;
 
 describe("mapping file: the example of docs/contract/mapping.md#an-example", () => {
-  it("loads every section with its values and the place each was written", async () => {
+  /** The example, loaded from its own file. */
+  const loadExample = async () => {
     const path = await fixture("envject.yaml", PRODUCT_EXAMPLE);
-    const m = await loadMapping(path, { environ, explicit: true });
+    return { path, m: await loadMapping(path, { environ, explicit: true }) };
+  };
+
+  it("loads the vault section (address with its place, namespace, mount, CA, auth with settings from the environment) and the aws region", async () => {
+    const { path, m } = await loadExample();
     assert.equal(m.file, path);
     assert.equal(m.vault.address?.value, "https://vault.example.com:8200");
     assert.deepEqual(m.vault.address?.origin, { file: path, ...where(PRODUCT_EXAMPLE, "https://vault"), key: "vault.address" });
@@ -103,7 +108,10 @@ describe("mapping file: the example of docs/contract/mapping.md#an-example", () 
     assert.equal(m.vault.auth?.settings.secret_id?.value, "secret-from-env");
     assert.equal(m.vault.auth?.settings.secret_id?.origin.key, "vault.auth.secret_id");
     assert.equal(m.aws.region?.value, "eu-west-1");
+  });
 
+  it("loads env: every binding in order, of its kind, with the place each was written", async () => {
+    const { path, m } = await loadExample();
     assert.deepEqual(
       m.env.map((b) => [b.name, b.spec.kind]),
       [
@@ -119,12 +127,14 @@ describe("mapping file: the example of docs/contract/mapping.md#an-example", () 
     assert.deepEqual(db.origin, { file: path, ...where(PRODUCT_EXAMPLE, "vault://secret/myapp/db#password"), key: "env.DB_PASSWORD" });
     assert.equal(db.spec.kind === "ref" && db.spec.ref.raw, "vault://secret/myapp/db#password");
     assert.deepEqual(m.env[5]!.spec, { kind: "literal", value: "8080" });
+  });
 
+  it("loads expand: and files: with the place each was written", async () => {
+    const { path, m } = await loadExample();
     assert.equal(m.expand.length, 1);
     assert.equal(m.expand[0]!.prefix, "APP_");
     assert.equal(m.expand[0]!.ref.raw, "vault://secret/myapp/config");
     assert.deepEqual(m.expand[0]!.origin, { file: path, ...where(PRODUCT_EXAMPLE, "vault://secret/myapp/config"), key: "expand[0].from" });
-
     assert.deepEqual(m.files.map((b) => [b.name, b.spec.kind, b.origin.key]), [["TLS_KEY_FILE", "ref", "files.TLS_KEY_FILE"]]);
   });
 

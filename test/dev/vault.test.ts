@@ -300,12 +300,17 @@ describe("mount discovery (sys/internal/ui/mounts)", () => {
 });
 
 describe("tokens", () => {
-  test("create, lookup-self and renew-self account TTLs and cap at the max with Vault's warning", async () => {
+  /** A token with policy `app`, TTL 10 m and explicit max TTL 20 m, and a client holding it. */
+  async function appToken(v: VaultDoubleClient) {
+    const auth = await v.createTokenAuth({ policies: ["app"], ttl: "10m", explicit_max_ttl: "20m" });
+    return { auth, app: v.withToken(auth.client_token) };
+  }
+
+  test("create answers the TTL and the policies with default added; lookup-self accounts the TTLs", async () => {
     await withDouble(async (v) => {
-      const auth = await v.createTokenAuth({ policies: ["app"], ttl: "10m", explicit_max_ttl: "20m" });
+      const { auth, app } = await appToken(v);
       assert.equal(auth.lease_duration, 600);
       assert.deepEqual(auth.policies, ["app", "default"]);
-      const app = v.withToken(auth.client_token);
       const look = data(await app.request("GET", "auth/token/lookup-self"));
       assert.equal(look.creation_ttl, 600);
       assert.ok((look.ttl as number) >= 598 && (look.ttl as number) <= 600, String(look.ttl));
@@ -313,17 +318,29 @@ describe("tokens", () => {
       assert.match(String(look.expire_time), new RegExp(`^${TIME}$`));
       assert.equal(look.renewable, true);
       assert.equal(look.accessor, auth.accessor);
+    });
+  });
 
+  test("renew-self caps at the max with Vault's warning, in Vault's auth block", async () => {
+    await withDouble(async (v) => {
+      const { app } = await appToken(v);
       const renewed = await app.request("POST", "auth/token/renew-self", { increment: "1h" });
       assert.equal(renewed.status, 200);
       const body = renewed.body as { auth: { lease_duration: number }; warnings: string[]; mount_type: string };
       assert.ok(body.auth.lease_duration <= 1200 && body.auth.lease_duration >= 1198, String(body.auth.lease_duration));
       assert.match(body.warnings[0]!, /^TTL of "1h0m0s" exceeded the effective max_ttl of "(19m5\ds|20m0s)"; TTL value is capped accordingly$/);
       assert.equal(body.mount_type, "token");
+      assert.match(renewed.text, /"auth":\{"client_token":"[^"]+","accessor":"[^"]+","policies":\["app","default"\],"token_policies":\["app","default"\],"metadata":null,"lease_duration":\d+,"renewable":true,"entity_id":"","token_type":"service","orphan":false,"mfa_requirement":null,"num_uses":0\}/);
+    });
+  });
+
+  test("renew-self by seconds within the max: that TTL, no warning", async () => {
+    await withDouble(async (v) => {
+      const { app } = await appToken(v);
+      await app.request("POST", "auth/token/renew-self", { increment: "1h" });
       const bySeconds = (await app.request("POST", "auth/token/renew-self", { increment: 60 })).body as { auth: { lease_duration: number }; warnings: unknown };
       assert.equal(bySeconds.auth.lease_duration, 60);
       assert.equal(bySeconds.warnings, null);
-      assert.match(renewed.text, /"auth":\{"client_token":"[^"]+","accessor":"[^"]+","policies":\["app","default"\],"token_policies":\["app","default"\],"metadata":null,"lease_duration":\d+,"renewable":true,"entity_id":"","token_type":"service","orphan":false,"mfa_requirement":null,"num_uses":0\}/);
     });
   });
 
@@ -448,20 +465,31 @@ describe("AppRole", () => {
 });
 
 describe("database leases", () => {
-  test("creds come with a renewable lease; renew caps at max_ttl; revoke is 204; states are visible", async () => {
+  type Creds = { lease_id: string; renewable: boolean; lease_duration: number; data: { username: string; password: string }; mount_type: string };
+  /** A `readonly` role (60 s, max 120 s) and one lease on it, owned by a token with a `db` policy. */
+  async function issueCreds(v: VaultDoubleClient): Promise<{ owner: VaultDoubleClient; env: Creds }> {
+    await v.createDatabaseRole("readonly", { default_ttl: 60, max_ttl: 120 });
+    await v.writePolicy("db", { "database/creds/readonly": ["read"] });
+    const owner = v.withToken(await v.createToken({ policies: ["db"], ttl: "1h" }));
+    const creds = await owner.request("GET", "database/creds/readonly");
+    assert.equal(creds.status, 200);
+    return { owner, env: creds.body as Creds };
+  }
+
+  test("creds come with a renewable lease of the role's default TTL and a generated username", async () => {
     await withDouble(async (v) => {
-      await v.createDatabaseRole("readonly", { default_ttl: 60, max_ttl: 120 });
-      await v.writePolicy("db", { "database/creds/readonly": ["read"] });
-      const owner = v.withToken(await v.createToken({ policies: ["db"], ttl: "1h" }));
-      const creds = await owner.request("GET", "database/creds/readonly");
-      assert.equal(creds.status, 200);
-      const env = creds.body as { lease_id: string; renewable: boolean; lease_duration: number; data: { username: string; password: string }; mount_type: string };
+      const { env } = await issueCreds(v);
       assert.match(env.lease_id, /^database\/creds\/readonly\/[0-9A-Za-z]{24}$/);
       assert.equal(env.renewable, true);
       assert.equal(env.lease_duration, 60);
       assert.equal(env.mount_type, "database");
       assert.match(env.data.username, /^v-token-readonly-[0-9A-Za-z]{20}-\d+$/);
+    });
+  });
 
+  test("renew caps at max_ttl with Vault's warning; renew by URL; lookup", async () => {
+    await withDouble(async (v) => {
+      const { owner, env } = await issueCreds(v);
       const renewed = await owner.request("PUT", "sys/leases/renew", { lease_id: env.lease_id, increment: 3600 });
       const r = renewed.body as { lease_id: string; lease_duration: number; warnings: string[]; data: unknown };
       assert.equal(r.lease_id, env.lease_id);
@@ -474,21 +502,39 @@ describe("database leases", () => {
       const looked = data(await v.request("PUT", "sys/leases/lookup", { lease_id: env.lease_id }));
       assert.equal(looked.id, env.lease_id);
       assert.equal(looked.renewable, true);
+    });
+  });
 
+  test("the control view shows each lease's state, username and renewals, never its password", async () => {
+    await withDouble(async (v) => {
+      const { owner, env } = await issueCreds(v);
+      await owner.request("PUT", "sys/leases/renew", { lease_id: env.lease_id, increment: 3600 });
+      await v.request("PUT", `sys/leases/renew/${env.lease_id}`, { increment: 30 });
       const [view] = await v.leases();
       assert.equal(view!.state, "active");
       assert.equal(view!.username, env.data.username);
       assert.equal(view!.renewals, 2);
       assert.ok(!JSON.stringify(await v.leases()).includes(env.data.password), "the control view never shows passwords");
+    });
+  });
 
+  test("revoke is 204 (also for an unknown id, 202 with sync false); a revoked lease cannot be renewed or looked up", async () => {
+    await withDouble(async (v) => {
+      const { env } = await issueCreds(v);
       assert.equal((await v.request("PUT", "sys/leases/revoke", { lease_id: env.lease_id })).status, 204);
       assert.equal((await v.leases())[0]!.state, "revoked");
       assert.deepEqual(errorsOf(await v.request("PUT", "sys/leases/renew", { lease_id: env.lease_id })), ["lease not found"]);
       assert.deepEqual(errorsOf(await v.request("PUT", "sys/leases/lookup", { lease_id: env.lease_id })), ["invalid lease"]);
-      assert.deepEqual(errorsOf(await v.request("PUT", "sys/leases/renew", {})), ["lease_id must be specified"]);
       assert.equal((await v.request("PUT", "sys/leases/revoke", { lease_id: "database/creds/readonly/unknown" })).status, 204);
       const async = await v.request("PUT", "sys/leases/revoke", { lease_id: env.lease_id, sync: false });
       assert.deepEqual([async.status, async.text], [202, ""]);
+    });
+  });
+
+  test("renew without a lease_id and creds of an unknown role answer Vault's 400s", async () => {
+    await withDouble(async (v) => {
+      await issueCreds(v);
+      assert.deepEqual(errorsOf(await v.request("PUT", "sys/leases/renew", {})), ["lease_id must be specified"]);
       assert.deepEqual(errorsOf(await v.request("GET", "database/creds/nope")), ["unknown role: nope"]);
     });
   });

@@ -42,7 +42,7 @@ describe("examples/airflow", () => {
   });
 
   it("gives Airflow its connections and variables as AIRFLOW_CONN_* / AIRFLOW_VAR_*, logged in with the AppRole", async () => {
-    await vault.admin.clearRequests();
+    await vault.control.clearRequests();
     const env0 = hermeticEnv(ws.path, { VAULT_ADDR: vault.url, VAULT_ROLE_ID: role.roleId, VAULT_SECRET_ID: role.secretId });
     const result = await runCli(["--", ...PRINT_ENV], { cwd: ws.path, env: env0, timeoutMs: 60_000 });
     assert.equal(result.code, 0, `stderr: ${result.stderr}`);
@@ -56,7 +56,7 @@ describe("examples/airflow", () => {
     });
     for (const name of ["VAULT_ROLE_ID", "VAULT_SECRET_ID", "VAULT_TOKEN"]) assert.equal(env[name], undefined, `${name} is not passed on`);
     assert.ok(!result.stderr.includes("pw-Airflow-"), "no value in envject's log");
-    const log = await vault.admin.requests();
+    const log = await vault.control.requests();
     const lists = log.filter((r) => (r.query as Record<string, string> | undefined)?.list === "true").map((r) => r.path).sort();
     assert.deepEqual(lists, ["airflow/metadata/connections", "airflow/metadata/variables"]);
     assert.equal(log.filter((r) => r.path.includes("archive")).length, 0, "a sub-folder is not expanded");

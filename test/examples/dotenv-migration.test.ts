@@ -74,8 +74,8 @@ describe("examples/dotenv-migration", () => {
     const r = await runCli(["-e", "before.env", "--", "node", "show-env.mjs"], { cwd: DIR, env, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(shown(r.stdout), expected(LITERALS));
-    assert.deepEqual(await vault.admin.requests(), [], "no request to Vault");
-    assert.deepEqual(await aws.client.requests(), [], "no request to Secrets Manager");
+    assert.deepEqual(await vault.control.requests(), [], "no request to Vault");
+    assert.deepEqual(await aws.control.requests(), [], "no request to Secrets Manager");
   });
 
   it("envject -e after.env: the same names arrive, the references replaced by the doubles' values", async () => {

@@ -50,9 +50,9 @@ let aws: SeededAws;
 let home: { path: string; cleanup: () => void };
 before(async () => {
   vault = await startSeededVault();
-  await vault.admin.writeKv2("secret/mage/database", DATABASE);
+  await vault.control.putSecret("secret/mage/database", DATABASE);
   await vault.admin.enableMount("mage-kv", "kv", "2");
-  await vault.admin.writeKv2("mage-kv/mage/database", OTHER_MOUNT_DATABASE);
+  await vault.control.putSecret("mage-kv/mage/database", OTHER_MOUNT_DATABASE);
   await vault.admin.enableMount("empty-kv", "kv", "2");
   aws = await startSeededAws({ "mage/api_key": API_KEY, "mage/stripe": STRIPE, "mage/legacy": LEGACY });
   home = tempDir("envject-example-mage-");
@@ -78,7 +78,7 @@ describe("examples/mage", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), expectedSettings(DATABASE));
     assertNoLeak(r.stdout + r.stderr);
-    const reads = (await vault.admin.requests()).filter((q) => q.path.startsWith("secret/data/mage/"));
+    const reads = (await vault.control.requests()).filter((q) => q.path.startsWith("secret/data/mage/"));
     assert.deepEqual([...new Set(reads.map((q) => q.path))], ["secret/data/mage/database"], "one secret, relative to the mount");
   });
 

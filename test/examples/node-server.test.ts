@@ -67,7 +67,7 @@ describe("examples/node-server", () => {
       });
       assert.equal((await httpGet(first.port, "/")).status, 404);
 
-      await vault.admin.writeKv2("secret/myapp/db", { username: SEED.db.username, password: ROTATED });
+      await vault.control.putSecret("secret/myapp/db", { username: SEED.db.username, password: ROTATED });
       const second = await waitFor("the restarted server to listen", () => listening(run.stdout())[1], 30_000, output);
       assert.notEqual(second.pid, first.pid, "a new process");
       const afterRotation = JSON.parse((await httpGet(second.port, "/health")).body) as Health;

@@ -5,10 +5,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ERASE_LINE, Logger, colourWanted } from "../../src/log/logger.js";
+import { captureLogger } from "../support/logger.js";
 
 function capture(format: "text" | "json", secrets: string[]): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const logger = new Logger("debug", format, { write: (line) => lines.push(line) });
+  // Each write, newline included: a secret that broke a line in two would still be seen.
+  const { logger, writes: lines } = captureLogger({ format });
   for (const s of secrets) logger.redactor.add(s);
   return { logger, lines };
 }
@@ -47,9 +48,8 @@ describe("logger redaction", () => {
 
 describe("logger status line (a terminal's updating line)", () => {
   function terminal(options: { columns?: number; format?: "text" | "json"; level?: "info" | "warn" } = {}) {
-    let raw = "";
-    const logger = new Logger(options.level ?? "info", options.format ?? "text", { write: (s) => (raw += s), terminal: true, columns: () => options.columns });
-    return { logger, raw: () => raw };
+    const { logger, raw } = captureLogger({ level: options.level ?? "info", format: options.format ?? "text", terminal: true, columns: options.columns });
+    return { logger, raw };
   }
 
   it("is offered only for text at a terminal with the level enabled", () => {
@@ -76,8 +76,7 @@ describe("logger status line (a terminal's updating line)", () => {
   });
 
   it("a log line written meanwhile erases the status line first and draws it again below, in one write", () => {
-    const writes: string[] = [];
-    const logger = new Logger("info", "text", { write: (s) => writes.push(s), terminal: true });
+    const { logger, writes } = captureLogger({ level: "info", terminal: true });
     const status = logger.statusLine()!;
     status.update("waiting");
     logger.warn("something else", { k: "v" });

@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthError, UnavailableError } from "../../src/errors.js";
-import { Logger } from "../../src/log/logger.js";
+import { captureLogger } from "../support/logger.js";
 import { StoreRetries, retryUntil, sleep } from "../../src/providers/retry.js";
 import type { StoreDescription } from "../../src/providers/wait.js";
 import { FakeClock } from "../watch/fake-clock.js";
@@ -153,10 +153,7 @@ describe("StoreRetries", () => {
     };
     return { op, calls: () => calls };
   };
-  const logged = () => {
-    const lines: string[] = [];
-    return { lines, logger: new Logger("debug", "text", { write: (l) => lines.push(l) }) };
-  };
+  const logged = () => captureLogger();
 
   it("retries until the store answers: one warning, each retry at debug level, one line when it is back", async () => {
     const clock = new FakeClock();

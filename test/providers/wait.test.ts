@@ -6,10 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ERASE_LINE, Logger, type LogFormat, type LogLevel } from "../../src/log/logger.js";
+import { ERASE_LINE, type LogFormat, type LogLevel } from "../../src/log/logger.js";
 import { UnavailableError } from "../../src/errors.js";
 import { StoreRetries } from "../../src/providers/retry.js";
 import { PROGRESS_EVERY_MS, type StoreDescription, StoreWait, formatSpan, formatTimeout, formatUntil, waitWarning } from "../../src/providers/wait.js";
+import { captureLogger } from "../support/logger.js";
 import { FakeClock } from "../watch/fake-clock.js";
 
 const DEFAULT_VAULT: StoreDescription = {
@@ -25,13 +26,12 @@ const REFUSED = "Vault at http://127.0.0.1:8200 could not be reached (GET /v1/au
 const hhmmss = (ms: number) => new Date(ms).toTimeString().slice(0, 8);
 
 function output(options: { format?: LogFormat; terminal?: boolean; level?: LogLevel } = {}) {
-  let raw = "";
-  const logger = new Logger(options.level ?? "info", options.format ?? "text", { write: (s) => (raw += s), terminal: options.terminal ?? false, columns: () => 400 });
+  const { logger, raw, lines } = captureLogger({ level: options.level ?? "info", format: options.format ?? "text", terminal: options.terminal ?? false, columns: 400 });
   return {
     logger,
-    raw: () => raw,
+    raw,
     /** Complete lines (what a pipe or a log file keeps). */
-    lines: () => raw.split("\n").filter((l) => l !== ""),
+    lines: () => lines.filter((l) => l !== ""),
   };
 }
 

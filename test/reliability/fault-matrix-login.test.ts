@@ -83,8 +83,8 @@ const KV_AND_LEASE = "env:\n  A: vault://secret/fm/a#v\n  DB_USER: vault://datab
 const noDeniedWarnings = (run: WatchedRun) => assert.equal(run.lines("WARN", /cannot be read now/).length, 0, `no per-secret denial warning:\n${run.stderr}`);
 
 async function seedKv(vault: SeededVault): Promise<void> {
-  await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-One-1010" });
-  await vault.admin.writeKv2("secret/fm/b", { v: "fm-B-One-2020" });
+  await vault.control.putSecret("secret/fm/a", { v: "fm-A-One-1010" });
+  await vault.control.putSecret("secret/fm/b", { v: "fm-B-One-2020" });
 }
 
 describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
@@ -120,7 +120,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const res = await workspace(KV2).run(["--", process.execPath, "-e", "process.stdout.write(process.env.A + ',' + process.env.B)"], { VAULT_TOKEN: token });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "fm-A-One-1010,fm-B-One-2020");
-      assert.equal(count(await vault.admin.requests(), "auth/token/lookup-self", 403), 1, "lookup-self was denied (a policy, not a bad token)");
+      assert.equal(count(await vault.control.requests(), "auth/token/lookup-self", 403), 1, "lookup-self was denied (a policy, not a bad token)");
     }));
 
   it("at start: AppRole with a wrong secret_id is one error, exit 77, nothing started", { timeout: 60_000 }, () =>
@@ -155,7 +155,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.match(errors[0]!, /token from VAULT_TOKEN is no longer valid: it was revoked or has expired/);
       noDeniedWarnings(run);
       assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"], "the child was stopped, not restarted");
-      assert.ok(count(await vault.admin.requests(), "auth/token/lookup-self") >= 2, "the token was looked up when the reads were denied");
+      assert.ok(count(await vault.control.requests(), "auth/token/lookup-self") >= 2, "the token was looked up when the reads were denied");
       assert.ok(!run.stderr.includes(token), "the token is never printed");
     }));
 
@@ -168,7 +168,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await vault.admin.revokeAccessor(await appRoleAccessor(vault));
       await run.waitFor("a new AppRole login", () => run.lines("INFO", /logged in to Vault again with AppRole/).length > 0);
       // The polls work again under the new login: a change made now is applied.
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111");
       assert.equal(run.starts().length, 2, "restarted only for the change, not for the login");
@@ -209,8 +209,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await run.waitFor("the token to end", () => run.lines("INFO", /Vault token has ended; the command keeps running/).length > 0);
       // Several more login attempts, with backoff.
       const until = Date.now() + 40_000;
-      while (Date.now() < until && count(await vault.admin.requests(), "auth/approle/login", 400) < 4) await pause(500);
-      assert.ok(count(await vault.admin.requests(), "auth/approle/login", 400) >= 4, `envject kept trying to log in:\n${run.stderr}`);
+      while (Date.now() < until && count(await vault.control.requests(), "auth/approle/login", 400) < 4) await pause(500);
+      assert.ok(count(await vault.control.requests(), "auth/approle/login", 400) >= 4, `envject kept trying to log in:\n${run.stderr}`);
       assert.equal(run.lines("WARN", /could not log in to Vault again with AppRole/).length, 1, `one warning, not one per attempt:\n${run.stderr}`);
       noDeniedWarnings(run);
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
@@ -238,11 +238,11 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const { roleId, secretId } = await vault.admin.createAppRole("fm", { policies: ["app"], token_ttl: 2, token_max_ttl: 4 });
       const run = start(KV2, ["A", "B"], { VAULT_TOKEN: undefined, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId });
       await run.waitForStarts(1);
-      await vault.admin.fault({ path_prefix: "auth/approle/login", status: 400, count: 4, body: { errors: ["invalid role or secret ID"] } });
+      await vault.control.fault({ path_prefix: "auth/approle/login", status: 400, count: 4, body: { errors: ["invalid role or secret ID"] } });
       await run.waitFor("the recovery", () => run.lines("INFO", /Vault login works again/).length > 0, 45_000);
       assert.equal(run.lines("WARN", /could not log in to Vault again with AppRole/).length, 1, `one warning:\n${run.stderr}`);
       noDeniedWarnings(run);
-      await vault.admin.writeKv2("secret/fm/b", { v: "fm-B-Two-2121" });
+      await vault.control.putSecret("secret/fm/b", { v: "fm-B-Two-2121" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.B, "fm-B-Two-2121", "polling works under the new login");
       assert.equal(run.events().filter((e) => e.event === "exit").length, 1, "the child ran until that change");
@@ -255,10 +255,10 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const auth = await vault.admin.createTokenAuth({ policies: ["app"], ttl: "1h" });
       const run = start(KV2, ["A", "B"], { VAULT_TOKEN: auth.client_token });
       await run.waitForStarts(1);
-      await vault.admin.deny({ path: "secret/metadata/fm/b", for: auth.accessor });
-      await vault.admin.deny({ path: "secret/data/fm/b", for: auth.accessor });
+      await vault.control.deny("secret/metadata/fm/b", auth.accessor);
+      await vault.control.deny("secret/data/fm/b", auth.accessor);
       await run.waitFor("the warning", () => run.lines("WARN", /cannot be read now/).length > 0);
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111", "a change to a readable path is applied");
       assert.equal(run.starts()[1]!.env!.B, "fm-B-One-2020", "the denied variable keeps its value");
@@ -275,14 +275,14 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const auth = await vault.admin.createTokenAuth({ policies: ["app"], ttl: "1h" });
       const run = start(KV2, ["A", "B"], { VAULT_TOKEN: auth.client_token });
       await run.waitForStarts(1);
-      await vault.admin.clearRequests();
-      await vault.admin.deny({ path: "secret/", for: auth.accessor });
+      await vault.control.clearRequests();
+      await vault.control.deny("secret/", auth.accessor);
       await run.waitFor("two warnings", () => run.lines("WARN", /cannot be read now/).length >= 2);
       await pause(3000);
       const warnings = run.lines("WARN", /./);
       assert.equal(warnings.length, 2, run.stderr);
       assert.ok(warnings.some((w) => w.includes("vault://secret/fm/a")) && warnings.some((w) => w.includes("vault://secret/fm/b")), run.stderr);
-      assert.ok(count(await vault.admin.requests(), "auth/token/lookup-self", 200) >= 1, "the token was looked up and found valid");
+      assert.ok(count(await vault.control.requests(), "auth/token/lookup-self", 200) >= 1, "the token was looked up and found valid");
       assert.deepEqual(run.events().map((e) => e.event), ["start"], "the child keeps running");
       assert.equal((await run.stop()).code, 0, run.stderr);
     }));
@@ -317,7 +317,7 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await pause(2000);
       await vault.admin.unseal();
       await run.waitFor("the new login", () => run.lines("INFO", /logged in to Vault again with AppRole/).length > 0, 45_000);
-      await vault.admin.writeKv2("secret/fm/a", { v: "fm-A-Two-1111" });
+      await vault.control.putSecret("secret/fm/a", { v: "fm-A-Two-1111" });
       await run.waitForStarts(2, 45_000);
       assert.equal(run.starts()[1]!.env!.A, "fm-A-Two-1111", "polling works under the new login");
       assert.equal(run.events().filter((e) => e.event === "exit").length, 1, "the child ran through the outage, until that change");

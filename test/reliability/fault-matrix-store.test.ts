@@ -169,22 +169,22 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
 
   row("Vault: accepts, never answers → 69 within --start-timeout (no hang)", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Hang-1111" });
-    await v.admin.fault({ mode: "hang", count: 100_000 });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Hang-1111" });
+    await v.control.fault({ mode: "hang", count: 100_000 });
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assertUnreachableAtStart(o, /Vault/);
   });
 
   row("AWS: accepts, never answers → 69 within --start-timeout (no hang)", async () => {
     const a = await awsDouble(AWS_SEED_FM);
-    await a.client.fault({ mode: "hang", count: 100_000 });
+    await a.control.fault({ mode: "hang", count: 100_000 });
     const o = await runAtStart(workspace(AWS_MAPPING), awsEnv(a.url));
     assertUnreachableAtStart(o, /fm\/app/);
   });
 
   row("Vault: sealed → 69, not started", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Sealed-1111" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Sealed-1111" });
     await v.admin.seal();
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assertUnreachableAtStart(o, /Vault/, /sealed/i);
@@ -196,21 +196,21 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
   ] as const) {
     row(`Vault: ${what} → 69 after retrying, not started`, async () => {
       const v = await vaultDouble();
-      await v.admin.writeKv2("secret/fm/app", { key: "fm-Storm-1111" });
-      await v.admin.fault({ status, count: 100_000, body: { errors: [status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"] } });
+      await v.control.putSecret("secret/fm/app", { key: "fm-Storm-1111" });
+      await v.control.fault({ status, count: 100_000, body: { errors: [status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"] } });
       const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
       // The reason is what Vault answered, not the timeout of a last attempt cut short by the deadline.
       assertUnreachableAtStart(o, /Vault/, new RegExp(`answered ${status} while looking up the Vault token: ${status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"} \\(gave up after`));
-      const attempts = (await v.admin.requests()).filter((r) => r.status === status).length;
+      const attempts = await v.control.requestCount((r) => r.status === status);
       assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
     });
 
     row(`AWS: ${what} → 69 after retrying, not started`, async () => {
       const a = await awsDouble(AWS_SEED_FM);
-      await a.client.fault({ status: status === 429 ? 400 : 500, count: 100_000, ...(status === 429 ? { type: "ThrottlingException" } : {}) });
+      await a.control.fault({ status: status === 429 ? 400 : 500, count: 100_000, ...(status === 429 ? { type: "ThrottlingException" } : {}) });
       const o = await runAtStart(workspace(AWS_MAPPING), awsEnv(a.url));
       assertUnreachableAtStart(o, /fm\/app/, status === 429 ? /throttled GetSecretValue fm\/app in us-east-1 \(ThrottlingException.*\(gave up after/ : /failed on GetSecretValue fm\/app in us-east-1 \(500 InternalServiceError.*\(gave up after/);
-      const attempts = (await a.client.requests()).filter((r) => r.status >= 400).length;
+      const attempts = await a.control.requestCount((r) => r.status >= 400);
       assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
     });
   }
@@ -259,34 +259,34 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
 
   row("Vault: connection reset mid-body, once → retried, the command starts with the value", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Reset-1111" });
-    await v.admin.fault({ path_prefix: "secret/data/fm/app", mode: "reset_mid_body" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Reset-1111" });
+    await v.control.fault({ path_prefix: "secret/data/fm/app", mode: "reset_mid_body" });
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assert.equal(o.code, 0, o.stderr);
     assert.equal(o.started, true);
-    assert.equal((await v.admin.requests()).filter((r) => r.path === "secret/data/fm/app" && r.method === "GET").map((r) => r.status).join(","), "0,200");
+    assert.equal((await v.control.requests()).filter((r) => r.path === "secret/data/fm/app" && r.method === "GET").map((r) => r.status).join(","), "0,200");
   });
 
   row("AWS: connection reset mid-body, once → retried, the command starts with the value", async () => {
     const a = await awsDouble(AWS_SEED_FM);
-    await a.client.fault({ mode: "reset_mid_body" });
+    await a.control.fault({ mode: "reset_mid_body" });
     const o = await runAtStart(workspace(AWS_MAPPING), awsEnv(a.url));
     assert.equal(o.code, 0, o.stderr);
     assert.equal(o.started, true);
-    assert.equal((await a.client.requests())[0]!.status, 0, "the first answer was cut off");
+    assert.equal((await a.control.requests())[0]!.status, 0, "the first answer was cut off");
   });
 
   row("Vault: connection reset mid-body on every answer → 69, not started", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Reset-2222" });
-    await v.admin.fault({ mode: "reset_mid_body", count: 100_000 });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Reset-2222" });
+    await v.control.fault({ mode: "reset_mid_body", count: 100_000 });
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assertUnreachableAtStart(o, /Vault/);
   });
 
   row("Vault: a 1 MiB secret in env → 65 naming K, not started", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "x".repeat(MiB) });
+    await v.control.putSecret("secret/fm/app", { key: "x".repeat(MiB) });
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assert.equal(o.code, 65, o.stderr);
     assert.equal(o.started, false);
@@ -297,7 +297,7 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
 
   row("Vault: a 1 MiB secret as a files: entry → starts, the file holds all of it", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "y".repeat(MiB) });
+    await v.control.putSecret("secret/fm/app", { key: "y".repeat(MiB) });
     const ws = workspace("files:\n  K_FILE: vault://secret/fm/app#key\n");
     const out = join(ws.dir, "size");
     const result = await ws.run(["--start-timeout", START_TIMEOUT, "--", NODE, "-e", `const fs=require("node:fs");fs.writeFileSync(${JSON.stringify(out)}, String(fs.readFileSync(process.env.K_FILE).length))`], { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
@@ -415,7 +415,7 @@ async function assertChildKept(run: MatrixRun, warning: RegExp, settleMs = 3000)
 
 async function vaultRun(mapping: string, key: string, args: string[] = [], env: Record<string, string> = {}) {
   const v = await vaultDouble();
-  await v.admin.writeKv2("secret/fm/app", { key, other: "fm-Other-Same-0000" });
+  await v.control.putSecret("secret/fm/app", { key, other: "fm-Other-Same-0000" });
   const ws = workspace(mapping);
   const run = new MatrixRun(ws, { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken, ...env }, args);
   await run.waitForStarts(1);
@@ -452,11 +452,11 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: accepts, never answers → times out (VAULT_CLIENT_TIMEOUT 2s), one warning, the child keeps running; recovery applies the rotation made meanwhile", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Hang-1111", [], { VAULT_CLIENT_TIMEOUT: "2s" });
-    await v.admin.fault({ mode: "hang", count: 100_000, method: "GET" });
+    await v.control.fault({ mode: "hang", count: 100_000, method: "GET" });
     await assertChildKept(run, UNREACHABLE_VAULT);
     // A raw POST: the client's writeKv2 first GETs the mount, which would hang too.
     assert.equal((await v.admin.request("POST", "secret/data/fm/app", { data: { key: "fm-Hang-2222", other: "fm-Other-Same-0000" } })).status, 200);
-    await v.admin.clearFaults();
+    await v.control.clearFaults();
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "fm-Hang-2222");
     assert.deepEqual(run.starts()[1]!.othersAlive, []);
@@ -465,7 +465,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("AWS: accepts, never answers → times out (15 s per request), one warning, the child keeps running", async () => {
     const { a, run } = await awsRun(JSON.stringify({ key: "aws-Hang-1111" }));
-    await a.client.fault({ mode: "hang", count: 100_000 });
+    await a.control.fault({ mode: "hang", count: 100_000 });
     await assertChildKept(run, UNREACHABLE_AWS);
     assert.equal((await run.stop()).code, 0, run.stderr);
   });
@@ -480,14 +480,14 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
   for (const status of [429, 500] as const) {
     row(`Vault: ${status} storm → one warning, the child keeps running`, async () => {
       const { v, run } = await vaultRun(VAULT_MAPPING, `fm-Storm-${status}`);
-      await v.admin.fault({ status, count: 100_000, body: { errors: [status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"] } });
+      await v.control.fault({ status, count: 100_000, body: { errors: [status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"] } });
       await assertChildKept(run, UNREACHABLE_VAULT);
       assert.equal((await run.stop()).code, 0, run.stderr);
     });
 
     row(`AWS: ${status} storm → one warning, the child keeps running`, async () => {
       const { a, run } = await awsRun(JSON.stringify({ key: `aws-Storm-${status}` }));
-      await a.client.fault({ status: status === 429 ? 400 : 500, count: 100_000, ...(status === 429 ? { type: "ThrottlingException" } : {}) });
+      await a.control.fault({ status: status === 429 ? 400 : 500, count: 100_000, ...(status === 429 ? { type: "ThrottlingException" } : {}) });
       await assertChildKept(run, UNREACHABLE_AWS);
       assert.equal((await run.stop()).code, 0, run.stderr);
     });
@@ -526,12 +526,12 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: connection reset mid-body on the polls → the child keeps running; the next rotation restarts it with the new value", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Reset-1111");
-    await v.admin.fault({ path_prefix: "secret/metadata/fm/app", mode: "reset_mid_body", count: 3 });
-    const faultsLeft = async () => ((await v.admin.request("GET", "/__double/faults")).body as unknown[]).length;
+    await v.control.fault({ path_prefix: "secret/metadata/fm/app", mode: "reset_mid_body", count: 3 });
+    const faultsLeft = async () => (await v.control.faults()).length;
     while ((await faultsLeft()) > 0) await pause(200);
     assert.equal(run.starts().length, 1, "no restart from a cut-off answer");
     assert.ok(alive(run.starts()[0]!.pid));
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Reset-2222", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Reset-2222", other: "fm-Other-Same-0000" });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "fm-Reset-2222");
     assert.deepEqual(errorLines(run.stderr), [], run.stderr);
@@ -540,11 +540,11 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("AWS: connection reset mid-body on the polls → the child keeps running; the next rotation restarts it with the new value", async () => {
     const { a, run } = await awsRun(JSON.stringify({ key: "aws-Reset-1111" }));
-    await a.client.fault({ mode: "reset_mid_body", count: 3 });
-    const faultsLeft = async () => ((await (await fetch(`${a.url}/__double/faults`)).json()) as unknown[]).length;
+    await a.control.fault({ mode: "reset_mid_body", count: 3 });
+    const faultsLeft = async () => (await a.control.faults()).length;
     while ((await faultsLeft()) > 0) await pause(200);
     assert.equal(run.starts().length, 1, "no restart from a cut-off answer");
-    await a.client.putSecretValue("fm/app", { SecretString: JSON.stringify({ key: "aws-Reset-2222" }) });
+    await a.control.putSecret("fm/app", { key: "aws-Reset-2222" });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "aws-Reset-2222");
     assert.deepEqual(errorLines(run.stderr), [], run.stderr);
@@ -553,8 +553,8 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: permission removed on the path → one warning naming it, the child keeps running", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Deny-1111");
-    await v.admin.deny({ path: "secret/metadata/fm/app" });
-    await v.admin.deny({ path: "secret/data/fm/app" });
+    await v.control.deny("secret/metadata/fm/app");
+    await v.control.deny("secret/data/fm/app");
     await assertChildKept(run, UNREADABLE);
     assert.match(run.lines("WARN", UNREADABLE)[0]!, /secret\/fm\/app/);
     assert.equal((await run.stop()).code, 0, run.stderr);
@@ -562,8 +562,8 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("AWS: permission removed on the secret → one warning naming it, the child keeps running", async () => {
     const { a, run } = await awsRun(JSON.stringify({ key: "aws-Deny-1111" }));
-    await a.client.deny("DescribeSecret", "fm/app");
-    await a.client.deny("GetSecretValue", "fm/app");
+    await a.control.deny("DescribeSecret", "fm/app");
+    await a.control.deny("GetSecretValue", "fm/app");
     await assertChildKept(run, UNREADABLE);
     assert.match(run.lines("WARN", UNREADABLE)[0]!, /fm\/app/);
     assert.equal((await run.stop()).code, 0, run.stderr);
@@ -574,7 +574,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
     assert.equal((await v.admin.request("DELETE", "secret/data/fm/app")).status, 204);
     await assertChildKept(run, UNREADABLE);
     assert.match(run.lines("WARN", UNREADABLE)[0]!, /was deleted at .*undelete it or write a new version/);
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Del-2222", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Del-2222", other: "fm-Other-Same-0000" });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.env!.K, "fm-Del-2222");
     assert.equal((await run.stop()).code, 0, run.stderr);
@@ -591,7 +591,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: metadata deleted (every version gone) → one warning, the child keeps running", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Meta-1111");
-    await v.admin.request("DELETE", "secret/metadata/fm/app");
+    await v.control.deleteSecret("secret/fm/app");
     await assertChildKept(run, UNREADABLE);
     assert.equal((await run.stop()).code, 0, run.stderr);
   });
@@ -605,21 +605,21 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: the referenced field removed → one warning, the child keeps running", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Field-1111");
-    await v.admin.writeKv2("secret/fm/app", { other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { other: "fm-Other-Same-0000" });
     await assertChildKept(run, /\bK\b|#key|key/);
     assert.equal((await run.stop()).code, 0, run.stderr);
   });
 
   row("AWS: the referenced field removed → one warning, the child keeps running", async () => {
     const { a, run } = await awsRun(JSON.stringify({ key: "aws-Field-1111" }));
-    await a.client.putSecretValue("fm/app", { SecretString: JSON.stringify({ other: "x" }) });
+    await a.control.putSecret("fm/app", { other: "x" });
     await assertChildKept(run, /\bK\b|#key|key/);
     assert.equal((await run.stop()).code, 0, run.stderr);
   });
 
   row("AWS: the SecretString is no longer JSON (#field) → one warning, the child keeps running, the value is not logged", async () => {
     const { a, run } = await awsRun(JSON.stringify({ key: "aws-Json-1111" }));
-    await a.client.putSecretValue("fm/app", { SecretString: "not-json-Secret-Text-9876" });
+    await a.control.putSecret("fm/app", "not-json-Secret-Text-9876");
     await assertChildKept(run, /JSON|\bK\b/);
     assert.ok(!run.stderr.includes("not-json-Secret-Text-9876"), "the secret's text is never logged");
     assert.equal((await run.stop()).code, 0, run.stderr);
@@ -627,7 +627,7 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: a rotation to a 1 MiB value → one warning naming K and its size, the child keeps running", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Big-1111");
-    await v.admin.writeKv2("secret/fm/app", { key: "z".repeat(MiB), other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "z".repeat(MiB), other: "fm-Other-Same-0000" });
     await assertChildKept(run, /\bK\b.*bytes/);
     assert.ok(!run.stderr.includes("z".repeat(64)), "the value is never logged");
     assert.equal((await run.stop()).code, 0, run.stderr);
@@ -635,12 +635,12 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: a rotation to a 1 MiB value of a files: entry → restarted, the new file holds all of it", async () => {
     const v = await vaultDouble();
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-BigFile-1111" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-BigFile-1111" });
     const ws = workspace("files:\n  K_FILE: vault://secret/fm/app#key\n");
     const run = new MatrixRun(ws, { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken, FM_FILE_VAR: "K_FILE" }, [], []);
     await run.waitForStarts(1);
     assert.equal(run.starts()[0]!.fileSize, "fm-BigFile-1111".length);
-    await v.admin.writeKv2("secret/fm/app", { key: "w".repeat(MiB) });
+    await v.control.putSecret("secret/fm/app", { key: "w".repeat(MiB) });
     await run.waitForStarts(2);
     assert.equal(run.starts()[1]!.fileSize, MiB);
     assert.deepEqual(run.starts()[1]!.othersAlive, []);
@@ -650,9 +650,9 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
 
   row("Vault: a second rotation while the child is being restarted (it takes 2 s to stop) → one child at a time, the last one has the newest value", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Rot-1111", ["--kill-timeout", "10s"], { FM_STOP_DELAY_MS: "2000" });
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Rot-2222", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Rot-2222", other: "fm-Other-Same-0000" });
     await run.waitFor("the restart's SIGTERM", () => run.events().some((e) => e.event === "term"));
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Rot-3333", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Rot-3333", other: "fm-Other-Same-0000" });
     await run.waitFor("a child with the newest value", () => run.starts().some((s) => s.env!.K === "fm-Rot-3333"));
     await pause(3000);
     const starts = run.starts();
@@ -667,9 +667,9 @@ describe("fault matrix mid-run (--watch --interval 1s)", { concurrency: 4 }, () 
   row("Vault: a rotation during the kill window (the old child ignores SIGTERM, --kill-timeout 3s) → one child at a time, the last one has the newest value", async () => {
     const { v, run } = await vaultRun(VAULT_MAPPING, "fm-Kill-1111", ["--kill-timeout", "3s"], { FM_IGNORE_TERM: "1" });
     const first = run.starts()[0]!.pid;
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Kill-2222", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Kill-2222", other: "fm-Other-Same-0000" });
     await run.waitFor("the restart's SIGTERM", () => run.events().some((e) => e.event === "term"));
-    await v.admin.writeKv2("secret/fm/app", { key: "fm-Kill-3333", other: "fm-Other-Same-0000" });
+    await v.control.putSecret("secret/fm/app", { key: "fm-Kill-3333", other: "fm-Other-Same-0000" });
     await run.waitFor("a child with the newest value", () => run.starts().some((s) => s.env!.K === "fm-Kill-3333"), 60_000);
     await pause(2000);
     const starts = run.starts();

@@ -34,8 +34,8 @@ before(async () => {
   vault = await startSeededVault();
   aws = await startSeededAws();
   ws = new Workspace(vault);
-  await vault.admin.writeKv2("secret/secrecy/jwt", { token: JWT });
-  await vault.admin.writeKv2("secret/secrecy/rotating", { value: "pw-Before-Rotation-1a2b3c4d" });
+  await vault.control.putSecret("secret/secrecy/jwt", { token: JWT });
+  await vault.control.putSecret("secret/secrecy/rotating", { value: "pw-Before-Rotation-1a2b3c4d" });
   await vault.admin.writePolicy("secrecy-all", { "secret/data/*": ["read"], "secret/metadata/*": ["read"], "kv/*": ["read"], "database/creds/*": ["read"] });
   approle = await vault.admin.createAppRole("secrecy-all", { policies: ["secrecy-all"] });
   secrets.push(...SEEDED_SECRET_VALUES, ...AWS_SEEDED_SECRET_VALUES, JWT, ROTATED, "pw-Before-Rotation-1a2b3c4d", vault.rootToken, approle.secretId, awsEnv(aws.url).AWS_SECRET_ACCESS_KEY!);
@@ -108,11 +108,11 @@ describe("envject's own output holds no secret, at every level and format", () =
 
   it("a watched rotation at debug level, text and JSON, logs that the value changed but not the values", async () => {
     for (const format of FORMATS) {
-      await vault.admin.writeKv2("secret/secrecy/rotating", { value: "pw-Before-Rotation-1a2b3c4d" });
+      await vault.control.putSecret("secret/secrecy/rotating", { value: "pw-Before-Rotation-1a2b3c4d" });
       const child = startEnvject(["--log-level", "debug", "--log-format", format, "--watch", "--interval", "1s", "-c", "all.yaml", "--", ...readyChild()]);
       try {
         const first = await child.ready();
-        await vault.admin.writeKv2("secret/secrecy/rotating", { value: ROTATED });
+        await vault.control.putSecret("secret/secrecy/rotating", { value: ROTATED });
         const second = await child.ready(first.pid);
         assert.notEqual(second.pid, first.pid, "the child was restarted with the new value");
         assert.equal(second.rotating, ROTATED);

@@ -183,7 +183,7 @@ describe("SecretReader against the Vault double", () => {
   let sv: SeededVault;
   before(async () => {
     sv = await startSeededVault();
-    await sv.admin.writeKv2("secret/db", { user: "db-user", pass: "pw-Reader-Double-5150" });
+    await sv.control.putSecret("secret/db", { user: "db-user", pass: "pw-Reader-Double-5150" });
   });
   after(async () => sv.close());
 
@@ -196,7 +196,7 @@ describe("SecretReader against the Vault double", () => {
 
   it("sends one data request per distinct secret, whatever the references look like", async () => {
     const { reader, providers } = doubleReader();
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const refs = [
       ...refsIn("vault://secret/db#user"),
       ...refsIn("{{ vault_secret_var('db', 'pass') }}"),
@@ -212,7 +212,7 @@ describe("SecretReader against the Vault double", () => {
     assert.deepEqual(docs[5]!.data, SEED.db);
     assert.deepEqual(docs[6]!.data, SEED.dbV1);
     assert.deepEqual(docs[7]!.data, SEED.legacy);
-    const log = await sv.admin.requests();
+    const log = await sv.control.requests();
     const reads = log.filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => `${e.path}${e.query.version ? `?version=${String(e.query.version)}` : ""}`);
     assert.deepEqual(reads.sort(), ["kv/legacy", "secret/data/db", "secret/data/myapp/db", "secret/data/myapp/db?version=1"]);
   });

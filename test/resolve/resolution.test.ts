@@ -81,50 +81,71 @@ describe("resolveBindings with a fake provider", () => {
     });
   });
 
-  it("collects every failing variable with its typed error, and still resolves the others", async () => {
-    const fake = new FakeProvider("vault", {
-      "secret/ok": mapDoc({ k: "ok-Value-1" }),
-      "secret/missing": new NotFoundError("no secret at secret/missing"),
-      "secret/denied": new AuthError("Vault denied reading secret/data/denied (403: permission denied)"),
+  describe("collects every failing variable with its typed error, and still resolves the others", () => {
+    /** Seven variables over three secrets (one fine, one missing, one denied): five fail, as does the expand: of the missing one. */
+    async function resolveSomeFailing() {
+      const fake = new FakeProvider("vault", {
+        "secret/ok": mapDoc({ k: "ok-Value-1" }),
+        "secret/missing": new NotFoundError("no secret at secret/missing"),
+        "secret/denied": new AuthError("Vault denied reading secret/data/denied (403: permission denied)"),
+      });
+      const { resolution, values } = await resolveWith(
+        fake,
+        {
+          env: [
+            bind("OK", "vault://secret/ok#k"),
+            bind("MISSING", "vault://secret/missing#k"),
+            bind("ALSO_MISSING", "{{ vault('secret/missing#j') }}"),
+            bind("DENIED", "vault://secret/denied#k"),
+            bind("NO_ENV", "x-{{ env_var('NOT_SET_ANYWHERE') }}"),
+            bind("NO_FIELD", "vault://secret/ok#absent"),
+            bind("PLAIN", "8080"),
+          ],
+          expand: [expand("vault://secret/missing", "M_")],
+        },
+        {},
+      );
+      return { fake, values, byName: new Map(resolution.failures.map((f) => [f.name, f])) };
+    }
+
+    it("resolves the others, and lists each failing variable once", async () => {
+      const { values, byName } = await resolveSomeFailing();
+      assert.deepEqual(values, { OK: "ok-Value-1", PLAIN: "8080" });
+      assert.deepEqual([...byName.keys()].sort(), ["ALSO_MISSING", "DENIED", "MISSING", "M_*", "NO_ENV", "NO_FIELD"]);
     });
-    const { resolution, values } = await resolveWith(
-      fake,
-      {
-        env: [
-          bind("OK", "vault://secret/ok#k"),
-          bind("MISSING", "vault://secret/missing#k"),
-          bind("ALSO_MISSING", "{{ vault('secret/missing#j') }}"),
-          bind("DENIED", "vault://secret/denied#k"),
-          bind("NO_ENV", "x-{{ env_var('NOT_SET_ANYWHERE') }}"),
-          bind("NO_FIELD", "vault://secret/ok#absent"),
-          bind("PLAIN", "8080"),
-        ],
-        expand: [expand("vault://secret/missing", "M_")],
-      },
-      {},
-    );
-    assert.deepEqual(values, { OK: "ok-Value-1", PLAIN: "8080" });
-    const byName = new Map(resolution.failures.map((f) => [f.name, f]));
-    assert.deepEqual([...byName.keys()].sort(), ["ALSO_MISSING", "DENIED", "MISSING", "M_*", "NO_ENV", "NO_FIELD"]);
-    assert.ok(byName.get("MISSING")!.error instanceof NotFoundError);
-    assert.ok(byName.get("ALSO_MISSING")!.error instanceof NotFoundError);
-    assert.ok(byName.get("M_*")!.error instanceof NotFoundError);
-    assert.equal(byName.get("DENIED")!.error.exitCode, 77);
-    assert.ok(byName.get("NO_ENV")!.error instanceof ConfigError);
-    assert.match(byName.get("NO_ENV")!.error.message, /NOT_SET_ANYWHERE/);
-    assert.ok(byName.get("NO_FIELD")!.error instanceof NotFoundError);
-    assert.match(byName.get("NO_FIELD")!.error.message, /"absent"/);
-    assert.ok(!byName.get("NO_FIELD")!.error.message.includes("ok-Value-1"), "a field error lists keys, never values");
-    // Each failure says where it was written and what it referenced.
-    assert.equal(byName.get("MISSING")!.origin.key, "env.MISSING");
-    assert.equal(byName.get("MISSING")!.section, "env");
-    assert.deepEqual(
-      byName.get("MISSING")!.refs.map((r) => r.raw),
-      ["vault://secret/missing#k"],
-    );
-    assert.equal(byName.get("M_*")!.section, "expand");
-    // The missing secret was asked for once, for three users of it.
-    assert.equal(fake.readsOf("secret/missing"), 1);
+
+    it("gives each its typed error: not found, denied (77), a missing variable, a missing field", async () => {
+      const { byName } = await resolveSomeFailing();
+      assert.ok(byName.get("MISSING")!.error instanceof NotFoundError);
+      assert.ok(byName.get("ALSO_MISSING")!.error instanceof NotFoundError);
+      assert.ok(byName.get("M_*")!.error instanceof NotFoundError);
+      assert.equal(byName.get("DENIED")!.error.exitCode, 77);
+      assert.ok(byName.get("NO_ENV")!.error instanceof ConfigError);
+      assert.match(byName.get("NO_ENV")!.error.message, /NOT_SET_ANYWHERE/);
+      assert.ok(byName.get("NO_FIELD")!.error instanceof NotFoundError);
+      assert.match(byName.get("NO_FIELD")!.error.message, /"absent"/);
+    });
+
+    it("a field error lists keys, never values", async () => {
+      const { byName } = await resolveSomeFailing();
+      assert.ok(!byName.get("NO_FIELD")!.error.message.includes("ok-Value-1"), "a field error lists keys, never values");
+    });
+
+    it("each failure says where it was written and what it referenced", async () => {
+      const { byName } = await resolveSomeFailing();
+      assert.equal(byName.get("MISSING")!.origin.key, "env.MISSING");
+      assert.equal(byName.get("MISSING")!.section, "env");
+      assert.deepEqual(
+        byName.get("MISSING")!.refs.map((r) => r.raw),
+        ["vault://secret/missing#k"],
+      );
+      assert.equal(byName.get("M_*")!.section, "expand");
+    });
+
+    it("asks for the missing secret once, for its three users", async () => {
+      const { fake } = await resolveSomeFailing();
+      assert.equal(fake.readsOf("secret/missing"), 1);
+    });
   });
 
   it("does not read a binding shadowed by a later source", async () => {
@@ -288,7 +309,7 @@ describe("resolveBindings against the Vault double", () => {
   let sv: SeededVault;
   before(async () => {
     sv = await startSeededVault();
-    await sv.admin.writeKv2("secret/db", DB);
+    await sv.control.putSecret("secret/db", DB);
   });
   after(async () => sv.close());
 
@@ -309,7 +330,7 @@ describe("resolveBindings against the Vault double", () => {
   }
 
   it("asks Vault once for a secret used by variables, templates, vault_secret_var, expand and files", async () => {
-    await sv.admin.clearRequests();
+    await sv.control.clearRequests();
     const { values, resolution } = await resolveAgainstDouble({
       envFiles: [[bind("E", "vault://secret/db#user", ".env")]],
       env: [
@@ -334,7 +355,7 @@ describe("resolveBindings against the Vault double", () => {
       DB_PASS: DB.pass,
       F: DB.pass,
     });
-    const reads = (await sv.admin.requests()).filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => e.path);
+    const reads = (await sv.control.requests()).filter((e) => !e.path.startsWith("sys/") && !e.path.startsWith("auth/")).map((e) => e.path);
     assert.deepEqual(reads.sort(), ["secret/data/db", "secret/data/myapp/db"]);
   });
 

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Logger } from "../../src/log/logger.js";
+import { captureLogger } from "../support/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
 import { FakeClock } from "../watch/fake-clock.js";
 import { fixture, killIfAlive, lines, startHarness, tempDir, waitFor, within } from "./fixtures/processes.js";
@@ -65,12 +65,12 @@ function supervisor(
   next: (call: number) => ChildSpec,
   extra: Partial<SupervisorOptions> = {},
 ): { supervisor: Supervisor; logged: Logged[]; specs: () => number; exits: ChildExit[] } {
-  const logged: Logged[] = [];
+  const { logger, records: logged } = captureLogger({ format: "json" });
   let calls = 0;
   const s = new Supervisor({
     killSignal: "SIGTERM",
     killTimeoutMs: 30_000,
-    logger: new Logger("debug", "json", { write: (line) => logged.push(JSON.parse(line) as Logged) }),
+    logger,
     stdinIsTTY: false,
     restartOnFailure: { initialDelayMs: 20, ...restartOnFailure, spec: () => next(++calls) },
     ...extra,

@@ -9,7 +9,7 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { SpawnError } from "../../src/errors.js";
-import { Logger } from "../../src/log/logger.js";
+import { captureLogger } from "../support/logger.js";
 import { type ChildExit, type ChildSpec, Supervisor, type SupervisorOptions } from "../../src/supervise/supervisor.js";
 import { FakeClock } from "../watch/fake-clock.js";
 import { childReady, fixture, killIfAlive, lines, recorded, tempDir, waitFor, within } from "./fixtures/processes.js";
@@ -28,11 +28,11 @@ function node(script: string, ...args: string[]): ChildSpec {
 }
 
 function supervisor(options: Partial<SupervisorOptions> = {}): { supervisor: Supervisor; log: string[] } {
-  const log: string[] = [];
+  const { logger, lines: log } = captureLogger();
   const s = new Supervisor({
     killSignal: "SIGTERM",
     killTimeoutMs: 30_000,
-    logger: new Logger("debug", "text", { write: (line) => log.push(line) }),
+    logger,
     stdinIsTTY: false,
     ...options,
   });

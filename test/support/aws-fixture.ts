@@ -7,6 +7,7 @@
 import { AwsDoubleClient } from "../../src/dev/aws/client.js";
 import { type AwsDouble, type AwsDoubleOptions, startAwsDouble } from "../../src/dev/aws/index.js";
 import { applySeed, type Seed } from "../../src/dev/aws/seed.js";
+import { type AwsControl, awsControl } from "./double-control.js";
 
 export const AWS_SEED = {
   /** prod/db (JSON SecretString; two versions: dbV1 is AWSPREVIOUS, db AWSCURRENT). */
@@ -35,6 +36,8 @@ export interface SeededAws {
   aws: AwsDouble;
   /** A client signing for us-east-1. */
   client: AwsDoubleClient;
+  /** The same double through the shape both doubles share (test/support/double-control.ts), with `client` as its client. */
+  control: AwsControl;
   url: string;
   close(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export async function startSeededAws(seed: Seed = DEFAULT_AWS_SEED, options: Aws
   const client = new AwsDoubleClient(aws.url);
   await applySeed(aws.url, seed);
   await client.clearRequests();
-  return { aws, client, url: aws.url, close: () => aws.close() };
+  return { aws, client, control: awsControl(aws.url, client.region, client), url: aws.url, close: () => aws.close() };
 }
 
 /**

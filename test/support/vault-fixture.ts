@@ -5,6 +5,7 @@
  */
 import { type VaultDouble, type VaultDoubleOptions, startVaultDouble } from "../../src/dev/vault/index.js";
 import { VaultDoubleClient } from "../../src/dev/vault/client.js";
+import { type VaultControl, vaultControl } from "./double-control.js";
 
 export const SEED = {
   /** secret/myapp/db (KV v2, two versions: v1 then v2 below). */
@@ -33,6 +34,8 @@ export interface SeededVault {
   vault: VaultDouble;
   /** A client holding the root token. */
   admin: VaultDoubleClient;
+  /** The same double through the shape both doubles share (test/support/double-control.ts), with `admin` as its client. */
+  control: VaultControl;
   url: string;
   rootToken: string;
   close(): Promise<void>;
@@ -51,7 +54,7 @@ export async function startSeededVault(options: VaultDoubleOptions = {}, trust?:
   await admin.writeKv1("kv/legacy", SEED.legacy);
   await admin.createDatabaseRole("readonly", { default_ttl: 3600, max_ttl: 7200 });
   await admin.clearRequests();
-  return { vault, admin, url: vault.url, rootToken: vault.rootToken, close: () => vault.close() };
+  return { vault, admin, control: vaultControl(vault.url, vault.rootToken, admin), url: vault.url, rootToken: vault.rootToken, close: () => vault.close() };
 }
 
 /** Asserts-friendly: the seeded values that occur in `text`. */

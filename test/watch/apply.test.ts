@@ -13,7 +13,7 @@ import { ChangeApplier, changeFields, describeChange } from "../../src/watch/app
 import { ChildEnvironment } from "../../src/watch/child-environment.js";
 import type { SecretChange } from "../../src/watch/controller.js";
 import type { OnChange } from "../../src/watch/policy.js";
-import { captureLogger } from "./capture-logger.js";
+import { captureLogger } from "../support/logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
 
@@ -46,7 +46,7 @@ async function setup(policy: OnChange, splayMs = 0, format: "text" | "json" = "t
       files: [binding("TLS_FILE", "vault://secret/tls#pem")],
     },
   };
-  const { logger, count, lines } = captureLogger("debug", format);
+  const { logger, count, lines } = captureLogger({ format });
   const ctx = { reader, redactor: logger.redactor, environ };
   const resolution = await resolveBindings(input, ctx);
   const environment = new ChildEnvironment(resolution, {

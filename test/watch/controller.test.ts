@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { secretIdentity } from "../../src/config/reference.js";
 import { AuthError, NotFoundError } from "../../src/errors.js";
 import { type SecretChange, WatchController } from "../../src/watch/controller.js";
-import { captureLogger } from "./capture-logger.js";
+import { captureLogger } from "../support/logger.js";
 import { FakeClock } from "./fake-clock.js";
 import { FakeStore, readerFor, ref } from "./fake-store.js";
 import { renewalFraction } from "../../src/providers/renewal.js";

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { AuthError, UnavailableError } from "../../src/errors.js";
 import { TimerGroup } from "../../src/watch/clock.js";
 import { StoreOutage, isOutage } from "../../src/watch/outage.js";
-import { captureLogger } from "./capture-logger.js";
+import { captureLogger } from "../support/logger.js";
 import { FakeClock } from "./fake-clock.js";
 
 function setup(probeResults: Array<"down" | "up" | "denied">) {

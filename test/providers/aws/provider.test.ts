@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthError, ConfigError, type EnvjectError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type AwsRef, type SecretRef, parseReference, parseValue } from "../../../src/config/reference.js";
-import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { AwsProvider, createAwsProvider } from "../../../src/providers/aws/provider.js";
 import { extractField } from "../../../src/resolve/field.js";
@@ -20,6 +19,7 @@ import { ProviderSet } from "../../../src/resolve/provider-set.js";
 import { SecretReader } from "../../../src/resolve/reader.js";
 import type { RequestLogEntry } from "../../../src/dev/aws/client.js";
 import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, type SeededAws, startSeededAws, DEFAULT_AWS_SEED } from "../../support/aws-fixture.js";
+import { captureLogger } from "../../support/logger.js";
 
 const EU_ONLY = { token: "eu-Only-Token-6f1e2d" };
 const NOT_JSON = "plain-Not-Json-Value {x";
@@ -53,7 +53,7 @@ before(async () => {
     ...many,
   });
   await sa.client.deleteSecret("prod/retired");
-  await sa.client.clearRequests();
+  await sa.control.clearRequests();
 });
 
 after(async () => {
@@ -63,15 +63,10 @@ after(async () => {
 });
 
 beforeEach(async () => {
-  await sa.client.clearRequests();
+  await sa.control.clearRequests();
 });
 
-afterEach(async () => {
-  await sa.client.clearFaults();
-  await sa.client.clearDenials();
-  await sa.client.clearLatency();
-  await sa.client.clearRejectedAccessKeys();
-});
+afterEach(() => sa.control.reset());
 
 interface Harness {
   provider: AwsProvider;
@@ -80,8 +75,7 @@ interface Harness {
 
 /** A fresh provider (own SDK clients, batch and DescribeSecret memory) pointed at the double; log lines collected. */
 function harness(environ: NodeJS.ProcessEnv = {}, file: { region?: string } = {}): Harness {
-  const lines: string[] = [];
-  const logger = new Logger("debug", "text", { write: (l) => lines.push(l) });
+  const { logger, lines } = captureLogger();
   const provider = createAwsProvider(
     {
       file: file.region ? { region: { value: file.region, origin: { file: "envject.yaml" } } } : {},
@@ -111,7 +105,7 @@ async function failure(promise: Promise<unknown>): Promise<EnvjectError> {
 }
 
 async function log(): Promise<RequestLogEntry[]> {
-  return sa.client.requests();
+  return sa.control.requests();
 }
 
 function count(entries: RequestLogEntry[], action: string): number {
@@ -188,7 +182,7 @@ describe("stages, version ids, regions and ARNs", () => {
     assert.equal(value(doc, r), AWS_SEED.dbV1.password);
     assert.equal(doc.version, previous.VersionId);
     assert.equal(doc.stamp, undefined);
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     assert.equal(await provider.stamp(r, soon()), previous.VersionId);
     assert.equal((await log()).length, 0, "a pinned version needs no request to be stamped");
   });
@@ -207,7 +201,7 @@ describe("stages, version ids, regions and ARNs", () => {
     const viaQuery = ref("aws-sm://eu/only?region=eu-west-1#token");
     assert.equal(value(await provider.read(viaQuery, soon()), viaQuery), EU_ONLY.token);
     const { ARN } = await sa.client.inRegion("eu-west-1").describeSecret("eu/only");
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     const viaArn = ref(`${ARN}#token`);
     assert.equal(value(await provider.read(viaArn, soon()), viaArn), EU_ONLY.token);
     const missing = await failure(provider.read(ref("aws-sm://eu/only"), soon()));
@@ -308,7 +302,7 @@ describe("batching", () => {
   });
 
   it("when BatchGetSecretValue is denied: one denied batch, then GetSecretValue per secret, remembered for later reads", async () => {
-    await sa.client.deny("BatchGetSecretValue");
+    await sa.control.deny("BatchGetSecretValue");
     const { provider, lines } = harness();
     const first = ["aws-sm://prod/db#password", "aws-sm://prod/api-key", "aws-sm://prod/config#log_level"].map(ref);
     const docs = await Promise.all(first.map((r) => provider.read(r, soon())));
@@ -321,16 +315,16 @@ describe("batching", () => {
     assert.equal(entries.find((e) => e.action === "BatchGetSecretValue")!.errorType, "AccessDeniedException");
     assert.equal(count(entries, "GetSecretValue"), 3);
 
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     await Promise.all(["aws-sm://prod/cert", "aws-sm://prod/not-json"].map((t) => provider.read(ref(t), soon())));
     entries = await log();
     assert.equal(count(entries, "BatchGetSecretValue"), 0, "the denial is remembered");
     assert.equal(count(entries, "GetSecretValue"), 2);
-    assert.equal(lines.filter((l) => /BatchGetSecretValue is denied/.test(l)).length, 1, lines.join(""));
+    assert.equal(lines.filter((l) => /BatchGetSecretValue is denied/.test(l)).length, 1, lines.join("\n"));
   });
 
   it("per-secret errors of a batch become each secret's typed error; the others still resolve", async () => {
-    await sa.client.deny("GetSecretValue", "prod/config");
+    await sa.control.deny("GetSecretValue", "prod/config");
     const { provider } = harness();
     const results = await Promise.allSettled(
       ["aws-sm://prod/api-key", "aws-sm://prod/missing", "aws-sm://prod/config", "aws-sm://prod/retired"].map((t) => provider.read(ref(t), soon())),
@@ -353,12 +347,12 @@ describe("errors and their exit codes", () => {
   const cases: Array<{ name: string; setup: () => Promise<void>; text?: string; type: new (...a: never[]) => EnvjectError; code: number; says: RegExp }> = [
     { name: "unknown secret", setup: async () => {}, text: "aws-sm://prod/nothing-here", type: NotFoundError, code: 78, says: /prod\/nothing-here in us-east-1/ },
     { name: "scheduled for deletion", setup: async () => {}, text: "aws-sm://prod/retired", type: NotFoundError, code: 78, says: /scheduled for deletion/ },
-    { name: "AccessDeniedException", setup: () => sa.client.deny("GetSecretValue"), type: AuthError, code: 77, says: /secretsmanager:GetSecretValue/ },
+    { name: "AccessDeniedException", setup: () => sa.control.deny("GetSecretValue"), type: AuthError, code: 77, says: /secretsmanager:GetSecretValue/ },
     { name: "UnrecognizedClientException", setup: () => sa.client.rejectAccessKey("AKIDPROVIDERTEST", "UnrecognizedClientException"), type: AuthError, code: 77, says: /AWS_ACCESS_KEY_ID/ },
     { name: "ExpiredTokenException", setup: () => sa.client.rejectAccessKey("AKIDPROVIDERTEST", "ExpiredTokenException"), type: AuthError, code: 77, says: /expired/ },
     { name: "InvalidSignatureException", setup: () => sa.client.rejectAccessKey("AKIDPROVIDERTEST", "InvalidSignatureException"), type: AuthError, code: 77, says: /AWS_SECRET_ACCESS_KEY/ },
-    { name: "DecryptionFailure", setup: () => sa.client.fault({ action: "GetSecretValue", status: 400, type: "DecryptionFailure" }), type: AuthError, code: 77, says: /kms:Decrypt/ },
-    { name: "InvalidParameterException", setup: () => sa.client.fault({ action: "GetSecretValue", status: 400, type: "InvalidParameterException" }), type: ConfigError, code: 65, says: /InvalidParameterException/ },
+    { name: "DecryptionFailure", setup: () => sa.control.fault({ action: "GetSecretValue", status: 400, type: "DecryptionFailure" }), type: AuthError, code: 77, says: /kms:Decrypt/ },
+    { name: "InvalidParameterException", setup: () => sa.control.fault({ action: "GetSecretValue", status: 400, type: "InvalidParameterException" }), type: ConfigError, code: 65, says: /InvalidParameterException/ },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.type.name} (${c.code}), one attempt, no stack, no value`, async () => {
@@ -391,25 +385,25 @@ describe("errors and their exit codes", () => {
   });
 
   it("throttling is retried until it succeeds (2 faults → 3 requests), with one warning and one recovery line", async () => {
-    await sa.client.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 2 });
+    await sa.control.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 2 });
     const { provider, lines } = harness();
     const doc = await provider.read(ref("aws-sm://prod/api-key"), soon());
     assert.equal(doc.data, AWS_SEED.apiKey);
     assert.equal(count(await log(), "GetSecretValue"), 3);
-    assert.equal(lines.filter((l) => / WARN .*unavailable/.test(l)).length, 1, lines.join(""));
-    assert.equal(lines.filter((l) => /reachable again/.test(l)).length, 1, lines.join(""));
+    assert.equal(lines.filter((l) => / WARN .*unavailable/.test(l)).length, 1, lines.join("\n"));
+    assert.equal(lines.filter((l) => /reachable again/.test(l)).length, 1, lines.join("\n"));
   });
 
   it("5xx answers and dropped connections are retried too", async () => {
-    await sa.client.fault({ action: "GetSecretValue", status: 500, count: 1 });
-    await sa.client.fault({ action: "GetSecretValue", status: 0, count: 1 });
+    await sa.control.fault({ action: "GetSecretValue", status: 500, count: 1 });
+    await sa.control.fault({ action: "GetSecretValue", status: 0, count: 1 });
     const { provider } = harness();
     assert.equal((await provider.read(ref("aws-sm://prod/api-key"), soon())).data, AWS_SEED.apiKey);
     assert.deepEqual((await log()).map((e) => e.status), [500, 0, 200]);
   });
 
   it("a failing batch is retried as a whole until it succeeds", async () => {
-    await sa.client.fault({ action: "BatchGetSecretValue", status: 500, count: 1 });
+    await sa.control.fault({ action: "BatchGetSecretValue", status: 500, count: 1 });
     const { provider } = harness();
     const docs = await Promise.all(["aws-sm://prod/api-key", "aws-sm://prod/db"].map((t) => provider.read(ref(t), soon())));
     assert.equal(docs[0]!.data, AWS_SEED.apiKey);
@@ -420,7 +414,7 @@ describe("errors and their exit codes", () => {
   });
 
   it("throttling until the deadline gives up with UnavailableError (69) saying so", async () => {
-    await sa.client.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 10_000 });
+    await sa.control.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 10_000 });
     const { provider } = harness();
     const error = await failure(provider.read(ref("aws-sm://prod/api-key"), { deadline: Date.now() + 1500 }));
     assert.ok(error instanceof UnavailableError);
@@ -440,7 +434,7 @@ describe("errors and their exit codes", () => {
   });
 
   it("with `once` a retryable failure is thrown after one attempt, retryable and unlogged", async () => {
-    await sa.client.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 5 });
+    await sa.control.fault({ action: "GetSecretValue", status: 400, type: "ThrottlingException", count: 5 });
     const { provider, lines } = harness();
     const error = await failure(provider.read(ref("aws-sm://prod/api-key"), { ...soon(), once: true }));
     assert.ok(error instanceof UnavailableError);
@@ -450,7 +444,7 @@ describe("errors and their exit codes", () => {
   });
 
   it("a request that does not answer in time is cut at the deadline (retryable, then given up)", async () => {
-    await sa.client.latency(5_000, "GetSecretValue");
+    await sa.control.latency(5_000, "GetSecretValue");
     const { provider } = harness();
     const once = await failure(provider.read(ref("aws-sm://prod/api-key"), { deadline: Date.now() + 300, once: true }));
     assert.ok(once instanceof UnavailableError, String(once));
@@ -464,7 +458,7 @@ describe("stamps", () => {
     const { provider } = harness();
     const r = ref("aws-sm://prod/db#password");
     const doc = await provider.read(r, soon());
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     assert.equal(await provider.stamp(r, soon()), doc.stamp);
     assert.deepEqual((await log()).map((e) => e.action), ["DescribeSecret"]);
     const put = await sa.client.putSecretValue("prod/config", { SecretString: JSON.stringify({ ...AWS_SEED.config, log_level: "info" }) });
@@ -484,21 +478,21 @@ describe("stamps", () => {
   });
 
   it("when DescribeSecret is denied the stamp comes from GetSecretValue, and the denial is remembered", async () => {
-    await sa.client.deny("DescribeSecret");
+    await sa.control.deny("DescribeSecret");
     const { provider } = harness();
     const r = ref("aws-sm://prod/api-key");
     const current = await sa.client.getSecretValue("prod/api-key");
-    await sa.client.clearRequests();
+    await sa.control.clearRequests();
     assert.equal(await provider.stamp(r, soon()), current.VersionId);
     assert.equal(await provider.stamp(r, soon()), current.VersionId);
     assert.deepEqual((await log()).map((e) => e.action), ["DescribeSecret", "GetSecretValue", "GetSecretValue"]);
   });
 
   it("stamp retries like read, and with `once` makes one attempt", async () => {
-    await sa.client.fault({ action: "DescribeSecret", status: 500, count: 1 });
+    await sa.control.fault({ action: "DescribeSecret", status: 500, count: 1 });
     const { provider } = harness();
     assert.match(await provider.stamp(ref("aws-sm://prod/api-key"), soon()), /^[0-9a-f-]{36}$/);
-    await sa.client.fault({ action: "DescribeSecret", status: 500, count: 1 });
+    await sa.control.fault({ action: "DescribeSecret", status: 500, count: 1 });
     const error = await failure(provider.stamp(ref("aws-sm://prod/api-key"), { ...soon(), once: true }));
     assert.ok(error instanceof UnavailableError);
     assert.equal(error.retryable, true);

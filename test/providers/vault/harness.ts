@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before } from "node:test";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
-import { Logger } from "../../../src/log/logger.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import type { VaultAuthSettings, VaultSettings } from "../../../src/providers/vault/settings.js";
 import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
+import { captureLogger } from "../../support/logger.js";
 import { type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -33,8 +33,8 @@ export function settingsFor(sv: SeededVault, auth?: VaultAuthSettings, extra: Pa
 
 /** A fresh provider (its own caches and login), debug logs collected in `lines`; `open` gets it for closing. */
 export function harness(settings: VaultSettings, open: VaultProvider[]): Harness {
-  const lines: string[] = [];
-  const provider = new VaultProvider(settings, new Logger("debug", "text", { write: (l) => lines.push(l) }));
+  const { logger, lines } = captureLogger();
+  const provider = new VaultProvider(settings, logger);
   open.push(provider);
   return { provider, lines };
 }
@@ -49,9 +49,9 @@ export const soon = () => Date.now() + 10_000;
 
 /** The request log of what `action` sent (cleared first). */
 export async function logSince(sv: SeededVault, action: () => Promise<unknown>): Promise<RequestLogEntry[]> {
-  await sv.admin.clearRequests();
+  await sv.control.clearRequests();
   await action();
-  return sv.admin.requests();
+  return sv.control.requests();
 }
 
 /** Resolves once `check` is true (the shared wait, test/support/wait.ts); fails after `withinMs`. */

@@ -10,7 +10,7 @@ import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harn
 
 const suite = providerSuite({
   reset: async (sv) => {
-    await sv.admin.clearFaults();
+    await sv.control.clearFaults();
     await sv.admin.unseal();
   },
 });
@@ -42,7 +42,7 @@ describe("read with once", () => {
     it(`throws ${name} at once, after one request`, async () => {
       const h = harness(settingsFor(suite.sv), suite.open);
       await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-      await suite.sv.admin.fault({ path_prefix: "secret/data/myapp/db", status, count: 5 });
+      await suite.sv.control.fault({ path_prefix: "secret/data/myapp/db", status, count: 5 });
       const log = await logSince(suite.sv, () => assert.rejects(h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon(), once: true }), retryable(/./)));
       assert.equal(log.length, 1);
       assert.deepEqual(outageLines(h.lines), []);
@@ -58,7 +58,7 @@ describe("read with once", () => {
   it("without once, the same failure is still retried (first start is unchanged)", async () => {
     const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
-    await suite.sv.admin.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
+    await suite.sv.control.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
     const log = await logSince(suite.sv, () => h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() }));
     assert.deepEqual(log.map((e) => e.status), [500, 500, 200]);
     assert.equal(outageLines(h.lines).filter((l) => / WARN /.test(l)).length, 1);
@@ -79,7 +79,7 @@ describe("stamp with once", () => {
   it("a KV v1 stamp makes one request too", async () => {
     const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://kv/legacy"), { deadline: soon() });
-    await suite.sv.admin.fault({ path_prefix: "kv/legacy", status: 502, count: 5 });
+    await suite.sv.control.fault({ path_prefix: "kv/legacy", status: 502, count: 5 });
     const log = await logSince(suite.sv, () => assert.rejects(h.provider.stamp(ref("vault://kv/legacy"), { deadline: soon(), once: true }), retryable(/502/)));
     assert.equal(log.length, 1);
   });

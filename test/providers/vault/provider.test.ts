@@ -12,11 +12,11 @@ import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
 import { AuthError, ConfigError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
-import { Logger } from "../../../src/log/logger.js";
 import type { SecretDocument } from "../../../src/providers/provider.js";
 import { VaultProvider } from "../../../src/providers/vault/provider.js";
 import { type VaultAuthSettings, type VaultSettings, resolveVaultSettings } from "../../../src/providers/vault/settings.js";
 import type { RequestLogEntry } from "../../../src/dev/vault/client.js";
+import { captureLogger } from "../../support/logger.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../../support/vault-fixture.js";
 
 let sv: SeededVault;
@@ -26,7 +26,7 @@ before(async () => {
   sv = await startSeededVault();
   // A KV v2 mount whose path has a slash, and a KV v1 mount next to the seeded one.
   await sv.admin.enableMount("team/kv", "kv", "2");
-  await sv.admin.writeKv2("team/kv/app/x", { token: "team-Kv2-Slash-Mount-31" });
+  await sv.control.putSecret("team/kv/app/x", { token: "team-Kv2-Slash-Mount-31" });
   await sv.admin.writeKv1("kv/other", { api: "kv1-Other-Api-Key-62" });
 });
 
@@ -36,9 +36,7 @@ after(async () => {
 });
 
 afterEach(async () => {
-  await sv.admin.clearFaults();
-  await sv.admin.clearDenials();
-  await sv.admin.unseal();
+  await sv.control.reset();
   await sv.admin.config({ ui_mounts: "enabled" });
 });
 
@@ -53,8 +51,8 @@ function settingsFor(auth: VaultAuthSettings = { kind: "token", method: "token",
 
 /** A fresh provider (its own mount cache and login) whose log lines are collected. */
 function harness(settings: VaultSettings = settingsFor()): Harness {
-  const lines: string[] = [];
-  const provider = new VaultProvider(settings, new Logger("debug", "text", { write: (l) => lines.push(l) }));
+  const { logger, lines } = captureLogger();
+  const provider = new VaultProvider(settings, logger);
   open.push(provider);
   return { provider, lines };
 }
@@ -74,9 +72,9 @@ async function read(h: Harness, text: string, deadline = soon()): Promise<Secret
 }
 
 async function logSince(action: () => Promise<unknown>): Promise<RequestLogEntry[]> {
-  await sv.admin.clearRequests();
+  await sv.control.clearRequests();
   await action();
-  return sv.admin.requests();
+  return sv.control.requests();
 }
 
 const discoveries = (log: RequestLogEntry[]) => log.filter((e) => e.path.startsWith("sys/internal/ui/mounts"));
@@ -118,8 +116,8 @@ describe("KV reads", () => {
 
   it("reports a deleted version as deleted, naming the version, never the data (78)", async () => {
     const secret = { k: "deleted-Version-Value-4411" };
-    await sv.admin.writeKv2("secret/del/a", secret);
-    await sv.admin.writeKv2("secret/del/a", { k: "current-Value-4412" });
+    await sv.control.putSecret("secret/del/a", secret);
+    await sv.control.putSecret("secret/del/a", { k: "current-Value-4412" });
     await sv.admin.deleteVersions("secret/del/a", [1]);
     const err = await read(harness(), "vault://secret/del/a?version=1").then(
       () => assert.fail("a deleted version must not read"),
@@ -133,8 +131,8 @@ describe("KV reads", () => {
   });
 
   it("reports a deleted current version as deleted with its number (78)", async () => {
-    await sv.admin.writeKv2("secret/del/b", { k: "v1-Value-5521" });
-    await sv.admin.writeKv2("secret/del/b", { k: "v2-Value-5522" });
+    await sv.control.putSecret("secret/del/b", { k: "v1-Value-5521" });
+    await sv.control.putSecret("secret/del/b", { k: "v2-Value-5522" });
     await sv.admin.deleteKv2Latest("secret/del/b");
     await assert.rejects(read(harness(), "vault://secret/del/b"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
@@ -146,8 +144,8 @@ describe("KV reads", () => {
   });
 
   it("reports a destroyed version as destroyed, naming the version (78)", async () => {
-    await sv.admin.writeKv2("secret/del/c", { k: "destroyed-Value-6631" });
-    await sv.admin.writeKv2("secret/del/c", { k: "v2-Value-6632" });
+    await sv.control.putSecret("secret/del/c", { k: "destroyed-Value-6631" });
+    await sv.control.putSecret("secret/del/c", { k: "v2-Value-6632" });
     await sv.admin.destroyVersions("secret/del/c", [1]);
     await assert.rejects(read(harness(), "vault://secret/del/c?version=1"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
@@ -220,7 +218,7 @@ describe("a KV v2 path written with its API segment (secret/data/…)", () => {
   });
 
   it("checks with a data read where metadata is denied", async () => {
-    await sv.admin.deny({ path: "secret/metadata/" });
+    await sv.control.deny("secret/metadata/");
     await assert.rejects(read(harness(), "vault://secret/data/myapp/db#password"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError, String(e));
       assert.match(e.message, /did you mean vault:\/\/secret\/myapp\/db\?/);
@@ -238,7 +236,7 @@ describe("a KV v2 path written with its API segment (secret/data/…)", () => {
   });
 
   it("when discovery is denied, a plain read of the API path is not taken for a KV v1 secret", async () => {
-    await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await sv.control.deny("sys/internal/ui/mounts/");
     const h = harness();
     await assert.rejects(read(h, "vault://secret/data/myapp/db#password"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError, String(e));
@@ -251,7 +249,7 @@ describe("a KV v2 path written with its API segment (secret/data/…)", () => {
   });
 
   it("a logical path that merely starts with data/ gets no hint when it is found", async () => {
-    await sv.admin.writeKv2("secret/data/real", { k: "v" });
+    await sv.control.putSecret("secret/data/real", { k: "v" });
     assert.deepEqual((await read(harness(), "vault://secret/data/real")).data, { k: "v" });
   });
 });
@@ -287,7 +285,7 @@ describe("mount discovery", () => {
 
   describe("when discovery is denied", () => {
     it("probes KV v2 at the guessed mount, and remembers it (a second read costs one request)", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       const h = harness();
       const doc = await read(h, "vault://secret/myapp/db");
       assert.deepEqual(doc.data, SEED.db);
@@ -300,7 +298,7 @@ describe("mount discovery", () => {
     });
 
     it("falls back to a KV v1 read, and remembers it (a second read costs one request)", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       const h = harness();
       const doc = await read(h, "vault://kv/legacy");
       assert.deepEqual(doc.data, SEED.legacy);
@@ -313,12 +311,12 @@ describe("mount discovery", () => {
     });
 
     it("still reports a missing KV v2 secret as not found (78)", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       await assert.rejects(read(harness(), "vault://secret/nope/y"), (e: unknown) => e instanceof NotFoundError && /secret\/nope\/y/.test(e.message));
     });
 
     it("uses ?mount= as the mount (which may contain a slash)", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       const h = harness();
       const doc = await read(h, "vault://app/x?mount=team/kv");
       assert.deepEqual(doc.data, { token: "team-Kv2-Slash-Mount-31" });
@@ -326,7 +324,7 @@ describe("mount discovery", () => {
     });
 
     it("a wrong guess (first segment) does not stick: a later ?mount= still reads the right mount", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       const h = harness();
       // Documented: without ?mount= the first segment is the guess, and `team` is not a mount.
       await assert.rejects(read(h, "vault://team/kv/app/x"), (e: unknown) => e instanceof NotFoundError);
@@ -335,20 +333,20 @@ describe("mount discovery", () => {
     });
 
     it("uses the configured mount when the path starts with it", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       const h = harness(settingsFor(undefined, { mount: "team/kv" }));
       const doc = await read(h, "vault://team/kv/app/x");
       assert.deepEqual(doc.data, { token: "team-Kv2-Slash-Mount-31" });
     });
 
     it("refuses a path naming only the mount (65)", async () => {
-      await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+      await sv.control.deny("sys/internal/ui/mounts/");
       await assert.rejects(read(harness(), "vault://secret"), (e: unknown) => e instanceof ConfigError && e.exitCode === 65);
     });
   });
 
   it("when discovery is denied, a secret not found under the guessed mount says so and suggests ?mount=", async () => {
-    await sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await sv.control.deny("sys/internal/ui/mounts/");
     await assert.rejects(read(harness(), "vault://team/kv/app/nothing#x"), (e: unknown) => {
       assert.ok(e instanceof NotFoundError, String(e));
       assert.match(e.message, /mount was taken to be team\//);
@@ -451,7 +449,7 @@ describe("authentication", () => {
     await sv.admin.writePolicy("app-read-2", { "kv/*": ["read"] });
     const { roleId, secretId } = await sv.admin.createAppRole("app2", { policies: ["app-read-2"] });
     const h = harness(settingsFor(approleAuth(roleId, secretId)));
-    await sv.admin.fault({ path_prefix: "auth/approle/login", status: 500, count: 2 });
+    await sv.control.fault({ path_prefix: "auth/approle/login", status: 500, count: 2 });
     const log = await logSince(async () => assert.deepEqual((await read(h, "vault://kv/legacy")).data, SEED.legacy));
     assert.deepEqual(
       log.filter((e) => e.path === "auth/approle/login").map((e) => e.status),
@@ -502,7 +500,7 @@ describe("authentication", () => {
 
 describe("timeouts", () => {
   it("a Vault that never answers is given up at the deadline, however long the request timeout (69)", async () => {
-    await sv.admin.latency({ ms: 60_000, path_prefix: "auth/token/lookup-self" });
+    await sv.control.latency(60_000, "auth/token/lookup-self");
     try {
       const h = harness(settingsFor(undefined, { timeoutMs: 120_000 }));
       await assert.rejects(read(h, "vault://secret/myapp/db", Date.now() + 1_000), (e: unknown) => {
@@ -512,7 +510,7 @@ describe("timeouts", () => {
         return true;
       });
     } finally {
-      await sv.admin.clearLatency();
+      await sv.control.clearLatency();
     }
   });
 });
@@ -609,19 +607,19 @@ describe("retries", () => {
   });
 
   it("retries 500 answers until the deadline, then gives up with 69", async () => {
-    await sv.admin.fault({ path_prefix: "", status: 500, count: 10_000 });
+    await sv.control.fault({ path_prefix: "", status: 500, count: 10_000 });
     const log = await failingUntilDeadline(/500/);
     assert.ok(log.length >= 2, `retried (${log.length} attempts)`);
   });
 
   it("retries 429 answers until the deadline, then gives up with 69", async () => {
-    await sv.admin.fault({ path_prefix: "", status: 429, count: 10_000, body: { errors: ["request path \"secret/data/myapp/db\": rate limit quota exceeded"] } });
+    await sv.control.fault({ path_prefix: "", status: 429, count: 10_000, body: { errors: ["request path \"secret/data/myapp/db\": rate limit quota exceeded"] } });
     const log = await failingUntilDeadline(/429/);
     assert.ok(log.length >= 2, `retried (${log.length} attempts)`);
   });
 
   it("retries dropped connections until the deadline, then gives up with 69", async () => {
-    await sv.admin.fault({ path_prefix: "", status: 0, count: 10_000 });
+    await sv.control.fault({ path_prefix: "", status: 0, count: 10_000 });
     const log = await failingUntilDeadline(/could not be reached/);
     assert.ok(log.length >= 2, `retried (${log.length} attempts)`);
     assert.ok(log.every((e) => e.status === 0));
@@ -629,7 +627,7 @@ describe("retries", () => {
 
   it("succeeds when two failures are followed by an answer, and logs the outage once and the recovery", async () => {
     const h = harness();
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
+    await sv.control.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
     const log = await logSince(async () => assert.deepEqual((await read(h, "vault://secret/myapp/db")).data, SEED.db));
     assert.deepEqual(
       log.filter((e) => e.path === "secret/data/myapp/db").map((e) => e.status),
@@ -641,14 +639,14 @@ describe("retries", () => {
 
   it("succeeds after dropped connections", async () => {
     const h = harness();
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/single", status: 0, count: 2 });
+    await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 0, count: 2 });
     const doc = await read(h, "vault://secret/myapp/single");
     assert.deepEqual(doc.data, SEED.single);
   });
 
   it("retries the 400 a KV mount answers while it is upgraded to KV v2", async () => {
     const h = harness();
-    await sv.admin.fault({
+    await sv.control.fault({
       path_prefix: "secret/data/myapp/config",
       status: 400,
       count: 1,
@@ -663,7 +661,7 @@ describe("retries", () => {
 
   it("does not retry any other 400", async () => {
     const h = harness();
-    await sv.admin.fault({ path_prefix: "secret/data/myapp/config", status: 400, count: 5, body: { errors: ["something else is wrong"] } });
+    await sv.control.fault({ path_prefix: "secret/data/myapp/config", status: 400, count: 5, body: { errors: ["something else is wrong"] } });
     const log = await logSince(() =>
       assert.rejects(read(h, "vault://secret/myapp/config"), (e: unknown) => e instanceof UnavailableError && !e.retryable && /something else is wrong/.test(e.message)),
     );

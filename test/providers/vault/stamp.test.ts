@@ -13,7 +13,7 @@ import { harness, providerSuite, logSince, ref, settingsFor, soon } from "./harn
 
 const suite = providerSuite({
   reset: async (sv) => {
-    await sv.admin.clearDenials();
+    await sv.control.clearDenials();
     await sv.admin.config({ ui_mounts: "enabled" });
   },
 });
@@ -28,8 +28,8 @@ async function stampIn(path: string): Promise<string> {
 
 describe("stamps on read documents", () => {
   it("a KV v2 document is stamped with the version read", async () => {
-    await suite.sv.admin.writeKv2("secret/st/a", { k: "one-Stamp-Value-1" });
-    await suite.sv.admin.writeKv2("secret/st/a", { k: "two-Stamp-Value-2" });
+    await suite.sv.control.putSecret("secret/st/a", { k: "one-Stamp-Value-1" });
+    await suite.sv.control.putSecret("secret/st/a", { k: "two-Stamp-Value-2" });
     const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://secret/st/a"), { deadline: soon() });
     assert.match(doc.stamp ?? "", /^v2@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     assert.equal(doc.stamp, await stampIn("secret/st/a"));
@@ -57,7 +57,7 @@ describe("stamps on read documents", () => {
   });
 
   it("KV v1 read through the probe (discovery denied) is stamped too", async () => {
-    await suite.sv.admin.deny({ path: "sys/internal/ui/mounts/" });
+    await suite.sv.control.deny("sys/internal/ui/mounts/");
     const doc = await harness(settingsFor(suite.sv), suite.open).provider.read(ref("vault://kv/legacy"), { deadline: soon() });
     assert.match(doc.stamp ?? "", /^sha256:/);
   });
@@ -65,12 +65,12 @@ describe("stamps on read documents", () => {
 
 describe("stamp() for KV v2", () => {
   it("after a write, says the new version with exactly one request, to metadata/", async () => {
-    await suite.sv.admin.writeKv2("secret/st/b", { k: "b1-Stamp" });
-    await suite.sv.admin.writeKv2("secret/st/b", { k: "b2-Stamp" });
+    await suite.sv.control.putSecret("secret/st/b", { k: "b1-Stamp" });
+    await suite.sv.control.putSecret("secret/st/b", { k: "b2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     const doc = await h.provider.read(ref("vault://secret/st/b"), { deadline: soon() });
     assert.equal(doc.stamp, await stampIn("secret/st/b"));
-    await suite.sv.admin.writeKv2("secret/st/b", { k: "b3-Stamp" });
+    await suite.sv.control.putSecret("secret/st/b", { k: "b3-Stamp" });
     const expected = await stampIn("secret/st/b");
     let stamp = "";
     const log = await logSince(suite.sv, async () => {
@@ -82,7 +82,7 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a stamp without an earlier read finds the mount first, then costs one request per call", async () => {
-    await suite.sv.admin.writeKv2("secret/st/c", { k: "c1-Stamp" });
+    await suite.sv.control.putSecret("secret/st/c", { k: "c1-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     assert.equal(await h.provider.stamp(ref("vault://secret/st/c"), opts()), await stampIn("secret/st/c"));
     const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/st/c"), opts()));
@@ -96,12 +96,12 @@ describe("stamp() for KV v2", () => {
   });
 
   it("when metadata is denied, reads the data and takes its version, then never asks metadata again", async () => {
-    await suite.sv.admin.writeKv2("secret/st/d", { k: "d1-Stamp" });
-    await suite.sv.admin.writeKv2("secret/st/d", { k: "d2-Stamp" });
+    await suite.sv.control.putSecret("secret/st/d", { k: "d1-Stamp" });
+    await suite.sv.control.putSecret("secret/st/d", { k: "d2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     await h.provider.read(ref("vault://secret/st/d"), { deadline: soon() });
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
-    await suite.sv.admin.writeKv2("secret/st/d", { k: "d3-Stamp" });
+    await suite.sv.control.deny("secret/metadata/");
+    await suite.sv.control.putSecret("secret/st/d", { k: "d3-Stamp" });
     let first = "";
     const log1 = await logSince(suite.sv, async () => {
       first = await h.provider.stamp(ref("vault://secret/st/d"), opts());
@@ -110,7 +110,7 @@ describe("stamp() for KV v2", () => {
     assert.match(first, /^v3@/);
     assert.deepEqual(log1.map((e) => `${e.path} ${e.status}`), ["secret/metadata/st/d 403", "secret/data/st/d 200"]);
 
-    await suite.sv.admin.writeKv2("secret/st/d", { k: "d4-Stamp" });
+    await suite.sv.control.putSecret("secret/st/d", { k: "d4-Stamp" });
     let second = "";
     const log2 = await logSince(suite.sv, async () => {
       second = await h.provider.stamp(ref("vault://secret/st/d"), opts());
@@ -136,7 +136,7 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a deleted secret is a NotFoundError (metadata gone)", async () => {
-    await suite.sv.admin.writeKv2("secret/st/gone", { k: "gone-Stamp" });
+    await suite.sv.control.putSecret("secret/st/gone", { k: "gone-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     assert.match(await h.provider.stamp(ref("vault://secret/st/gone"), opts()), /^v1@/);
     await suite.sv.admin.deleteKv2Metadata("secret/st/gone");
@@ -144,7 +144,7 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a soft-deleted current version is a NotFoundError, as a read would be", async () => {
-    await suite.sv.admin.writeKv2("secret/st/soft", { k: "soft-Stamp" });
+    await suite.sv.control.putSecret("secret/st/soft", { k: "soft-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
     assert.match(await h.provider.stamp(ref("vault://secret/st/soft"), opts()), /^v1@/);
     await suite.sv.admin.deleteKv2Latest("secret/st/soft");
@@ -153,20 +153,20 @@ describe("stamp() for KV v2", () => {
   });
 
   it("a secret deleted while metadata is denied is a NotFoundError", async () => {
-    await suite.sv.admin.writeKv2("secret/st/gone2", { k: "gone2-Stamp" });
+    await suite.sv.control.putSecret("secret/st/gone2", { k: "gone2-Stamp" });
     const h = harness(settingsFor(suite.sv), suite.open);
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.control.deny("secret/metadata/");
     assert.match(await h.provider.stamp(ref("vault://secret/st/gone2"), opts()), /^v1@/);
-    await suite.sv.admin.clearDenials();
+    await suite.sv.control.clearDenials();
     await suite.sv.admin.deleteKv2Metadata("secret/st/gone2");
-    await suite.sv.admin.deny({ path: "secret/metadata/" });
+    await suite.sv.control.deny("secret/metadata/");
     await assert.rejects(h.provider.stamp(ref("vault://secret/st/gone2"), opts()), NotFoundError);
   });
 });
 
 describe("a KV v2 secret deleted with its metadata and written again", () => {
   it("comes back at version 1 with another stamp, by metadata/ and by the data-read fallback alike", async () => {
-    await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-Old" });
+    await suite.sv.control.putSecret("secret/st/again", { k: "again-Stamp-Old" });
     const h = harness(settingsFor(suite.sv), suite.open);
     const before = (await h.provider.read(ref("vault://secret/st/again"), { deadline: soon() })).stamp!;
     assert.equal(await h.provider.stamp(ref("vault://secret/st/again"), opts()), before);
@@ -183,13 +183,13 @@ describe("a KV v2 secret deleted with its metadata and written again", () => {
 
     // Metadata denied: the stamp comes from a data read, and tells the two apart the same way.
     const fallback = harness(settingsFor(suite.sv), suite.open);
-    await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+    await suite.sv.control.deny("secret/metadata/st/again", "all");
     try {
       assert.equal(await fallback.provider.stamp(ref("vault://secret/st/again"), opts()), polled);
-      await suite.sv.admin.clearDenials();
+      await suite.sv.control.clearDenials();
       await suite.sv.admin.deleteKv2Metadata("secret/st/again");
-      await suite.sv.admin.writeKv2("secret/st/again", { k: "again-Stamp-Newer" });
-      await suite.sv.admin.deny({ path: "secret/metadata/st/again", for: "all" });
+      await suite.sv.control.putSecret("secret/st/again", { k: "again-Stamp-Newer" });
+      await suite.sv.control.deny("secret/metadata/st/again", "all");
       let again = "";
       const log = await logSince(suite.sv, async () => {
         again = await fallback.provider.stamp(ref("vault://secret/st/again"), opts());
@@ -198,7 +198,7 @@ describe("a KV v2 secret deleted with its metadata and written again", () => {
       assert.match(again, /^v1@/);
       assert.equal(sameStamp(again, polled), false);
     } finally {
-      await suite.sv.admin.clearDenials();
+      await suite.sv.control.clearDenials();
     }
   });
 });
