@@ -99,7 +99,7 @@ async function storm(): Promise<StormRun> {
   // has installed its handlers, a SIGHUP kills envject as it would any Node program).
   let sent = 0;
   let storming = true;
-  let signalling: Promise<void> = Promise.resolve();
+  let signalling: Promise<void> | undefined;
   try {
     await until("the first child", () => readyCount() >= 1);
     signalling = (async () => {

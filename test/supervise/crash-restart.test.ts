@@ -26,12 +26,6 @@ function crash(log: string, run: string, how: ["code", number] | ["signal", Node
   return { command: process.execPath, args: [fixture("crash.mjs"), log, how[0], String(how[1]), String(stayMs)], shell: false, env: { PATH, RUN: run } };
 }
 
-/** A run that crashes without node's start-up time: the shell logs like the fixture and exits 3. */
-function quickCrash(log: string, run: string): ChildSpec {
-  const script = `echo "start ${run} $$" >> "$LOG"; echo "end ${run} $$" >> "$LOG"; exit 3`;
-  return { command: "/bin/sh", args: ["-c", script], shell: false, env: { PATH, LOG: log } };
-}
-
 interface Run {
   run: string;
   pid: number;

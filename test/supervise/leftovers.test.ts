@@ -38,7 +38,9 @@ describe("leftovers (end-to-end, real processes and clock)", { skip: process.pla
     } finally {
       try {
         process.kill(sh, "SIGKILL");
-      } catch {}
+      } catch {
+        // gone already
+      }
     }
   });
 
@@ -60,7 +62,9 @@ describe("leftovers (end-to-end, real processes and clock)", { skip: process.pla
     } finally {
       try {
         process.kill(-sh, "SIGKILL");
-      } catch {}
+      } catch {
+        // gone already
+      }
     }
   });
 

@@ -27,7 +27,7 @@ describe("poller", () => {
     await clock.advance(3000);
     assert.equal(times[0], 0);
     assert.equal(times[1], 900);
-    assert.ok(times[2]! - times[1]! > 1099 && times[2]! - times[1]! <= 1100);
+    assert.ok(times[2]! - times[1] > 1099 && times[2]! - times[1] <= 1100);
   });
 
   it("a check that asks for a longer wait (backoff) gets it", async () => {

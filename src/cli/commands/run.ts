@@ -187,7 +187,7 @@ interface Session {
   /** How many secrets have their versions polled. */
   polled: number;
   /** Ends supervision with envject's own code (--on-change exit, a login lost for good). */
-  end(code: number): Promise<void>;
+  end: (code: number) => Promise<void>;
   /** The code envject decided to end with itself, if it did. */
   ownExitCode(): number | undefined;
 }

@@ -145,7 +145,7 @@ export class VaultSession {
       }
       throw errorForStatus(res, `logging in with ${method.title} at auth/${path}`, this.client.address);
     }
-    const block = (res.body as VaultEnvelope | undefined)?.auth as VaultAuthBlock | null | undefined;
+    const block = (res.body as VaultEnvelope | undefined)?.auth;
     if (!block || typeof block.client_token !== "string" || block.client_token === "") {
       throw new AuthError(`${method.title} login at auth/${path} returned no token`);
     }

@@ -195,11 +195,11 @@ describe("TokenKeeper on a fake clock: given tokens", () => {
     assert.match(warnings[0]!, /expires_at=/);
     await k.clock.advance(1);
     assert.equal(events.fatal?.exitCode, 77);
-    assert.equal(events.fatal!.name, "AuthError");
-    assert.match(events.fatal!.message, /VAULT_TOKEN/);
+    assert.equal(events.fatal.name, "AuthError");
+    assert.match(events.fatal.message, /VAULT_TOKEN/);
     assert.equal(events.newLogins, 0);
     assert.equal(k.vault.count(RENEW), 0, "a non-renewable token is not sent to renew-self at all");
-    for (const text of [...k.lines, events.fatal!.message]) assert.ok(!text.includes(token), "the token never appears");
+    for (const text of [...k.lines, events.fatal.message]) assert.ok(!text.includes(token), "the token never appears");
   });
 
   it("a renewable token near its max TTL: renews, warns once when the grant is short, then onFatal (77) when it expires", async () => {
@@ -295,7 +295,7 @@ describe("TokenKeeper on a fake clock: AppRole whose re-login is refused (single
     await k.clock.advance(1);
     assert.deepEqual(k.vault.times(LOGIN, 400), [k.t0 + 2000, k.t0 + 3000]);
     assert.equal(events.fatal?.exitCode, 77);
-    assert.match(events.fatal!.message, /AppRole/);
+    assert.match(events.fatal.message, /AppRole/);
     assert.equal(k.vault.count(LOGIN, 200), 1);
     assert.equal(events.newLogins, 0);
     assert.equal(k.lines.filter((l) => / WARN .*could not log in to Vault again/.test(l)).length, 1);
@@ -421,8 +421,8 @@ describe("keepAlive against the Vault double", { concurrency: true }, () => {
     await sv.admin.revokeToken(token);
     assert.equal(await g.provider.verifyLogin(), "failing");
     assert.equal(givenEvents.fatal?.exitCode, 77);
-    assert.match(givenEvents.fatal!.message, /token from VAULT_TOKEN is no longer valid/);
-    assert.ok(!givenEvents.fatal!.message.includes(token), "the token is never in the message");
+    assert.match(givenEvents.fatal.message, /token from VAULT_TOKEN is no longer valid/);
+    assert.ok(!givenEvents.fatal.message.includes(token), "the token is never in the message");
   });
 
   it("end-to-end, real clock: a token whose renewal is further away than a timer can wait (40 days) is not renewed early, and no timer overflows", { timeout: 20_000 }, async () => {
