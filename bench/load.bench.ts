@@ -123,13 +123,19 @@ try {
   await admin.clearRequests();
   const windowStart = Date.now();
   await sleep((DURATION_S * 1000) / 2);
-  const rss = instances.map((x) => rssKiB(x.proc.pid!)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  const rss = instances
+    .map((x) => rssKiB(x.proc.pid!))
+    .filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b);
   await sleep((DURATION_S * 1000) / 2);
   const windowEnd = Date.now();
   const log = await admin.requests();
 
   // Polls: the instances' requests under secret/ inside the window (control requests are not logged here).
-  const polls = log.filter((r) => r.path.startsWith("secret/")).map((r) => Date.parse(r.time)).filter((t) => t >= windowStart && t < windowEnd);
+  const polls = log
+    .filter((r) => r.path.startsWith("secret/"))
+    .map((r) => Date.parse(r.time))
+    .filter((t) => t >= windowStart && t < windowEnd);
   const seconds = (windowEnd - windowStart) / 1000;
   const rate = polls.length / seconds;
   const expected = (INSTANCES * SECRETS) / INTERVAL_S;
@@ -152,7 +158,9 @@ try {
   const stopSeconds = (Date.now() - stopAt) / 1000;
   const stillRunning = instances.filter((x) => x.exit === undefined);
   for (const x of stillRunning) failures.push(`instance ${x.index} did not exit within 60 s of SIGTERM`);
-  for (const x of instances) if (x.exit && !x.exit.early && x.exit.code !== 143) failures.push(`instance ${x.index} exited ${x.exit.code}/${x.exit.signal} on SIGTERM (want 143, the child's SIGTERM): ${x.stderr.trim().split("\n").at(-1)}`);
+  for (const x of instances)
+    if (x.exit && !x.exit.early && x.exit.code !== 143)
+      failures.push(`instance ${x.index} exited ${x.exit.code}/${x.exit.signal} on SIGTERM (want 143, the child's SIGTERM): ${x.stderr.trim().split("\n").at(-1)}`);
   await sleep(500);
   const left = leftProcesses();
   const zombies = zombiesAmong(left).length;
@@ -161,7 +169,9 @@ try {
   const within = Math.abs(rate - expected) / expected <= 0.1;
   const ok = failures.length === 0 && within && ratio <= 2 && left.length === 0;
   const mib = (k: number) => (k / 1024).toFixed(1);
-  console.log(`\nLoad run ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} GiB free after), Node ${process.version}\n`);
+  console.log(
+    `\nLoad run ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} GiB free after), Node ${process.version}\n`,
+  );
   console.log("| measure | target | measured |");
   console.log("| --- | --- | --- |");
   console.log(`| instances × secrets, interval | ${INSTANCES} × ${SECRETS}, ${INTERVAL_S} s | all ${INSTANCES - notReady.length} started in ${startSeconds.toFixed(1)} s |`);

@@ -43,7 +43,12 @@ async function run(label: string, make: () => Transform, block: Buffer): Promise
     },
   });
   let received = 0;
-  const sink = new Writable({ write(chunk: Buffer, _e, cb) { received += chunk.length; cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      received += chunk.length;
+      cb();
+    },
+  });
   const started = process.hrtime.bigint();
   await pipeline(source, make(), sink);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise<string>((done, fail) => {
-    createInterface({ input: proc.stdout! }).once("line", done);
+    createInterface({ input: proc.stdout }).once("line", done);
     proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));
   });
   const { url, rootToken } = JSON.parse(line) as { url: string; rootToken: string };

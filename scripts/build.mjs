@@ -69,10 +69,7 @@ for (const file of Object.keys(metafile.outputs).filter((f) => f.endsWith(".js")
 // Which source modules each output file holds, for the load guards (test/cli/load-guards.test.ts):
 // kept beside the build, not in dist/ (which is published).
 await mkdir(".build", { recursive: true });
-await writeFile(
-  ".build/bundle-inputs.json",
-  JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).map(([file, out]) => [file, Object.keys(out.inputs)])), null, 1),
-);
+await writeFile(".build/bundle-inputs.json", JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).map(([file, out]) => [file, Object.keys(out.inputs)])), null, 1));
 
 // `require("envject")` (the package's `require` condition): envject is ESM only, so say how to
 // load it instead of Node's bare ERR_PACKAGE_PATH_NOT_EXPORTED.

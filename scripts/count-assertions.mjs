@@ -28,7 +28,9 @@ if (roots.length === 0) roots.push("test");
 /** Every .ts/.mts/.js/.mjs file under `path` (or `path` itself). */
 function files(path) {
   if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { withFileTypes: true }).flatMap((e) => (e.name === "node_modules" ? [] : e.isDirectory() ? files(join(path, e.name)) : /\.(m?ts|m?js)$/.test(e.name) ? [join(path, e.name)] : []));
+  return readdirSync(path, { withFileTypes: true }).flatMap((e) =>
+    e.name === "node_modules" ? [] : e.isDirectory() ? files(join(path, e.name)) : /\.(m?ts|m?js)$/.test(e.name) ? [join(path, e.name)] : [],
+  );
 }
 
 /**

@@ -70,7 +70,14 @@ try {
     await envject("--mask hides secret values in the app's output", ["--mask", ...mapping, "--", "node", "examples/app.mjs", "--print-secret"]),
   ];
   const failing = await envject("a reference to a secret that does not exist: exit 78, the variable and path named", [
-    "-c", "examples/envject.yaml", "-e", "examples/missing.env", "--", "node", "-e", "0",
+    "-c",
+    "examples/envject.yaml",
+    "-e",
+    "examples/missing.env",
+    "--",
+    "node",
+    "-e",
+    "0",
   ]);
   const watched = await rotationDemo();
   const ok = results.every((code) => code === 0) && failing === 78 && watched;

@@ -152,7 +152,9 @@ function wireDefault(file) {
 function cite(file, target) {
   if (extname(file) !== ".md") return target;
   const [path, anchor] = target.split("#");
-  const rel = relative(dirname(join(ROOT, file)), join(ROOT, path)).split(sep).join("/");
+  const rel = relative(dirname(join(ROOT, file)), join(ROOT, path))
+    .split(sep)
+    .join("/");
   return `[${target}](${rel}${anchor ? `#${anchor}` : ""})`;
 }
 

@@ -8,7 +8,10 @@ const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
 describe("backoffCeiling", () => {
   it("doubles from the first wait and stops at the cap, finite for any attempt count", () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((a) => backoffCeiling(a, 250, 5000)), [250, 500, 1000, 2000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((a) => backoffCeiling(a, 250, 5000)),
+      [250, 500, 1000, 2000, 4000],
+    );
     assert.equal(backoffCeiling(6, 250, 5000), 5000);
     assert.equal(backoffCeiling(10_000, 1000, 60_000), 60_000);
     assert.equal(backoffCeiling(0, 1000, 60_000), 1000, "attempt numbers start at 1");

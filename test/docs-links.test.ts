@@ -10,7 +10,6 @@ import { dirname, extname, join, relative, sep } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "./support/cli.js";
 
-
 /** The outside files, spelled so that this file does not cite them itself. */
 const OUTSIDE_CITATION = new RegExp(["PRODUCT", "wire-contract"].map((name) => `${name}\\.md`).join("|") + "|\\u00a7\\s*\\d|shared/(?:spec|reference)/");
 
@@ -71,12 +70,7 @@ function brokenTarget(fromDir: string, target: string): string | undefined {
   return anchorsOf(file).has(anchor) ? undefined : `no heading #${anchor} in ${rel(file)}`;
 }
 
-const PAGES = [
-  ...filesUnder(join(ROOT, "docs"), [".md"]),
-  join(ROOT, "README.md"),
-  join(ROOT, "CONTRIBUTING.md"),
-  ...filesUnder(join(ROOT, "src/dev"), [".md"]),
-];
+const PAGES = [...filesUnder(join(ROOT, "docs"), [".md"]), join(ROOT, "README.md"), join(ROOT, "CONTRIBUTING.md"), ...filesUnder(join(ROOT, "src/dev"), [".md"])];
 const CODE = ["src", "test", "bench", "scripts"].flatMap((d) => filesUnder(join(ROOT, d), [".ts", ".mts", ".mjs", ".js", ".md", ".py"]));
 
 describe("the documentation's relative links", () => {

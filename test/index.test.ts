@@ -154,7 +154,10 @@ files:
     await sv.control.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 1 });
     const env = await resolveEnv({ config: file("log.yaml", "env:\n  S: vault://secret/myapp/single\n"), environ, logger });
     assert.equal(env.S, SEED.single.value);
-    assert.ok(lines.some((l) => /retrying Vault/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /retrying Vault/.test(l)),
+      lines.join("\n"),
+    );
     logger.info(`echo ${SEED.single.value}`);
     assert.ok(!lines.join("\n").includes(SEED.single.value), "the logger redacts what resolveEnv resolved");
   });

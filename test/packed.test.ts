@@ -45,7 +45,11 @@ describe("the packed package", () => {
     for (const f of ["package/package.json", "package/bin/envject.mjs", "package/dist/envject.js", "package/dist/index.js", "package/dist/index.d.ts", "package/README.md"]) {
       assert.ok(listed.includes(f), `${f} is in the tarball`);
     }
-    assert.deepEqual(listed.filter((f) => /^package\/(src|test|bench|scripts)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts")), [], "no sources, tests or scripts");
+    assert.deepEqual(
+      listed.filter((f) => /^package\/(src|test|bench|scripts)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts"))),
+      [],
+      "no sources, tests or scripts",
+    );
   });
 
   it("its bin runs a command with the secrets, as installed", async () => {
@@ -85,7 +89,10 @@ const code: number = new ConfigError("x").exitCode;
 export { env, value, code };
 `,
     );
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, types: [], lib: ["ES2022"] }, files: ["main.ts"] }));
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, noEmit: true, types: [], lib: ["ES2022"] }, files: ["main.ts"] }),
+    );
     const ok = spawnSync(process.execPath, [TSC, "-p", "."], { cwd: app, encoding: "utf8" });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     writeFileSync(join(app, "main.ts"), `import { getSecret } from "envject";\nconst n: number = await getSecret("vault://kv/legacy#token");\nexport { n };\n`);
@@ -95,7 +102,10 @@ export { env, value, code };
   });
 
   it('require("envject") from CommonJS either works or says to use import()', async () => {
-    const r = await node(["-e", 'try { const m = require("envject"); process.stdout.write("works:" + typeof m.resolveEnv); } catch (e) { process.stdout.write("threw:" + e.code + ":" + e.message); }']);
+    const r = await node([
+      "-e",
+      'try { const m = require("envject"); process.stdout.write("works:" + typeof m.resolveEnv); } catch (e) { process.stdout.write("threw:" + e.code + ":" + e.message); }',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     if (r.stdout.startsWith("works:")) assert.equal(r.stdout, "works:function");
     else assert.match(r.stdout, /^threw:.*import\(/s, `a bare resolution error instead of a hint: ${r.stdout}`);

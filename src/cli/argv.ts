@@ -80,7 +80,7 @@ const PARSER_CONFIGURATION = { "strip-dashed": true, "duplicate-arguments-array"
 /** Runs yargs over `tokens`; every failure is a UsageError. `onOutput` receives what yargs would print (help, completions). */
 async function parseOptions(parser: Argv, tokens: readonly string[], onOutput: (text: string) => void = () => {}): Promise<Record<string, unknown>> {
   try {
-    return (await parser.parseAsync([...tokens], {}, (_err: unknown, _argv: unknown, text: string) => onOutput(text))) as Record<string, unknown>;
+    return await parser.parseAsync([...tokens], {}, (_err: unknown, _argv: unknown, text: string) => onOutput(text));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
@@ -144,8 +144,7 @@ const EXIT_CODES =
   "78 secret/version/field not found, 126 command not executable, 127 command not found.";
 
 const ENVIRONMENT_OPTIONS =
-  "Every option can be set as ENVJECT_<OPTION> (ENVJECT_LOG_LEVEL=debug); the command line wins.\n" +
-  "Booleans: --mask, --no-mask, --mask=true|false|1|0|yes|no|on|off (ENVJECT_MASK=yes alike).";
+  "Every option can be set as ENVJECT_<OPTION> (ENVJECT_LOG_LEVEL=debug); the command line wins.\n" + "Booleans: --mask, --no-mask, --mask=true|false|1|0|yes|no|on|off (ENVJECT_MASK=yes alike).";
 
 function buildParser(version: string): Argv {
   const common = (y: Argv) => y.options(COMMON_OPTIONS).group(Object.keys(COMMON_OPTIONS), "Options:").help().alias("h", "help");
@@ -167,7 +166,7 @@ function buildParser(version: string): Argv {
         .example("envject -- node server.js", "run with the variables of the mapping file ./envject.yaml (-c FILE for another)")
         .example("envject -e .env -- npm start", "a .env file whose values may be vault:// or aws-sm:// references")
         .example("envject check --format json > check.json", "in CI: is every reference readable? one JSON array, no values; exit 0 if all are")
-        .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
+        .example('eval "$(envject export --format shell)"', "load the variables into this shell")
         .example("envject --watch --interval 1m -- node server.js", "watch: restart the program when a secret rotates")
         .example("envject --on-change signal:HUP -- nginx", "on rotation: rewrite files:, send SIGHUP instead of restarting")
         .example("envject -c prod.yaml --mask -- ./start.sh", "mask secret values in the program's output")
@@ -188,7 +187,7 @@ function buildParser(version: string): Argv {
         .usage("Usage: envject export [options] [--format dotenv|json|shell]\n\nPrint the variables the mapping file and the --env-file files produce (not the whole environment).")
         .options(EXPORT_OPTIONS)
         .example("envject export > .env.local", "dotenv lines that dotenv.parse reads back exactly")
-        .example("eval \"$(envject export --format shell)\"", "load the variables into this shell")
+        .example('eval "$(envject export --format shell)"', "load the variables into this shell")
         .example("envject export --format json -c prod.yaml", "one JSON object")
         .epilogue("Leases are not revoked after export (the output would be dead on arrival); files: entries are not exported."),
     )
@@ -203,10 +202,10 @@ function buildParser(version: string): Argv {
         .options(DEV_OPTIONS)
         .help()
         .alias("h", "help")
-        .example("envject dev --seed seed.yaml > dev.env", "then, in another shell: eval \"$(cat dev.env)\"; envject -- node server.js")
+        .example("envject dev --seed seed.yaml > dev.env", 'then, in another shell: eval "$(cat dev.env)"; envject -- node server.js')
         .epilogue(
           "Seed file:\n  vault:\n    secret/myapp/db: { username: app, password: s3cr3t }   # KV v2 (secret/) or v1 (kv/)\n" +
-            "  aws:\n    prod/api: '{\"key\":\"k-1\"}'                          # a string, or an object stored as JSON\n\n" +
+            '  aws:\n    prod/api: \'{"key":"k-1"}\'                          # a string, or an object stored as JSON\n\n' +
             "Exits 0 on SIGINT/SIGTERM; 64 usage, 65 bad seed file (file:line), 69 a port already in use.",
         ),
     )

@@ -180,7 +180,10 @@ export function readCommandLine(argv: readonly string[], environ: NodeJS.Process
   const accepted = OPTIONS_OF[chosen];
   for (const g of given) {
     if (!(g.name in accepted)) {
-      const owners = table.get(g.name)!.commands.map((c) => `envject ${c}`).join(" and ");
+      const owners = table
+        .get(g.name)!
+        .commands.map((c) => `envject ${c}`)
+        .join(" and ");
       throw new UsageError(`${g.as} is an option of ${owners}; envject ${chosen} does not take it`);
     }
     checkChoice(g, chosen, table);

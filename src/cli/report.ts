@@ -40,9 +40,7 @@ export function explainDenials(failures: readonly VariableFailure[], providers: 
   for (const provider of providers) {
     const denial = provider.loginDenial?.();
     if (!denial) continue;
-    out = out.map((f) =>
-      f.error.exitCode === ExitCode.auth && f.refs.length > 0 && f.refs.every((r) => r.provider === provider.name) ? { ...f, error: denial } : f,
-    );
+    out = out.map((f) => (f.error.exitCode === ExitCode.auth && f.refs.length > 0 && f.refs.every((r) => r.provider === provider.name) ? { ...f, error: denial } : f));
   }
   return out;
 }

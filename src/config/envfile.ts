@@ -22,8 +22,7 @@ import { INVALID_VARIABLE_NAME, assertNoNul, isValidVariableName } from "./names
  * `d` asks for group offsets; adding a capture group does not change what the pattern matches.
  * Groups: 1 key, 2 separator (`=` or `: `), 3 raw value (quotes included).
  */
-const DOTENV_LINE =
-  /(?:^|^)\s*(?:export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
+const DOTENV_LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/dgm;
 
 /** One `NAME=value` as written: the key, the 1-based line it is on and, when the Compose rule
  *  reads the value differently from dotenv (a glued `#`), that value. */
@@ -172,4 +171,3 @@ function crossCheck(positions: EntryPosition[], values: Record<string, string>, 
     throw new ConfigError(`dotenv and envject disagree on the variables of this file (${[...missing, ...extra].join(", ")}); please report this`, { file });
   }
 }
-

@@ -43,7 +43,6 @@ export function defaultMountFor(mapping: Pick<Mapping, "vault">, environ: NodeJS
   return mount || "secret";
 }
 
-
 /** yaml's maxAliasCount: how far aliases may expand (each use of an anchor, times the uses inside it). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -179,4 +178,3 @@ function expandEntry(entry: { from: string; prefix?: string | undefined; field?:
   }
   return out;
 }
-

@@ -26,7 +26,6 @@ export function parseReference(text: string, ctx: ParseContext): SecretRef | und
   return parseArnReference(text, text);
 }
 
-
 /** VAULTREF without its scheme: `PATH ["?" QUERY] ["#" FIELD]`. `raw` is what the user wrote. */
 export function parseVaultBody(body: string, raw: string): VaultRef {
   const parts = splitReference(body, raw);
@@ -93,8 +92,7 @@ export function parseArnReference(text: string, raw: string): AwsRef {
   if (typeof parts === "string") {
     const hint = arn.includes("?") ? "; to pass a query write aws-sm://ARN?…" : "";
     throw new ConfigError(
-      `malformed Secrets Manager ARN ${quote(raw)}: ${parts}${hint}; expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME` +
-        ` (write literal:${shorten(raw)} to pass it through as text)`,
+      `malformed Secrets Manager ARN ${quote(raw)}: ${parts}${hint}; expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME` + ` (write literal:${shorten(raw)} to pass it through as text)`,
     );
   }
   const ref: AwsRef = { provider: "aws", secretId: arn, region: parts.region, raw };

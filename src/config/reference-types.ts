@@ -52,15 +52,9 @@ export interface AwsRef {
 
 export type SecretRef = VaultRef | AwsRef;
 
-export type TemplatePart =
-  | { kind: "text"; text: string }
-  | { kind: "ref"; ref: SecretRef }
-  | { kind: "env"; name: string };
+export type TemplatePart = { kind: "text"; text: string } | { kind: "ref"; ref: SecretRef } | { kind: "env"; name: string };
 
-export type ValueSpec =
-  | { kind: "literal"; value: string }
-  | { kind: "ref"; ref: SecretRef }
-  | { kind: "template"; parts: TemplatePart[] };
+export type ValueSpec = { kind: "literal"; value: string } | { kind: "ref"; ref: SecretRef } | { kind: "template"; parts: TemplatePart[] };
 
 export interface ParseContext {
   /** Default KV mount for vault_secret_var() paths (config `vault.mount`, VAULT_MOUNT_POINT, "secret"). */

@@ -105,4 +105,3 @@ export function describeField(field: Field): string {
 export function escapePointerToken(token: string): string {
   return token.replace(/~/g, "~0").replace(/\//g, "~1");
 }
-

@@ -125,7 +125,6 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-
 /** An `env`/`files` entry: a name and the value as YAML read it (strings, numbers, booleans). */
 export interface VariableEntry {
   name: string;
@@ -168,12 +167,7 @@ export function mappingFileSchema(environ: NodeJS.ProcessEnv) {
   return section({
     vault: optionalSection(
       section({
-        address: v.optional(
-          v.pipe(
-            setting(environ),
-            v.check(isHttpUrl, "expected an http:// or https:// URL"),
-          ),
-        ),
+        address: v.optional(v.pipe(setting(environ), v.check(isHttpUrl, "expected an http:// or https:// URL"))),
         namespace: str(),
         mount: str(),
         ca_cert: str(),
@@ -188,7 +182,7 @@ export function mappingFileSchema(environ: NodeJS.ProcessEnv) {
                 }),
               ),
             ),
-            ...Object.fromEntries(VAULT_AUTH_FIELDS.map((key) => [key, str()])) as Record<VaultAuthField, ReturnType<typeof str>>,
+            ...(Object.fromEntries(VAULT_AUTH_FIELDS.map((key) => [key, str()])) as Record<VaultAuthField, ReturnType<typeof str>>),
           }),
         ),
       }),

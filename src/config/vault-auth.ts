@@ -8,21 +8,7 @@ export const VAULT_AUTH_METHODS = ["token", "approle", "kubernetes", "jwt", "aws
 export type VaultAuthMethod = (typeof VAULT_AUTH_METHODS)[number];
 
 /** Every `vault.auth` key besides `method`, in the order messages list them. */
-export const VAULT_AUTH_FIELDS = [
-  "path",
-  "token",
-  "role_id",
-  "secret_id",
-  "role",
-  "token_file",
-  "jwt",
-  "audience",
-  "header_value",
-  "region",
-  "name",
-  "client_cert",
-  "client_key",
-] as const;
+export const VAULT_AUTH_FIELDS = ["path", "token", "role_id", "secret_id", "role", "token_file", "jwt", "audience", "header_value", "region", "name", "client_cert", "client_key"] as const;
 export type VaultAuthField = (typeof VAULT_AUTH_FIELDS)[number];
 
 /** Settings that hold a credential: a `${NAME}` in them names a variable the child must not inherit. */

@@ -54,7 +54,8 @@ export function parseSeed(text: string, file: string): DevSeed {
     if (name !== "vault" && name !== "aws") throw new ConfigError(`unknown key ${JSON.stringify(name)} in a seed file (it takes vault: and aws:)`, where);
     const section = pair.value as Node | null;
     if (section === null || (isScalar(section) && section.value === null)) continue;
-    if (!isMap(section)) throw new ConfigError(`${name}: must be a mapping of ${name === "vault" ? "secret paths to objects of fields" : "secret names to strings or objects"}`, at(section.range?.[0], name));
+    if (!isMap(section))
+      throw new ConfigError(`${name}: must be a mapping of ${name === "vault" ? "secret paths to objects of fields" : "secret names to strings or objects"}`, at(section.range?.[0], name));
     for (const entry of section.items) {
       const key = keyText(entry);
       const place = at(keyOffset(entry), `${name}.${key}`);
@@ -66,7 +67,8 @@ export function parseSeed(text: string, file: string): DevSeed {
         if (key.startsWith("/") || !key.includes("/")) throw new ConfigError(`vault: ${JSON.stringify(key)} must be a path <mount>/<path> such as secret/myapp/db`, place);
         seed.vault.push({ key, value, ...location });
       } else {
-        if (typeof value !== "string" && !isObject(value)) throw new ConfigError(`aws: ${JSON.stringify(key)} must be a string (SecretString) or an object (stored as JSON), got ${kindOf(value)}`, place);
+        if (typeof value !== "string" && !isObject(value))
+          throw new ConfigError(`aws: ${JSON.stringify(key)} must be a string (SecretString) or an object (stored as JSON), got ${kindOf(value)}`, place);
         seed.aws.push({ key, value, ...location });
       }
     }

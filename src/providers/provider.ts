@@ -59,7 +59,9 @@ export interface SecretDocument {
 
 /** The stamp of a folder: its sorted names, hashed, so the watcher sees a secret added or removed. */
 export function folderStamp(names: readonly string[]): string {
-  return `list:${createHash("sha256").update(JSON.stringify([...names].sort())).digest("hex")}`;
+  return `list:${createHash("sha256")
+    .update(JSON.stringify([...names].sort()))
+    .digest("hex")}`;
 }
 
 /** A KV v2 stamp: its version, and the time that version was written when known. */

@@ -6,14 +6,7 @@
 import { assertNoNul } from "../config/names.js";
 
 /** Credentials envject itself uses; removed from what the child inherits. */
-export const CREDENTIAL_VARIABLES = [
-  "VAULT_TOKEN",
-  "VAULT_SECRET_ID",
-  "VAULT_ROLE_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_ACCESS_KEY_ID",
-] as const;
+export const CREDENTIAL_VARIABLES = ["VAULT_TOKEN", "VAULT_SECRET_ID", "VAULT_ROLE_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"] as const;
 
 /** What a --pristine child still inherits. */
 export const PRISTINE_VARIABLES = ["PATH", "HOME", "USER", "LANG", "TZ", "TERM"] as const;

@@ -146,9 +146,7 @@ export class SecretReader {
   leases(provider?: SecretRef["provider"]): Lease[] {
     const now = (this.options.clock ?? systemClock).now();
     const current = [...this.records.values()].flatMap((r) => (r.doc?.lease && (!provider || r.ref.provider === provider) ? [r.doc.lease] : []));
-    const older = this.superseded.flatMap((s) =>
-      (!provider || s.provider === provider) && s.lease.obtainedAt + s.lease.durationSeconds * 1000 > now ? [s.lease] : [],
-    );
+    const older = this.superseded.flatMap((s) => ((!provider || s.provider === provider) && s.lease.obtainedAt + s.lease.durationSeconds * 1000 > now ? [s.lease] : []));
     return [...current, ...older];
   }
 }

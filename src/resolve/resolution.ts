@@ -86,12 +86,7 @@ export interface ResolutionUpdate {
  * that fails now keeps its previous variables, and its failure is returned for the caller to log.
  * `input` must be the input `previous` was resolved from.
  */
-export async function updateResolution(
-  previous: Resolution,
-  input: ResolutionInput,
-  ctx: EvaluationContext,
-  changed: ReadonlySet<string>,
-): Promise<ResolutionUpdate> {
+export async function updateResolution(previous: Resolution, input: ResolutionInput, ctx: EvaluationContext, changed: ReadonlySet<string>): Promise<ResolutionUpdate> {
   const bindings = effectiveBindings(input);
   const tasks = resolutionTasks(input, bindings, ctx);
   const failures: VariableFailure[] = [];
@@ -230,10 +225,7 @@ function assemble(parts: Array<ResolvedVariable[] | VariableFailure>, bindings: 
   return { variables, failures, bindings, parts };
 }
 
-async function attempt(
-  work: () => Promise<ResolvedVariable[]>,
-  failure: Omit<VariableFailure, "error">,
-): Promise<ResolvedVariable[] | VariableFailure> {
+async function attempt(work: () => Promise<ResolvedVariable[]>, failure: Omit<VariableFailure, "error">): Promise<ResolvedVariable[] | VariableFailure> {
   try {
     return await work();
   } catch (error) {

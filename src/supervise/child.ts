@@ -102,9 +102,7 @@ export class SupervisedChild {
     });
     this.spawned.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
 
-    const outputs = mask
-      ? [pipeThroughMask(this.subprocess.stdout, process.stdout, mask), pipeThroughMask(this.subprocess.stderr, process.stderr, mask)]
-      : [];
+    const outputs = mask ? [pipeThroughMask(this.subprocess.stdout, process.stdout, mask), pipeThroughMask(this.subprocess.stderr, process.stderr, mask)] : [];
     // The process itself has ended ('exit' comes before its pipes close; execa's result waits for
     // them). What it forked that still runs is stopped now, not once the output has ended: with
     // --mask, such a process holding the pipes would otherwise keep envject waiting for it.

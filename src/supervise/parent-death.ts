@@ -48,9 +48,7 @@ export async function probeSetprivInBackground(): Promise<void> {
     cached ??= { path };
     return;
   }
-  const help = await new Promise<string | undefined>((done) =>
-    execFile(path, ["--help"], { encoding: "utf8", timeout: 5000 }, (error, stdout) => done(error ? undefined : stdout)),
-  );
+  const help = await new Promise<string | undefined>((done) => execFile(path, ["--help"], { encoding: "utf8", timeout: 5000 }, (error, stdout) => done(error ? undefined : stdout)));
   cached ??= { path: help?.includes("--pdeathsig") ? path : undefined };
 }
 

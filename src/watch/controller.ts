@@ -337,7 +337,7 @@ export class WatchController {
       w.failReread();
       if (delay === undefined) this.queue(w, w.owed ?? reason);
       // Only while it is still owed: a re-read meanwhile (a new login's) brought a lease, or one is coming.
-      else this.timers.after(delay, () => w.state === "retrying" || w.state === "overdue" ? this.queue(w, reason) : undefined);
+      else this.timers.after(delay, () => (w.state === "retrying" || w.state === "overdue" ? this.queue(w, reason) : undefined));
       return undefined;
     } finally {
       w.abandonReread();

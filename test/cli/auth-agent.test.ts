@@ -49,7 +49,10 @@ describe("envject run: method token_file (a Vault Agent sink)", () => {
     assert.equal(run.starts()[1]!.env!.K, "agent-Two-6262");
 
     const log = await suite.vault.control.requests();
-    assert.ok(madeWith(log, second.accessor).some((e) => e.path === "secret/metadata/agent/app"), "polling goes on under the new token");
+    assert.ok(
+      madeWith(log, second.accessor).some((e) => e.path === "secret/metadata/agent/app"),
+      "polling goes on under the new token",
+    );
     assert.deepEqual(selfCalls(log), [], "no renew-self or revoke-self: the tokens are Agent's");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);
@@ -127,7 +130,11 @@ describe("envject run: VAULT_AGENT_ADDR and method none (Agent / proxy with auto
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "proxied-Value-8181");
     assert.ok(seenTokens.length > 0, "the requests went through the agent");
-    assert.deepEqual(seenTokens.filter((t) => t !== undefined), [], "envject sent no X-Vault-Token");
+    assert.deepEqual(
+      seenTokens.filter((t) => t !== undefined),
+      [],
+      "envject sent no X-Vault-Token",
+    );
     assert.ok(!r.stderr.includes(agentToken));
   });
 });

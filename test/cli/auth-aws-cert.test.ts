@@ -67,12 +67,20 @@ describe("envject run: method aws (IAM)", () => {
     assert.ok(!r.stderr.includes(KEY.secret_access_key), "the secret key is never logged");
     assert.ok(!r.stderr.includes("aws-Login-9191"));
     const logins = (await sv.control.requests()).filter((e) => e.path === "auth/aws/login");
-    assert.deepEqual(logins.map((e) => e.status), [200]);
+    assert.deepEqual(
+      logins.map((e) => e.status),
+      [200],
+    );
   });
 
   for (const [what, header, key, message] of [
     ["a header_value the Vault config does not expect", "other.example.com", KEY, /X-Vault-AWS-IAM-Server-ID header: expected "vault\.example\.com" but got "other\.example\.com"/],
-    ["a caller whose ARN the role does not bind", HEADER, { access_key_id: "AKIAENVJECTOTHER0001", secret_access_key: "other-secret-key-0001/xyzXYZ" }, /IAM Principal "arn:aws:iam::123456789012:user\/ci" does not belong to the role "app"/],
+    [
+      "a caller whose ARN the role does not bind",
+      HEADER,
+      { access_key_id: "AKIAENVJECTOTHER0001", secret_access_key: "other-secret-key-0001/xyzXYZ" },
+      /IAM Principal "arn:aws:iam::123456789012:user\/ci" does not belong to the role "app"/,
+    ],
     ["a secret key STS does not accept (a bad signature)", HEADER, { access_key_id: KEY.access_key_id, secret_access_key: "not-the-right-secret-key/000000" }, /SignatureDoesNotMatch/],
   ] as const) {
     it(`${what}: 77 with Vault's own message, no key or signature printed`, async () => {
@@ -93,7 +101,10 @@ describe("envject run: method aws (IAM)", () => {
     const r = await ws.run(["-c", "aws.yaml", "--", NODE, "-e", "0"], awsEnv(ws, undefined));
     assert.equal(r.code, 77, r.stderr);
     assert.match(r.stderr, /found no AWS credentials/);
-    assert.deepEqual((await sv.control.requests()).filter((e) => e.path === "auth/aws/login"), []);
+    assert.deepEqual(
+      (await sv.control.requests()).filter((e) => e.path === "auth/aws/login"),
+      [],
+    );
   });
 });
 
@@ -128,7 +139,11 @@ describe("envject run: method aws reads its credentials again at every login", (
     await admin.writeKv2("secret/login/rotating", { key: "rotating-Two-9393" });
     await run.waitFor("the change reaching the child", () => run.starts().some((s) => s.env?.K === "rotating-Two-9393"), 30_000);
     const refused = (await suite.vault.control.requests()).filter((e) => e.path === "auth/aws/login" && e.status !== 200);
-    assert.deepEqual(refused.map((e) => e.status), [], "no login signed with the old key after the rewrite");
+    assert.deepEqual(
+      refused.map((e) => e.status),
+      [],
+      "no login signed with the old key after the rewrite",
+    );
     assert.ok(!run.stderr.includes(NEXT_KEY.secret_access_key) && !run.stderr.includes(KEY.secret_access_key));
     await run.stop();
   });
@@ -188,7 +203,10 @@ describe("envject run: method cert (TLS client certificate)", { skip: noOpenssl 
       mapping(cert);
       const r = await ws.run(["-c", "cert.yaml", "--", NODE, "-e", "0"], { VAULT_TOKEN: undefined });
       assert.equal(r.code, 77, r.stderr);
-      assert.match(r.stderr, /Vault rejected the TLS certificate login at auth\/cert \(400: (invalid certificate or no client certificate supplied|no chain matching all constraints could be found for this login certificate)\)/);
+      assert.match(
+        r.stderr,
+        /Vault rejected the TLS certificate login at auth\/cert \(400: (invalid certificate or no client certificate supplied|no chain matching all constraints could be found for this login certificate)\)/,
+      );
       assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     }
   });
@@ -200,4 +218,3 @@ describe("envject run: method cert (TLS client certificate)", { skip: noOpenssl 
     assert.match(r.stderr, /the TLS client key file .*missing\.key cannot be read \(ENOENT\)/);
   });
 });
-

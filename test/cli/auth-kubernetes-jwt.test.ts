@@ -50,7 +50,16 @@ const suite = watchSuite(async (vault) => {
 const saToken = (name = "app", namespace = "prod", extra: { expiresIn?: number; audience?: string } = {}) =>
   mintJwt(saKey, serviceAccountClaims({ namespace, name, audience: extra.audience ?? "vault", expiresIn: extra.expiresIn ?? 3600 }));
 const ciToken = (claims: { audience?: string; repository?: string; expiresIn?: number } = {}) =>
-  mintJwt(ciKey, standardClaims({ issuer: ISSUER, subject: "repo:acme/app:ref:refs/heads/main", audience: claims.audience ?? "vault", expiresIn: claims.expiresIn, extra: { repository: claims.repository ?? "acme/app" } }));
+  mintJwt(
+    ciKey,
+    standardClaims({
+      issuer: ISSUER,
+      subject: "repo:acme/app:ref:refs/heads/main",
+      audience: claims.audience ?? "vault",
+      expiresIn: claims.expiresIn,
+      extra: { repository: claims.repository ?? "acme/app" },
+    }),
+  );
 
 const K8S = "vault:\n  auth:\n    method: kubernetes\n    role: app\n    token_file: sa/token\nenv:\n  K: vault://secret/login/app#key\n";
 
@@ -72,7 +81,10 @@ describe("envject run: method kubernetes", () => {
     const tokens = await admin.tokens();
     const next = tokens.filter((t) => t.display_name === "kubernetes-prod-app-next");
     assert.ok(next.length >= 1, `logins after the rotation sent the new token: ${JSON.stringify(tokens.map((t) => t.display_name))}`);
-    assert.ok(next.some((t) => t.state === "active"), "the current login is one made with the rotated token");
+    assert.ok(
+      next.some((t) => t.state === "active"),
+      "the current login is one made with the rotated token",
+    );
     const log = await suite.vault.control.requests();
     const logins = count(log, "auth/kubernetes/login");
     assert.ok(logins >= 3, `logins ${logins}`);
@@ -80,7 +92,13 @@ describe("envject run: method kubernetes", () => {
     const tally = new Map<string, number>();
     for (const e of log) tally.set(`${e.path} ${e.status}`, (tally.get(`${e.path} ${e.status}`) ?? 0) + 1);
     const paths = JSON.stringify([...tally]);
-    assert.ok(count(log, "auth/token/revoke-self", 204) >= logins - 2, `replaced tokens revoked (${count(log, "auth/token/revoke-self", 204)} of ${logins} logins): ${paths}\n${run.stderr.split("\n").filter((l) => /revoke|renew|logged in|token/i.test(l)).join("\n")}`);
+    assert.ok(
+      count(log, "auth/token/revoke-self", 204) >= logins - 2,
+      `replaced tokens revoked (${count(log, "auth/token/revoke-self", 204)} of ${logins} logins): ${paths}\n${run.stderr
+        .split("\n")
+        .filter((l) => /revoke|renew|logged in|token/i.test(l))
+        .join("\n")}`,
+    );
     assert.ok(count(log, "auth/token/renew-self") >= 1, "the token is renewed before it is replaced");
     const end = await run.stop();
     assert.equal(end.code, 0, run.stderr);

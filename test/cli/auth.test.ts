@@ -73,8 +73,7 @@ describe("token auth", () => {
 
   it("withholds from the child the variables the mapping's auth settings read with ${NAME}", async () => {
     ws.file("named-token.yaml", `vault:\n  auth:\n    token: \${MY_VAULT_TOKEN}\n${MAPPING}`);
-    const run = (extra: string[] = []) =>
-      ws.run(["-c", "named-token.yaml", ...extra, "--", ...printEnv("MY_VAULT_TOKEN", "DB_USER")], { VAULT_TOKEN: undefined, MY_VAULT_TOKEN: vault.rootToken });
+    const run = (extra: string[] = []) => ws.run(["-c", "named-token.yaml", ...extra, "--", ...printEnv("MY_VAULT_TOKEN", "DB_USER")], { VAULT_TOKEN: undefined, MY_VAULT_TOKEN: vault.rootToken });
     assert.deepEqual(childJson(await run()), { MY_VAULT_TOKEN: null, DB_USER: SEED.db.username });
     assert.deepEqual(childJson(await run(["--pass-credentials"])), { MY_VAULT_TOKEN: vault.rootToken, DB_USER: SEED.db.username });
   });
@@ -98,7 +97,10 @@ describe("AppRole auth", () => {
     assert.equal(countRequests(log, "POST", "auth/approle/login"), 1);
     const login = (await vault.admin.tokens()).filter((t) => t.path === "auth/approle/login");
     const reader = log.find((r) => r.path === "secret/data/myapp/db")!.token_accessor;
-    assert.ok(login.some((t) => t.accessor === reader), "the secrets were read with the AppRole token");
+    assert.ok(
+      login.some((t) => t.accessor === reader),
+      "the secrets were read with the AppRole token",
+    );
   });
 
   it("a stale ~/.vault-token never overrides AppRole variables", async () => {
@@ -118,10 +120,7 @@ describe("AppRole auth", () => {
   it("logs in with method: approle, role_id/secret_id from ${…} and a custom path: in the mapping", async () => {
     await vault.admin.api("POST", "sys/auth/team-approle", { type: "approle" });
     const { roleId, secretId } = await vault.admin.createAppRole("e2e-team", { policies: ["e2e-read-all"] }, "team-approle");
-    ws.file(
-      "approle.yaml",
-      `vault:\n  auth:\n    method: approle\n    role_id: \${TEAM_ROLE}\n    secret_id: \${TEAM_SECRET}\n    path: team-approle\n${MAPPING}`,
-    );
+    ws.file("approle.yaml", `vault:\n  auth:\n    method: approle\n    role_id: \${TEAM_ROLE}\n    secret_id: \${TEAM_SECRET}\n    path: team-approle\n${MAPPING}`);
     // VAULT_TOKEN is set too: an explicit method decides.
     const result = await ws.run(["-c", "approle.yaml", "--", ...printEnv(...NAMES)], { TEAM_ROLE: roleId, TEAM_SECRET: secretId });
     assert.deepEqual(childJson(result), EXPECTED);
@@ -223,7 +222,10 @@ describe("rejected tokens", () => {
     assert.match(db, /DB_USER/, "variables failing for one cause share a line");
     assert.match(db, /secret\/myapp\/db/);
     assert.match(db, /permission denied/);
-    assert.ok(lines.some((l) => l.includes("SINGLE") && l.includes("secret/myapp/single")), result.stderr);
+    assert.ok(
+      lines.some((l) => l.includes("SINGLE") && l.includes("secret/myapp/single")),
+      result.stderr,
+    );
     assert.ok(!lines.some((l) => l.includes("LOG_LEVEL") || l.includes("LEGACY_TOKEN")), "readable variables are not reported");
     assertNoStackTrace(result.stderr);
   });

@@ -203,8 +203,11 @@ describe("exit codes", () => {
     assert.equal(warnings.length, 1, r.stderr);
     // The wait names the region and the endpoint in use, and until when it lasts.
     const endpoint = sa.url.replace(/[.]/g, "\\.");
-    assert.match(warnings[0]!, new RegExp(`WARN  AWS Secrets Manager in [a-z0-9-]+ at ${endpoint} is unavailable: .*ThrottlingException.*; retrying until \\d\\d:\\d\\d:\\d\\d \\(--start-timeout 2s\\) `));
-    assert.ok(await sa.control.requestCount() >= 2, "retried before giving up");
+    assert.match(
+      warnings[0]!,
+      new RegExp(`WARN  AWS Secrets Manager in [a-z0-9-]+ at ${endpoint} is unavailable: .*ThrottlingException.*; retrying until \\d\\d:\\d\\d:\\d\\d \\(--start-timeout 2s\\) `),
+    );
+    assert.ok((await sa.control.requestCount()) >= 2, "retried before giving up");
   });
 
   it("69: 5xx answers and dropped connections until --start-timeout", async () => {
@@ -300,7 +303,10 @@ describe("the AWS SDK is loaded only when a mapping references AWS", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
     const envject = records.filter((r) => r.main.endsWith("envject.mjs"));
-    assert.ok(envject.some((r) => r.kind === "exit"), "envject's own process was traced to its exit");
+    assert.ok(
+      envject.some((r) => r.kind === "exit"),
+      "envject's own process was traced to its exit",
+    );
     return { result, loaded: envject.filter((r) => r.kind !== "exit").map((r) => r.name) };
   }
 

@@ -169,7 +169,7 @@ describe("envject check: the table", () => {
   });
 
   it("prints only the header and warns when no variable uses a reference", async () => {
-    const r = await check({ "envject.yaml": "env:\n  PORT: \"8080\"\n" });
+    const r = await check({ "envject.yaml": 'env:\n  PORT: "8080"\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(parseTable(r.stdout), []);
     assert.match(r.stderr, /WARN .*nothing to check/);
@@ -216,11 +216,7 @@ function parseJson(stdout: string): JsonRow[] {
 describe("envject check --format json", () => {
   it("prints one array with the table's rows — a version, a lease TTL — never a value, and exits 0", async () => {
     const leasesBefore = (await sv.admin.leases()).length;
-    const r = await check(
-      { "envject.yaml": MAPPING, ".env": ENV_FILE },
-      ["-e", ".env", "--format", "json"],
-      { WHO: "world" },
-    );
+    const r = await check({ "envject.yaml": MAPPING, ".env": ENV_FILE }, ["-e", ".env", "--format", "json"], { WHO: "world" });
     assert.equal(r.code, 0, r.stderr);
     const rows = parseJson(r.stdout);
     const table = parseTable((await check({}, ["-e", ".env"], { WHO: "world" })).stdout);

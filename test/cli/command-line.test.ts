@@ -41,16 +41,11 @@ describe("boolean options", () => {
   });
 
   it("every boolean option accepts every spelling in any case, as --opt=VALUE and as ENVJECT_OPT", () => {
-    const spelling = fc.oneof(
-      ...TRUE_WORDS.map((w) => anyCase(w).map((s) => ({ s, value: "true" }))),
-      ...FALSE_WORDS.map((w) => anyCase(w).map((s) => ({ s, value: "false" }))),
-    );
+    const spelling = fc.oneof(...TRUE_WORDS.map((w) => anyCase(w).map((s) => ({ s, value: "true" }))), ...FALSE_WORDS.map((w) => anyCase(w).map((s) => ({ s, value: "false" }))));
     fc.assert(
       fc.property(fc.constantFrom(...BOOLEAN_OPTIONS), spelling, fc.boolean(), (option, { s, value }, viaEnviron) => {
         const variable = `ENVJECT_${option.toUpperCase().replaceAll("-", "_")}`;
-        const line = viaEnviron
-          ? readCommandLine(["--", "app"], { ...ENV, [variable]: s })
-          : readCommandLine([`--${option}=${s}`, "--", "app"], ENV);
+        const line = viaEnviron ? readCommandLine(["--", "app"], { ...ENV, [variable]: s }) : readCommandLine([`--${option}=${s}`, "--", "app"], ENV);
         assert.deepEqual(line.options, [`--${option}=${value}`]);
         assert.deepEqual(line.child, ["app"]);
       }),
@@ -118,7 +113,11 @@ describe("options that take a value take one", () => {
   });
 
   it("subcommands may come before or after options", () => {
-    for (const argv of [["check", "-c", "m.yaml"], ["-c", "m.yaml", "check"], ["--config=m.yaml", "check"]]) {
+    for (const argv of [
+      ["check", "-c", "m.yaml"],
+      ["-c", "m.yaml", "check"],
+      ["--config=m.yaml", "check"],
+    ]) {
       const line = readCommandLine(argv, ENV);
       assert.equal(line.command, "check", argv.join(" "));
       assert.deepEqual(line.options, ["--config=m.yaml"]);
@@ -177,7 +176,10 @@ describe("options that take a value take one", () => {
   it("unknown options and ENVJECT_* variables suggest the nearest option", () => {
     usageError(() => readCommandLine(["--evn-file", "x", "--", "a"], ENV), /^unknown option --evn-file; did you mean --env-file\?$/);
     usageError(() => readCommandLine(["--mas", "--", "a"], ENV), /did you mean --mask\?/);
-    usageError(() => readCommandLine(["--", "a"], { ...ENV, ENVJECT_INTERVALL: "1s" }), /^unknown option --intervall \(from the environment variable ENVJECT_INTERVALL\); did you mean ENVJECT_INTERVAL\?$/);
+    usageError(
+      () => readCommandLine(["--", "a"], { ...ENV, ENVJECT_INTERVALL: "1s" }),
+      /^unknown option --intervall \(from the environment variable ENVJECT_INTERVALL\); did you mean ENVJECT_INTERVAL\?$/,
+    );
     usageError(() => readCommandLine(["--zzzzzz", "--", "a"], ENV), /^unknown option --zzzzzz$/);
   });
 
@@ -218,7 +220,7 @@ describe("command words", () => {
       writeFileSync(join(bin, "chekc"), "not executable\n", { mode: 0o644 });
       assert.deepEqual(readCommandLine(["helm", "ls"], { PATH: bin }).child, ["helm", "ls"]);
       usageError(() => readCommandLine(["helm", "ls"], ENV), /did you mean help\?/);
-      usageError(() => readCommandLine(["chekc"], { PATH: bin }), /did you mean check\?/, );
+      usageError(() => readCommandLine(["chekc"], { PATH: bin }), /did you mean check\?/);
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }

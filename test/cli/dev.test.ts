@@ -104,10 +104,7 @@ function listeningAddresses(pid: number): string[] {
       const cols = row.trim().split(/\s+/);
       if (cols.length < 10 || cols[3] !== "0A" || !inodes.has(cols[9]!)) continue;
       const [hexAddr, hexPort] = cols[1]!.split(":") as [string, string];
-      const addr =
-        hexAddr.length === 8
-          ? [3, 2, 1, 0].map((i) => Number.parseInt(hexAddr.slice(i * 2, i * 2 + 2), 16)).join(".")
-          : `[${hexAddr}]`;
+      const addr = hexAddr.length === 8 ? [3, 2, 1, 0].map((i) => Number.parseInt(hexAddr.slice(i * 2, i * 2 + 2), 16)).join(".") : `[${hexAddr}]`;
       out.push(`${addr}:${Number.parseInt(hexPort, 16)}`);
     }
   }
@@ -167,23 +164,38 @@ describe("envject dev", () => {
     assert.deepEqual(JSON.parse(run.stdout), { DB_USER: "app", DB_PASSWORD: "s3cr'et-1", LEGACY: "legacy-1", API_KEY: "k-1", OBJ_TOKEN: "t-1", EU: "eu-1" });
   });
 
-  it("the AWS CLI and hvac work in that shell too (README)", { skip: !existsSync("/usr/bin/aws") || !hasHvac() ? "needs /usr/bin/aws and python3-hvac (sudo apt-get install -y awscli python3-hvac)" : false }, async () => {
-    const aws = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_SECRETS_MANAGER" secretsmanager get-secret-value --secret-id prod/api --query SecretString --output text`], {
-      cwd: dir,
-      env: shellEnv(home),
-    });
-    assert.equal(aws.code, 0, aws.stderr);
-    assert.equal(aws.stdout.trim(), '{"key":"k-1"}');
-    const script = "import hvac, os\nc = hvac.Client(url=os.environ['VAULT_ADDR'], token=os.environ['VAULT_TOKEN'])\nprint(c.secrets.kv.v2.read_secret_version(path='myapp/db', mount_point='secret')['data']['data']['username'])";
-    const hvac = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec /usr/bin/python3 -c "$0"`, script], { cwd: dir, env: shellEnv(home) });
-    assert.equal(hvac.code, 0, hvac.stderr);
-    assert.equal(hvac.stdout.trim(), "app");
-  });
+  it(
+    "the AWS CLI and hvac work in that shell too (README)",
+    { skip: !existsSync("/usr/bin/aws") || !hasHvac() ? "needs /usr/bin/aws and python3-hvac (sudo apt-get install -y awscli python3-hvac)" : false },
+    async () => {
+      const aws = await runProgram(
+        "/bin/sh",
+        [
+          "-c",
+          `eval "$(cat exports.sh)"; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_SECRETS_MANAGER" secretsmanager get-secret-value --secret-id prod/api --query SecretString --output text`,
+        ],
+        {
+          cwd: dir,
+          env: shellEnv(home),
+        },
+      );
+      assert.equal(aws.code, 0, aws.stderr);
+      assert.equal(aws.stdout.trim(), '{"key":"k-1"}');
+      const script =
+        "import hvac, os\nc = hvac.Client(url=os.environ['VAULT_ADDR'], token=os.environ['VAULT_TOKEN'])\nprint(c.secrets.kv.v2.read_secret_version(path='myapp/db', mount_point='secret')['data']['data']['username'])";
+      const hvac = await runProgram("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec /usr/bin/python3 -c "$0"`, script], { cwd: dir, env: shellEnv(home) });
+      assert.equal(hvac.code, 0, hvac.stderr);
+      assert.equal(hvac.stdout.trim(), "app");
+    },
+  );
 
   it("a new version written through the dev Vault's API restarts a watching envject run with the new value", async () => {
     const log = join(dir, "starts.log");
     const app = join(dir, "app.mjs");
-    writeFileSync(app, `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(log)}, process.env.DB_PASSWORD + "\\n");\nsetInterval(() => {}, 1000);\nprocess.on("SIGTERM", () => process.exit(0));\n`);
+    writeFileSync(
+      app,
+      `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(log)}, process.env.DB_PASSWORD + "\\n");\nsetInterval(() => {}, 1000);\nprocess.on("SIGTERM", () => process.exit(0));\n`,
+    );
     const watcher = spawn("/bin/sh", ["-c", `eval "$(cat exports.sh)"; exec "$0" "$1" run --watch --interval 1s -c m.yaml -- "$0" "$2"`, process.execPath, BIN, app], {
       cwd: dir,
       env: shellEnv(home),
@@ -283,5 +295,3 @@ describe("envject dev refuses", () => {
     assert.match(result.stderr, /--vault-port must be a port number/);
   });
 });
-
-

@@ -175,7 +175,7 @@ describe("69: Vault cannot be reached within --start-timeout", () => {
     await vault.control.fault({ path_prefix: "", status: 0, count: 10_000 });
     const result = await runMapping("env:\n  A: vault://secret/myapp/db#password\n");
     assertFailed(result, 69, [/\bA\b/, /could not be reached/]);
-    assert.ok(await vault.control.requestCount() > 1, "the read was retried");
+    assert.ok((await vault.control.requestCount()) > 1, "the read was retried");
   });
 });
 

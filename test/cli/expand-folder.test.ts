@@ -19,7 +19,11 @@ function lists(log: readonly RequestLogEntry[], path: string): number {
 }
 
 function withPrefix(env: Record<string, string | null>, prefix: string): Record<string, string | null> {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter(([k]) => k.startsWith(prefix))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 describe("expand: a Vault folder", () => {
@@ -204,7 +208,11 @@ describe("expand: a Secrets Manager folder", () => {
       AIRFLOW_CONN_SMTP_DEFAULT: "smtps://u:aws-Smtp-5e6f@h:465",
     });
     const log = await sa.control.requests();
-    assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue"], JSON.stringify(log));
+    assert.deepEqual(
+      log.map((r) => r.action),
+      ["BatchGetSecretValue"],
+      JSON.stringify(log),
+    );
   });
 
   it("without field, and with BatchGetSecretValue denied: ListSecrets, then one GetSecretValue per secret", async () => {
@@ -237,7 +245,11 @@ describe("expand: a Secrets Manager folder", () => {
     assert.equal(Object.keys(got).length, 23, JSON.stringify(got));
     assert.equal(got.P_S22, "p22");
     const log = await sa.control.requests();
-    assert.deepEqual(log.map((r) => r.action), ["BatchGetSecretValue", "BatchGetSecretValue"], "two pages (20 + 3), nothing else");
+    assert.deepEqual(
+      log.map((r) => r.action),
+      ["BatchGetSecretValue", "BatchGetSecretValue"],
+      "two pages (20 + 3), nothing else",
+    );
   });
 
   it("watching: a secret added and one removed each restart once; one ListSecrets per poll", async () => {

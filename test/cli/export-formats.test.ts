@@ -45,10 +45,13 @@ describe("export formats", () => {
 
   it("shellQuote survives arbitrary strings (property, through sh printf)", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 0, maxLength: 30 }).filter((s) => !s.includes("\0")), (value) => {
-        const r = spawnSync("/bin/sh", ["-c", `printf '%s' ${shellQuote(value)}`], { encoding: "utf8" });
-        assert.equal(r.stdout, value);
-      }),
+      fc.property(
+        fc.string({ minLength: 0, maxLength: 30 }).filter((s) => !s.includes("\0")),
+        (value) => {
+          const r = spawnSync("/bin/sh", ["-c", `printf '%s' ${shellQuote(value)}`], { encoding: "utf8" });
+          assert.equal(r.stdout, value);
+        },
+      ),
       { numRuns: 100 },
     );
   });

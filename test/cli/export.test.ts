@@ -96,7 +96,11 @@ describe("envject export: formats", () => {
     assert.deepEqual(parseDotenv(r.stdout), EXPECTED);
     // One line per variable start (multi-line values stay inside their quotes).
     assert.deepEqual(
-      r.stdout.split("\n").filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l)).map((l) => l.split("=")[0]).sort(),
+      r.stdout
+        .split("\n")
+        .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+        .map((l) => l.split("=")[0])
+        .sort(),
       Object.keys(EXPECTED).sort(),
     );
   });
@@ -193,12 +197,7 @@ describe("envject export: files, leases and failures", () => {
 
   it("exports dynamic secrets and leaves their lease alive, with a warning giving the TTL", async () => {
     const before = (await sv.admin.leases()).length;
-    const r = ok(
-      await exportWith(
-        { "envject.yaml": "env:\n  DB_USER: vault://database/creds/readonly#username\n  DB_PASS: vault://database/creds/readonly#password\n" },
-        ["--format", "json"],
-      ),
-    );
+    const r = ok(await exportWith({ "envject.yaml": "env:\n  DB_USER: vault://database/creds/readonly#username\n  DB_PASS: vault://database/creds/readonly#password\n" }, ["--format", "json"]));
     const out = JSON.parse(r.stdout) as Record<string, string>;
     assert.deepEqual(Object.keys(out).sort(), ["DB_PASS", "DB_USER"]);
     const created = (await sv.admin.leases()).slice(before);
@@ -228,14 +227,17 @@ describe("envject export: files, leases and failures", () => {
 
   it("names every failing variable and exits with the most serious code (77 before 78)", async () => {
     await sv.control.deny("secret/data/myapp/config");
-    const r = await exportWith({ "envject.yaml": "env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n  OK: vault://kv/legacy#token\n" }, [
-      "--format",
-      "shell",
-    ]);
+    const r = await exportWith({ "envject.yaml": "env:\n  MISSING: vault://secret/nope#x\n  DENIED: vault://secret/myapp/config#log_level\n  OK: vault://kv/legacy#token\n" }, ["--format", "shell"]);
     assert.equal(r.code, 77, r.stderr);
     assert.equal(r.stdout, "");
     const errors = r.stderr.split("\n").filter((l) => / ERROR /.test(l));
-    assert.ok(errors.some((l) => /MISSING/.test(l) && /78/.test(l)), r.stderr);
-    assert.ok(errors.some((l) => /DENIED/.test(l) && /77/.test(l)), r.stderr);
+    assert.ok(
+      errors.some((l) => /MISSING/.test(l) && /78/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      errors.some((l) => /DENIED/.test(l) && /77/.test(l)),
+      r.stderr,
+    );
   });
 });

@@ -25,7 +25,25 @@ describe("--help and --version", () => {
       const r = await runCli([flag]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Usage: envject \[run\] \[options\] -- <command> \[args\.\.\.\]/);
-      for (const option of ["--config", "--vault-addr", "--env-file", "--pristine", "--watch", "--interval", "--splay", "--on-change", "--kill-signal", "--kill-timeout", "--restart-on-failure", "--start-timeout", "--mask", "--shell", "--pass-credentials", "--log-level", "--log-format"]) {
+      for (const option of [
+        "--config",
+        "--vault-addr",
+        "--env-file",
+        "--pristine",
+        "--watch",
+        "--interval",
+        "--splay",
+        "--on-change",
+        "--kill-signal",
+        "--kill-timeout",
+        "--restart-on-failure",
+        "--start-timeout",
+        "--mask",
+        "--shell",
+        "--pass-credentials",
+        "--log-level",
+        "--log-format",
+      ]) {
         assert.ok(r.stdout.includes(option), `help lists ${option}`);
       }
       assert.match(r.stdout, /Examples:/);

@@ -33,7 +33,10 @@ async function loadedSources(args: string[]): Promise<{ code: number | null; std
     .split("\n")
     .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
   const own = records.filter((r) => r.main.endsWith("envject.mjs"));
-  assert.ok(own.some((r) => r.kind === "exit"), "envject's own process was traced to its exit");
+  assert.ok(
+    own.some((r) => r.kind === "exit"),
+    "envject's own process was traced to its exit",
+  );
   const sources = new Set<string>();
   for (const r of own) {
     if (r.kind === "exit") continue;
@@ -64,7 +67,10 @@ describe("what each command loads (module-load trace)", () => {
   it("--version loads no mapping reader, store, supervisor, watcher, dev store or AWS SDK", async () => {
     const r = await loadedSources(["--version"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.sources.some((s) => s.startsWith("src/cli/")), `the trace mapped the bundle: ${r.sources.join(", ")}`);
+    assert.ok(
+      r.sources.some((s) => s.startsWith("src/cli/")),
+      `the trace mapped the bundle: ${r.sources.join(", ")}`,
+    );
     assert.deepEqual(offending(r.sources, [...AWS, ...DEV, ...SPAWN, ...WATCH, ...MAPPING, ...STORES]), []);
   });
 
@@ -129,11 +135,15 @@ describe("watching: what a poll reads", () => {
     fixture.ws.file("watch.yaml", "env:\n  A: vault://secret/myapp/db#password\n  B: vault://secret/myapp/single\n  C: vault://secret/myapp/config#log_level\n");
     await fixture.vault.admin.clearRequests();
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, "run", "--watch", "--interval", "1s", "-c", "watch.yaml", "--", process.execPath, "-e", "setInterval(() => {}, 1000); process.on('SIGTERM', () => process.exit(0))"], {
-      cwd: fixture.ws.dir,
-      env: fixture.ws.env(),
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "run", "--watch", "--interval", "1s", "-c", "watch.yaml", "--", process.execPath, "-e", "setInterval(() => {}, 1000); process.on('SIGTERM', () => process.exit(0))"],
+      {
+        cwd: fixture.ws.dir,
+        env: fixture.ws.env(),
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -21,7 +21,11 @@ function documentedFields(): Set<string> {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
   const start = readme.indexOf("**Every field envject writes:**");
   assert.ok(start >= 0, "README has the table of log fields");
-  const lines = readme.slice(start).split("\n").slice(1).filter((l, i, all) => l.startsWith("|") || all.slice(0, i).every((x) => !x.startsWith("|")));
+  const lines = readme
+    .slice(start)
+    .split("\n")
+    .slice(1)
+    .filter((l, i, all) => l.startsWith("|") || all.slice(0, i).every((x) => !x.startsWith("|")));
   const rows = lines.filter((l) => l.startsWith("|")).slice(2);
   const names = rows.flatMap((row) => [...row.split("|")[1]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
   assert.ok(names.length > 10, `the table's rows: ${rows.length}`);

@@ -75,7 +75,10 @@ describe("the rotation line", () => {
       run.starts().map((s, i) => [s.pid, i + 1]),
       run.stderr,
     );
-    assert.ok(starts.every((r) => typeof r.pid === "number" && r.variable_count === 2 && r.secret_count === 1), run.stderr);
+    assert.ok(
+      starts.every((r) => typeof r.pid === "number" && r.variable_count === 2 && r.secret_count === 1),
+      run.stderr,
+    );
     assert.deepEqual(leakedSecrets(run.stderr), []);
     assert.ok(!run.stderr.includes("pw-LL-Json-"), "no value in envject's log");
   });

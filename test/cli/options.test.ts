@@ -26,7 +26,10 @@ function readmeRows(): Row[] {
   const rows: Row[] = [];
   for (const line of lines) {
     if (!line.startsWith("|")) break;
-    const cells = line.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     assert.equal(cells.length, 4, line);
     const [variable, option, commands, defaultCell] = cells as [string, string, string, string];
     rows.push({ variable: variable.replace(/^`|`$/g, ""), option: option.replace(/^`|`$/g, ""), commands, default: defaultCell });
@@ -57,7 +60,11 @@ describe("README lists every ENVJECT_* variable", () => {
   it("every row names an option that exists, once", () => {
     const variables = rows.map((r) => r.variable);
     assert.deepEqual(variables, [...new Set(variables)], "no variable twice");
-    for (const variable of variables) assert.ok([...table.keys()].some((name) => variableOf(name) === variable), `${variable} is no option's variable`);
+    for (const variable of variables)
+      assert.ok(
+        [...table.keys()].some((name) => variableOf(name) === variable),
+        `${variable} is no option's variable`,
+      );
     assert.equal(rows.length, table.size);
   });
 });

@@ -42,12 +42,18 @@ describe("--restart-on-failure", () => {
     const restarts = records(result.stderr).filter((r) => r.level === "warn" && /restarting in/.test(r.msg));
     assert.deepEqual(
       restarts.map((r) => [r.exit_code, r.attempt, r.limit]),
-      [[3, 1, 2], [3, 2, 2]],
+      [
+        [3, 1, 2],
+        [3, 2, 2],
+      ],
       result.stderr,
     );
     assert.match(restarts[0]!.msg, /^command exited with code 3; restarting in \S+s \(restart 1 of 2\)$/);
     assert.ok(restarts.every((r) => typeof r.delay_ms === "number" && r.delay_ms > 0));
-    assert.ok(records(result.stderr).some((r) => /limit of 2 restarts/.test(r.msg)), result.stderr);
+    assert.ok(
+      records(result.stderr).some((r) => /limit of 2 restarts/.test(r.msg)),
+      result.stderr,
+    );
     assert.deepEqual(leakedSecrets(result.stderr), []);
   });
 

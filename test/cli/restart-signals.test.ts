@@ -106,7 +106,10 @@ class Run {
 
   /** envject's log lines at `level` matching `pattern`. */
   lines(level: "DEBUG" | "INFO" | "WARN", pattern: RegExp): string[] {
-    return this.envject.stderr().split("\n").filter((l) => l.includes(` envject ${level.padEnd(5)} `) && pattern.test(l));
+    return this.envject
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes(` envject ${level.padEnd(5)} `) && pattern.test(l));
   }
 
   debug(pattern: RegExp): string[] {
@@ -215,7 +218,11 @@ describe("signals while the command is (re)starting are not forwarded", () => {
     await run.ready(second);
     await run.signalsAfterGrace(second);
     // The old child, being stopped, got none of them either.
-    assert.deepEqual(run.eventsOf(first!).filter((e) => e.event === "signal"), [], run.facts());
+    assert.deepEqual(
+      run.eventsOf(first!).filter((e) => e.event === "signal"),
+      [],
+      run.facts(),
+    );
     assert.equal(run.childPids().length, 2, "one restart");
     await assertShielded(run, second, sent, /a restart is in progress/);
   });

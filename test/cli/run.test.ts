@@ -44,7 +44,22 @@ describe("envject run: values from Vault", () => {
   NESTED_A: vault://secret/myapp/config#/nested/a
   NESTED_B1: vault://secret/myapp/config#/nested/b/1
 `;
-  const NAMES = ["DB_PASSWORD", "DB_PASSWORD_VALS", "DB_USER", "DATABASE_URL", "LEGACY_TOKEN", "OLD_PASSWORD", "RELATIVE_MOUNT", "SINGLE", "LOG_LEVEL", "FLAG", "MAX_CONN", "NESTED", "NESTED_A", "NESTED_B1"];
+  const NAMES = [
+    "DB_PASSWORD",
+    "DB_PASSWORD_VALS",
+    "DB_USER",
+    "DATABASE_URL",
+    "LEGACY_TOKEN",
+    "OLD_PASSWORD",
+    "RELATIVE_MOUNT",
+    "SINGLE",
+    "LOG_LEVEL",
+    "FLAG",
+    "MAX_CONN",
+    "NESTED",
+    "NESTED_A",
+    "NESTED_B1",
+  ];
 
   it("injects KV v2 and KV v1 values, templates, version pins, JSON pointers, single-key secrets and stringified values", async () => {
     ws.file("envject.yaml", MAPPING);
@@ -179,9 +194,7 @@ describe("envject run: values from Vault", () => {
         dirMode: (fs.statSync(path.dirname(f)).mode & 0o777).toString(8),
         content: fs.readFileSync(f, "utf8"), password: fs.readFileSync(g, "utf8"),
       }));`;
-    const out = childJson<{ file: string; other: string; mode: string; dirMode: string; content: string; password: string }>(
-      await ws.run(["--", NODE, "-e", script]),
-    );
+    const out = childJson<{ file: string; other: string; mode: string; dirMode: string; content: string; password: string }>(await ws.run(["--", NODE, "-e", script]));
     assert.equal(out.mode, "600");
     assert.equal(out.dirMode, "700");
     assert.equal(out.content, SEED.tls.key);
@@ -331,9 +344,7 @@ describe("envject run: the child's environment", () => {
   it("--pristine gives the child only the mapped variables plus PATH, HOME, USER, LANG, TZ and TERM", async () => {
     ws.file("one.env", "FROM_FILE=1\n");
     ws.file("envject.yaml", "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n");
-    const env = childJson(
-      await ws.run(["--pristine", "-e", "one.env", "--", ...printAllEnv()], { USER: "tester", TZ: "UTC", TERM: "dumb", OTHER: "dropped", SHELL: "/bin/sh" }),
-    );
+    const env = childJson(await ws.run(["--pristine", "-e", "one.env", "--", ...printAllEnv()], { USER: "tester", TZ: "UTC", TERM: "dumb", OTHER: "dropped", SHELL: "/bin/sh" }));
     assert.deepEqual(Object.keys(env).sort(), ["DB_PASSWORD", "FROM_FILE", "HOME", "LANG", "PATH", "TERM", "TZ", "USER"]);
     assert.equal(env.DB_PASSWORD, SEED.db.password);
     assert.equal(env.HOME, ws.dir);
@@ -489,4 +500,3 @@ describe("envject run: dynamic secrets", () => {
     assert.equal(countRequests(log, "PUT", "auth/token/revoke-self"), 1);
   });
 });
-

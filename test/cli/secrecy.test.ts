@@ -77,8 +77,14 @@ describe("successful runs log no secret", () => {
     const child = JSON.parse(result.stdout) as Record<string, string>;
     assert.equal(child.DB_PASSWORD, SEED.db.password, "the child did get the values");
     const records = assertQuiet(result, child.DB_CREDS_PASSWORD!);
-    assert.ok(records.some((r) => r.level === "debug"), "debug lines were written");
-    assert.ok(records.some((r) => r.msg === "revoked lease"), "the lease id may be logged, its password never");
+    assert.ok(
+      records.some((r) => r.level === "debug"),
+      "debug lines were written",
+    );
+    assert.ok(
+      records.some((r) => r.msg === "revoked lease"),
+      "the lease id may be logged, its password never",
+    );
   });
 
   it("with AppRole: neither the secret_id nor the token envject got is logged", async () => {
@@ -157,14 +163,21 @@ describe("successful runs log no secret", () => {
     // Its own mount, trusting another key than the one that signed the token.
     await vault.admin.enableAuth("k8s-refused", "kubernetes");
     await vault.admin.writeKubernetesConfig({ pem_keys: [newSigningKey("RS256").publicKeyPem] }, "k8s-refused");
-    await vault.admin.writeKubernetesRole("secrecy", { bound_service_account_names: ["app"], bound_service_account_namespaces: ["prod"], audience: "vault", policies: ["secrecy-read"] }, "k8s-refused");
+    await vault.admin.writeKubernetesRole(
+      "secrecy",
+      { bound_service_account_names: ["app"], bound_service_account_namespaces: ["prod"], audience: "vault", policies: ["secrecy-read"] },
+      "k8s-refused",
+    );
     const sa = mintJwt(newSigningKey("ES256"), serviceAccountClaims({ namespace: "prod", name: "app", audience: "vault" }));
     ws.file("sa-token-bad", sa);
     ws.file("k8s-bad.yaml", `vault:\n  auth:\n    method: kubernetes\n    path: k8s-refused\n    role: secrecy\n    token_file: sa-token-bad\n${FULL_MAPPING}`);
     const r = await ws.run([...DEBUG_JSON, "-c", "k8s-bad.yaml", "--", ...printEnv("DB_PASSWORD")], { VAULT_TOKEN: undefined });
     assert.equal(r.code, 77, r.stderr);
     const records = assertQuiet(r, sa, sa.split(".")[2]!);
-    assert.ok(records.some((rec) => String(rec.msg).includes("Vault rejected the Kubernetes login at auth/k8s-refused (403: permission denied)")), r.stderr);
+    assert.ok(
+      records.some((rec) => String(rec.msg).includes("Vault rejected the Kubernetes login at auth/k8s-refused (403: permission denied)")),
+      r.stderr,
+    );
   });
 
   it("when reads are retried after 5xx answers", async () => {
@@ -222,14 +235,20 @@ describe("failing runs log no secret", () => {
       const result = await ws.run([...DEBUG_JSON, "--start-timeout", "1s", ...args, "--", NODE, "-e", ""], env);
       assert.equal(result.code, code, result.stderr);
       const records = assertQuiet(result, ...Object.values(env).filter((v): v is string => v !== undefined && v.length > 3));
-      assert.ok(records.some((r) => r.level === "error" && r.exit_code === code), result.stderr);
+      assert.ok(
+        records.some((r) => r.level === "error" && r.exit_code === code),
+        result.stderr,
+      );
     });
   }
 });
 
 describe("--mask", () => {
   before(() => {
-    ws.file("mask.yaml", "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n  DATABASE_URL: \"postgres://u:{{ vault('secret/myapp/db#password') }}@db\"\n  LEGACY: vault://kv/legacy#token\n  PORT: 8080\n");
+    ws.file(
+      "mask.yaml",
+      "env:\n  DB_PASSWORD: vault://secret/myapp/db#password\n  DATABASE_URL: \"postgres://u:{{ vault('secret/myapp/db#password') }}@db\"\n  LEGACY: vault://kv/legacy#token\n  PORT: 8080\n",
+    );
   });
 
   // Writes each secret to stdout and stderr, one of them split across two writes with a pause.
@@ -261,6 +280,11 @@ describe("--mask", () => {
     const result = await ws.run(["--mask", "-c", "mask.yaml", "--", NODE, "-e", `process.stdout.write(${JSON.stringify(SEEDED_SECRET_VALUES.slice(1).join(" "))})`]);
     assert.equal(result.code, 0, result.stderr);
     // Only secret/myapp/db#password and kv/legacy#token were resolved; the other seeded values pass.
-    assert.equal(result.stdout, SEEDED_SECRET_VALUES.slice(1).map((v) => (v === SEED.legacy.token ? "*****" : v)).join(" "));
+    assert.equal(
+      result.stdout,
+      SEEDED_SECRET_VALUES.slice(1)
+        .map((v) => (v === SEED.legacy.token ? "*****" : v))
+        .join(" "),
+    );
   });
 });

@@ -119,7 +119,10 @@ describe("a wait says what it waits for", { concurrency: true }, () => {
     before(async () => {
       address = `http://127.0.0.1:${await closedPort()}`;
       r = await envject(["--log-format", "json", "--start-timeout", "12s", "--", NODE, "-e", ""], { VAULT_ADDR: address });
-      records = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      records = r.stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     });
 
     it("every line parses, none has terminal codes, and one error line carries exit code 69", () => {
@@ -176,7 +179,10 @@ describe("a wait says what it waits for", { concurrency: true }, () => {
     assert.equal(r.code, 69, r.stderr);
     const warnings = r.stderr.split("\n").filter((l) => / envject WARN /.test(l));
     assert.equal(warnings.length, 1, r.stderr);
-    assert.match(warnings[0]!, / WARN  Vault at http:\/\/127\.0\.0\.1:8200 \(the default address; set VAULT_ADDR or vault\.address\) could not be reached .*; retrying until \d\d:\d\d:\d\d \(--start-timeout 1s\) .*default_address=true/);
+    assert.match(
+      warnings[0]!,
+      / WARN  Vault at http:\/\/127\.0\.0\.1:8200 \(the default address; set VAULT_ADDR or vault\.address\) could not be reached .*; retrying until \d\d:\d\d:\d\d \(--start-timeout 1s\) .*default_address=true/,
+    );
   });
 
   it("recovery: Vault answers during the wait; one 'reachable again' line, no error, the command runs with the secret", async () => {

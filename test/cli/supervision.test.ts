@@ -202,10 +202,7 @@ describe("cleanup after the child exits", () => {
     // A slow Vault at exit: revoking the lease takes far longer than envject allows itself.
     await vault.control.latency(30_000, "sys/leases/revoke");
     const marker = join(ws.dir, `cleanup-${++n}.json`);
-    ws.file(
-      "cleanup.yaml",
-      "env:\n  DB_CREDS_USER: vault://database/creds/readonly#username\nfiles:\n  TLS_KEY_FILE: vault://secret/myapp/tls#key\n",
-    );
+    ws.file("cleanup.yaml", "env:\n  DB_CREDS_USER: vault://database/creds/readonly#username\nfiles:\n  TLS_KEY_FILE: vault://secret/myapp/tls#key\n");
     const script = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, JSON.stringify({ file: process.env.TLS_KEY_FILE })); process.exit(7);`;
     const envject = startEnvject(["--log-level", "debug", "-c", "cleanup.yaml", "--", NODE, "-e", script]);
     const { file } = await waitFor("the child ran", () => (existsSync(marker) ? (JSON.parse(readFileSync(marker, "utf8")) as { file: string }) : undefined));

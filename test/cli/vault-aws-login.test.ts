@@ -89,7 +89,10 @@ async function traced(mapping: string, match: string, extra: Record<string, stri
     .split("\n")
     .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
   const envject = records.filter((r) => r.main.endsWith("envject.mjs"));
-  assert.ok(envject.some((r) => r.kind === "exit"), "envject's own process was traced to its exit");
+  assert.ok(
+    envject.some((r) => r.kind === "exit"),
+    "envject's own process was traced to its exit",
+  );
   return { result, loaded: envject.filter((r) => r.kind !== "exit").map((r) => r.name) };
 }
 
@@ -141,7 +144,10 @@ describe("the aws Vault login, bundled", () => {
     });
 
     it("loads the signer chunk", () => {
-      assert.ok(loaded.some((name) => name.includes("aws-iam-request")), `the signer chunk was loaded (so the trace can see it): ${loaded.join(", ")}`);
+      assert.ok(
+        loaded.some((name) => name.includes("aws-iam-request")),
+        `the signer chunk was loaded (so the trace can see it): ${loaded.join(", ")}`,
+      );
     });
 
     it("prints no key, token or signature", () => {

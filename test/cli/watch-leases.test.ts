@@ -20,8 +20,7 @@ describe("envject run keeps leases and its login alive", () => {
       "sys/internal/ui/mounts/*": ["read"],
     });
   });
-  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) =>
-    suite.start(suite.workspace(mapping), args, vars, extra);
+  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) => suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("a lease (TTL 3 s, max 6 s) is renewed, then read again near its max TTL: the child restarts with new credentials; leases are revoked at exit", async () => {
     await suite.vault.control.clearRequests();
@@ -45,19 +44,22 @@ describe("envject run keeps leases and its login alive", () => {
   it("an AppRole token (TTL 3 s, max 6 s) is renewed and replaced by new logins; leases are read again under each login; no read fails", { timeout: 60_000 }, async () => {
     const { roleId, secretId } = await suite.vault.admin.createAppRole("watcher", { policies: ["watch-app"], token_ttl: 3, token_max_ttl: 6 });
     await suite.vault.control.clearRequests();
-    const run = start(
-      "env:\n  DB_USER: vault://database/creds/readonly#username\n  K: vault://secret/myapp/single#value\n",
-      [],
-      ["DB_USER", "K"],
-      { VAULT_TOKEN: undefined, VAULT_ROLE_ID: roleId, VAULT_SECRET_ID: secretId },
-    );
+    const run = start("env:\n  DB_USER: vault://database/creds/readonly#username\n  K: vault://secret/myapp/single#value\n", [], ["DB_USER", "K"], {
+      VAULT_TOKEN: undefined,
+      VAULT_ROLE_ID: roleId,
+      VAULT_SECRET_ID: secretId,
+    });
     await run.waitForStarts(1);
     await pause(15_000);
     const log = await suite.vault.control.requests();
     assert.ok(count(log, "auth/token/renew-self") >= 1, `renew-self in the log:\n${run.stderr}`);
     assert.ok(count(log, "auth/approle/login") >= 3, `re-logins in the log (${count(log, "auth/approle/login")}):\n${run.stderr}`);
     const failed = log.filter((e) => !e.path.startsWith("auth/") && !e.path.startsWith("sys/leases/") && e.status !== 200);
-    assert.deepEqual(failed.map((e) => `${e.method} ${e.path} ${e.status}`), [], "no failed read");
+    assert.deepEqual(
+      failed.map((e) => `${e.method} ${e.path} ${e.status}`),
+      [],
+      "no failed read",
+    );
     const starts = run.starts();
     assert.ok(starts.length >= 2, "the child was restarted with credentials read under a new login");
     assert.equal(new Set(starts.map((s) => s.env!.DB_USER)).size, starts.length, "each start got fresh credentials");

@@ -8,17 +8,11 @@ import { watchSuite, pause } from "../watch/e2e-harness.js";
 
 describe("envject run --on-change", () => {
   const suite = watchSuite();
-  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) =>
-    suite.start(suite.workspace(mapping), args, vars, extra);
+  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) => suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("signal:HUP rewrites the files: secret before the signal, keeps the child, and warns (names only) about environment variables", async () => {
     await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-One-1111", env: "env-Sig-One" });
-    const run = start(
-      "env:\n  FROM_ENV: vault://secret/oc/sig#env\nfiles:\n  PEM_FILE: vault://secret/oc/sig#pem\n",
-      ["--on-change", "signal:HUP"],
-      ["FROM_ENV"],
-      { WATCH_FILE_VAR: "PEM_FILE" },
-    );
+    const run = start("env:\n  FROM_ENV: vault://secret/oc/sig#env\nfiles:\n  PEM_FILE: vault://secret/oc/sig#pem\n", ["--on-change", "signal:HUP"], ["FROM_ENV"], { WATCH_FILE_VAR: "PEM_FILE" });
     await run.waitForStarts(1);
     await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-One" });
     await run.waitFor("the HUP", () => run.events().some((e) => e.event === "signal"));
@@ -45,7 +39,10 @@ describe("envject run --on-change", () => {
     await suite.vault.control.putSecret("secret/oc/exit", { key: "exit-Two-4444" });
     const end = await run.ended;
     assert.equal(end.code, 75, run.stderr);
-    assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"]);
+    assert.deepEqual(
+      run.events().map((e) => e.event),
+      ["start", "exit"],
+    );
     assert.equal(run.lines("INFO", /exiting with 75/).length, 1, run.stderr);
   });
 
@@ -56,7 +53,10 @@ describe("envject run --on-change", () => {
     await suite.vault.control.putSecret("secret/oc/none", { key: "none-Two-6666" });
     await run.waitFor("the change to be logged", () => run.lines("INFO", /--on-change none/).length === 1);
     await pause(1500);
-    assert.deepEqual(run.events().map((e) => e.event), ["start"]);
+    assert.deepEqual(
+      run.events().map((e) => e.event),
+      ["start"],
+    );
     assert.equal(run.lines("INFO", / envject INFO  vault:\/\/secret\/oc\/none changed \(version 1 → 2\): new values for K$/).length, 1, run.stderr);
     const end = await run.stop();
     assert.equal(end.code, 0);

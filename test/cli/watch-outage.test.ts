@@ -9,8 +9,7 @@ import { watchSuite, alive, pause } from "../watch/e2e-harness.js";
 
 describe("envject run through outages and shutdowns", () => {
   const suite = watchSuite();
-  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) =>
-    suite.start(suite.workspace(mapping), args, vars, extra);
+  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) => suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("a sealed Vault: the child keeps running, one warning, one recovery line, and the change made meanwhile restarts it", async () => {
     await suite.vault.control.putSecret("secret/out/app", { key: "out-One-1111" });

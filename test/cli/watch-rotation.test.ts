@@ -16,9 +16,7 @@ describe("envject run watches Vault secrets", () => {
   it("KV v2 rotation (poll rate: end-to-end, real clock; the fake-clock version is in test/watch/controller.test.ts): one metadata poll per secret per interval, then one restart with the new value, the old child gone first; a burst of writes restarts once", async () => {
     await suite.vault.control.putSecret("secret/rot/app", { username: "rot-user", password: "pw-Rot-One-1111" });
     await suite.vault.control.putSecret("secret/rot/other", { key: "key-Rot-Other-2222" });
-    const ws = workspace(
-      "env:\n  A_PASS: vault://secret/rot/app#password\n  A_USER: vault://secret/rot/app#username\n  B_KEY: vault://secret/rot/other#key\n",
-    );
+    const ws = workspace("env:\n  A_PASS: vault://secret/rot/app#password\n  A_USER: vault://secret/rot/app#username\n  B_KEY: vault://secret/rot/other#key\n");
     const run = start(ws, [], ["A_PASS", "A_USER", "B_KEY"]);
     await run.waitForStarts(1);
     assert.deepEqual(run.starts()[0]!.env, { A_PASS: "pw-Rot-One-1111", A_USER: "rot-user", B_KEY: "key-Rot-Other-2222" });

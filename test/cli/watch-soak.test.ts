@@ -129,17 +129,19 @@ function describeSoak(variant: LoginVariant): void {
         const admin = suite.vault.admin;
         const ws = suite.workspace("");
         const { vaultSection, env } = await variant.prepare(suite.vault, ws);
-        ws.file(
-          "envject.yaml",
-          `${vaultSection}env:\n  DB_USER: vault://database/creds/soak#username\n  DB_PASS: vault://database/creds/soak#password\n  K: vault://secret/soak/app#key\n`,
-        );
+        ws.file("envject.yaml", `${vaultSection}env:\n  DB_USER: vault://database/creds/soak#username\n  DB_PASS: vault://database/creds/soak#password\n  K: vault://secret/soak/app#key\n`);
         await suite.vault.control.clearRequests();
         const run = suite.start(ws, [], ["DB_USER", "K"], { VAULT_TOKEN: undefined, ...env });
         await run.waitForStarts(1);
-        const { problems, checked, ended } = await soak(run, () => admin.leases(), SOAK_SECONDS, async () => {
-          await admin.writeKv2("secret/soak/app", { key: "soak-Two-8282" });
-          await variant.midway?.(suite.vault, ws);
-        });
+        const { problems, checked, ended } = await soak(
+          run,
+          () => admin.leases(),
+          SOAK_SECONDS,
+          async () => {
+            await admin.writeKv2("secret/soak/app", { key: "soak-Two-8282" });
+            await variant.midway?.(suite.vault, ws);
+          },
+        );
         const events = run.events();
         const log = await suite.vault.control.requests();
         const stderr = run.stderr;
@@ -214,7 +216,10 @@ function describeSoak(variant: LoginVariant): void {
       const starts = events.filter((e) => e.event === "start");
       // The newest child may have started after the last sample; every earlier one was looked at.
       assert.deepEqual(
-        starts.slice(0, -1).filter((s) => !checked.has(s.pid)).map((s) => s.pid),
+        starts
+          .slice(0, -1)
+          .filter((s) => !checked.has(s.pid))
+          .map((s) => s.pid),
         [],
         "every child was seen running",
       );
@@ -296,6 +301,10 @@ describeSoak({
     assert.ok(before >= perHalf, `logins with the first token file: ${before}`);
     assert.ok(after >= perHalf, `logins with the rewritten token file: ${after} (the file is read again at every login)`);
     const refused = outcome.log.filter((e) => e.path === "auth/kubernetes/login" && e.status !== 200);
-    assert.deepEqual(refused.map((e) => e.status), [], "no refused login");
+    assert.deepEqual(
+      refused.map((e) => e.status),
+      [],
+      "no refused login",
+    );
   },
 });

@@ -59,20 +59,14 @@ describe("envject run: the login and leases under --no-watch, and a given token'
       "sys/leases/revoke": ["update"],
     });
   });
-  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) =>
-    suite.start(suite.workspace(mapping), args, vars, extra);
+  const start = (mapping: string, args: string[], vars: string[], extra: Record<string, string | undefined> = {}) => suite.start(suite.workspace(mapping), args, vars, extra);
 
   it("--no-watch: a KV v2 change neither restarts the child nor is polled for, while the lease (TTL 3 s) and the token (TTL 3 s) are still renewed", { timeout: 60_000 }, async () => {
     const admin = suite.vault.admin;
     await admin.writeKv2("secret/nowatch/app", { key: "nowatch-One-5151" });
     const auth = await admin.createTokenAuth({ policies: ["lifecycle-app"], ttl: "3s", renewable: true });
     await suite.vault.control.clearRequests();
-    const run = start(
-      "env:\n  K: vault://secret/nowatch/app#key\n  DB_USER: vault://database/creds/nowatch#username\n",
-      ["--no-watch"],
-      ["K", "DB_USER"],
-      { VAULT_TOKEN: auth.client_token },
-    );
+    const run = start("env:\n  K: vault://secret/nowatch/app#key\n  DB_USER: vault://database/creds/nowatch#username\n", ["--no-watch"], ["K", "DB_USER"], { VAULT_TOKEN: auth.client_token });
     await run.waitForStarts(1);
     const startedAt = lastSeq(await suite.vault.control.requests());
     await admin.writeKv2("secret/nowatch/app", { key: "nowatch-Two-5252" });

@@ -52,7 +52,7 @@ describe("--env-file: dotenv syntax", () => {
       "SPACED = around equals  ",
       "SINGLE='single # not a comment'",
       'DOUBLE="line\\nbreak"',
-      "BACKTICK=`it's \"quoted\"`",
+      'BACKTICK=`it\'s "quoted"`',
       "INLINE=value # trailing comment",
       "EMPTY=",
       'MULTI="first',
@@ -72,7 +72,7 @@ describe("--env-file: dotenv syntax", () => {
       SPACED: "around equals",
       SINGLE: "single # not a comment",
       DOUBLE: "line\nbreak",
-      BACKTICK: "it's \"quoted\"",
+      BACKTICK: 'it\'s "quoted"',
       INLINE: "value",
       EMPTY: "",
       MULTI: "first\nsecond\nthird",
@@ -346,7 +346,10 @@ describe("--env-file: agreement with dotenv.parse (property)", () => {
         const text = out.join(eol) + eol;
         const bindings = parseEnvFile(text, "gen.env", ctx);
         const parsed = dotenv.parse(text);
-        assert.deepEqual(bindings.map((b) => b.name), Object.keys(parsed));
+        assert.deepEqual(
+          bindings.map((b) => b.name),
+          Object.keys(parsed),
+        );
         assert.deepEqual(literals(bindings), parsed);
         assert.deepEqual(lines(bindings), Object.fromEntries(expectedLine));
       }),
@@ -396,7 +399,10 @@ describe("--env-file: agreement with dotenv.parse (property)", () => {
           assert.equal(byName.get(key)!.origin.line, want.line, key);
         }
         // The same names as dotenv, in its order; only the values of glued lines differ from it.
-        assert.deepEqual(bindings.map((b) => b.name), Object.keys(dotenv.parse(text)));
+        assert.deepEqual(
+          bindings.map((b) => b.name),
+          Object.keys(dotenv.parse(text)),
+        );
       }),
       { numRuns: 300 },
     );

@@ -68,7 +68,13 @@ describe("${NAME} expansion in vault:/aws: settings", () => {
   it("escaping every ${ as $${ round-trips any text", () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom("$", "{", "}", "a", ":", "-", "_"), maxLength: 16 }), (text) => {
-        assert.equal(expandEnvReferences(text.replaceAll("${", () => "$${"), {}), text);
+        assert.equal(
+          expandEnvReferences(
+            text.replaceAll("${", () => "$${"),
+            {},
+          ),
+          text,
+        );
       }),
     );
   });

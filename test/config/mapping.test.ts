@@ -55,11 +55,7 @@ async function loadError(content: string, name = "envject.yaml", env: NodeJS.Pro
 /** The error points at `needle` (its nth occurrence) and names `key`. */
 function assertAt(error: ConfigError, content: string, needle: string, key: string | undefined, nth = 0): void {
   const pos = where(content, needle, nth);
-  assert.deepEqual(
-    { line: error.location?.line, column: error.location?.column, key: error.location?.key },
-    { line: pos.line, column: pos.column, key },
-    error.message,
-  );
+  assert.deepEqual({ line: error.location?.line, column: error.location?.column, key: error.location?.key }, { line: pos.line, column: pos.column, key }, error.message);
   assert.ok(error.message.includes(`:${pos.line}:${pos.column}`), error.message);
 }
 
@@ -135,7 +131,10 @@ describe("mapping file: the example of docs/contract/mapping.md#an-example", () 
     assert.equal(m.expand[0]!.prefix, "APP_");
     assert.equal(m.expand[0]!.ref.raw, "vault://secret/myapp/config");
     assert.deepEqual(m.expand[0]!.origin, { file: path, ...where(PRODUCT_EXAMPLE, "vault://secret/myapp/config"), key: "expand[0].from" });
-    assert.deepEqual(m.files.map((b) => [b.name, b.spec.kind, b.origin.key]), [["TLS_KEY_FILE", "ref", "files.TLS_KEY_FILE"]]);
+    assert.deepEqual(
+      m.files.map((b) => [b.name, b.spec.kind, b.origin.key]),
+      [["TLS_KEY_FILE", "ref", "files.TLS_KEY_FILE"]],
+    );
   });
 
   it("vault_secret_var() paths use the configured mount", async () => {
@@ -366,10 +365,13 @@ describe("mapping file: env and files values", () => {
 
   it("a value through an alias keeps its anchor's spelling", async () => {
     const m = await load("env:\n  A: &v 1.10\n  B: *v\n");
-    assert.deepEqual(m.env.map((b) => b.spec), [
-      { kind: "literal", value: "1.10" },
-      { kind: "literal", value: "1.10" },
-    ]);
+    assert.deepEqual(
+      m.env.map((b) => b.spec),
+      [
+        { kind: "literal", value: "1.10" },
+        { kind: "literal", value: "1.10" },
+      ],
+    );
   });
 
   it("literal: keeps a reference-looking value as text", async () => {
@@ -386,7 +388,10 @@ describe("mapping file: env and files values", () => {
 
   it("names such as constructor and prototype are kept", async () => {
     const m = await load("env:\n  constructor: a\n  prototype: b\n  toString: c\n");
-    assert.deepEqual(m.env.map((b) => b.name), ["constructor", "prototype", "toString"]);
+    assert.deepEqual(
+      m.env.map((b) => b.name),
+      ["constructor", "prototype", "toString"],
+    );
   });
 
   it('a key without a value is an error asking for ""', async () => {
@@ -424,7 +429,7 @@ describe("mapping file: env and files values", () => {
   it("an unknown template function is located at its value", async () => {
     const content = "files:\n  KEY: \"{{ nope('x') }}\"\n";
     const e = await loadError(content);
-    assertAt(e, content, "\"{{", "files.KEY");
+    assertAt(e, content, '"{{', "files.KEY");
     assert.match(e.message, /nope/);
   });
 
@@ -438,7 +443,7 @@ describe("mapping file: env and files values", () => {
 
 describe("mapping file: expand", () => {
   it("from must be a reference", async () => {
-    for (const from of ["plain-text", '"{{ vault(\'secret/a\') }}"', "literal:vault://secret/a"]) {
+    for (const from of ["plain-text", "\"{{ vault('secret/a') }}\"", "literal:vault://secret/a"]) {
       const content = `expand:\n  - from: ${from}\n`;
       const e = await loadError(content);
       assert.match(e.message, /must be a reference/);
@@ -512,7 +517,10 @@ describe("mapping file: YAML and JSON syntax", () => {
     } finally {
       process.off("warning", listener);
     }
-    assert.deepEqual(warnings.map((w) => w.message), []);
+    assert.deepEqual(
+      warnings.map((w) => w.message),
+      [],
+    );
   });
 
   it("more than one document is an error", async () => {
@@ -524,7 +532,10 @@ describe("mapping file: YAML and JSON syntax", () => {
     for (const name of ["envject.json", "envject.yaml", "config"]) {
       const m = await load(json, name);
       assert.equal(m.vault.address?.value, "http://127.0.0.1:8200");
-      assert.deepEqual(m.env.map((b) => (b.spec.kind === "literal" ? b.spec.value : b.spec.kind)), ["8080", "1.10", "ref"]);
+      assert.deepEqual(
+        m.env.map((b) => (b.spec.kind === "literal" ? b.spec.value : b.spec.kind)),
+        ["8080", "1.10", "ref"],
+      );
       assert.deepEqual(m.env[2]!.origin.line, 3);
     }
   });
@@ -575,7 +586,12 @@ describe("mapping file: size and shape bounds", () => {
 
   it("an alias bomb is an error at the alias where the expansion multiplies", async () => {
     const lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
-    for (let i = 1; i <= 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]`);
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
     const content = `${lines.join("\n")}\nenv:\n  A: x\n`;
     const e = await loadError(content);
     assert.match(e.message, /YAML aliases expand too far .*alias bomb/);
@@ -591,7 +607,10 @@ describe("mapping file: size and shape bounds", () => {
 
   it("a few aliases are fine", async () => {
     const m = await load("env:\n  A: &v shared\n  B: *v\n  C: *v\n");
-    assert.deepEqual(m.env.map((b) => b.spec), Array(3).fill({ kind: "literal", value: "shared" }));
+    assert.deepEqual(
+      m.env.map((b) => b.spec),
+      Array(3).fill({ kind: "literal", value: "shared" }),
+    );
   });
 });
 

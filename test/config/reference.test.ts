@@ -443,11 +443,64 @@ function keyString(minLength: number): fc.Arbitrary<string> {
 }
 
 const GRAMMAR_PIECES = [
-  "vault://", "ref+vault://", "aws-sm://", "ref+awssecrets://", "arn:", "arn:aws:secretsmanager:", "arn:aws:s3:::",
-  "eu-west-1", ":123456789012", ":secret:", "secret/", "myapp/db", "?", "#", "&", "=", "version=", "version=0",
-  "version=3", "mount=", "mount=team/kv", "region=", "region=eu-west-1", "version_stage=", "version_id=", "%", "%2",
-  "%41", "%FF", "%C3%A9", "/", "//", "..", ".", "~", "~0", "~1", "~2", " ", "\n", "\u0000", "{{", "}}", "{", "}", "(",
-  ")", "'", '"', "\\", ",", "vault_secret_var", "aws_secret_var", "vault", "aws", "env_var", "nope", "literal:",
+  "vault://",
+  "ref+vault://",
+  "aws-sm://",
+  "ref+awssecrets://",
+  "arn:",
+  "arn:aws:secretsmanager:",
+  "arn:aws:s3:::",
+  "eu-west-1",
+  ":123456789012",
+  ":secret:",
+  "secret/",
+  "myapp/db",
+  "?",
+  "#",
+  "&",
+  "=",
+  "version=",
+  "version=0",
+  "version=3",
+  "mount=",
+  "mount=team/kv",
+  "region=",
+  "region=eu-west-1",
+  "version_stage=",
+  "version_id=",
+  "%",
+  "%2",
+  "%41",
+  "%FF",
+  "%C3%A9",
+  "/",
+  "//",
+  "..",
+  ".",
+  "~",
+  "~0",
+  "~1",
+  "~2",
+  " ",
+  "\n",
+  "\u0000",
+  "{{",
+  "}}",
+  "{",
+  "}",
+  "(",
+  ")",
+  "'",
+  '"',
+  "\\",
+  ",",
+  "vault_secret_var",
+  "aws_secret_var",
+  "vault",
+  "aws",
+  "env_var",
+  "nope",
+  "literal:",
 ];
 
 const SEGMENT_CHARS = [..."abcXYZ019_-.@%?#&=+~:{}()'\"", "é", "日", "😀"];
@@ -461,10 +514,7 @@ const queryValue = keyString(1);
 const regionArb = fc.constantFrom("eu-west-1", "us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2");
 
 const vaultArb: fc.Arbitrary<SecretRef> = fc
-  .record(
-    { path: segments(4), mount: segments(2), version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), field: fieldArb },
-    { requiredKeys: ["path"] },
-  )
+  .record({ path: segments(4), mount: segments(2), version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), field: fieldArb }, { requiredKeys: ["path"] })
   .map(({ path, mount, version, field }) => {
     const r: VaultRef = { provider: "vault", path: mount === undefined ? path : `${mount}/${path}`, raw: "" };
     if (mount !== undefined) r.mount = mount;
@@ -480,7 +530,16 @@ const arnArb = fc
 
 const awsArb: fc.Arbitrary<SecretRef> = fc
   .record(
-    { name: fc.oneof(awsName.map((n) => ({ arn: undefined, name: n })), arnArb.map((a) => ({ arn: a, name: a.arn }))), region: regionArb, stage: queryValue, id: queryValue, field: fieldArb },
+    {
+      name: fc.oneof(
+        awsName.map((n) => ({ arn: undefined, name: n })),
+        arnArb.map((a) => ({ arn: a, name: a.arn })),
+      ),
+      region: regionArb,
+      stage: queryValue,
+      id: queryValue,
+      field: fieldArb,
+    },
     { requiredKeys: ["name"] },
   )
   .map(({ name, region, stage, id, field }) => {

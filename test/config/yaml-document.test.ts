@@ -51,16 +51,17 @@ describe("parseYamlDocument: nesting", () => {
 
 describe("parseYamlDocument: the rest is yaml's parseDocument", () => {
   it("a second document is an error", () => {
-    assert.deepEqual(parse("a: 1\n---\nb: 2\n").doc.errors.map((e) => e.code), ["MULTIPLE_DOCS"]);
+    assert.deepEqual(
+      parse("a: 1\n---\nb: 2\n").doc.errors.map((e) => e.code),
+      ["MULTIPLE_DOCS"],
+    );
   });
 
   // Keys yaml's uniqueKeys treats as equal or not: scalars compare by value (1 and "1" differ,
   // .nan equals nothing), other keys only by identity.
   const key = fc.constantFrom("a", '"a"', "'a'", "b", "1", '"1"', "0x1", "1.0", "true", "True", '"true"', "null", "~", '""', ".nan", ".inf", "[a]", "{a: 1}", "&x c", "*x");
   const entries = fc.array(fc.tuple(key, fc.constantFrom("v", "[1, 2]", "{a: 1, a: 2}")), { minLength: 1, maxLength: 6 });
-  const document = fc.tuple(entries, fc.boolean()).map(([items, flow]) =>
-    flow ? `{${items.map(([k, v]) => `? ${k} : ${v}`).join(", ")}}` : items.map(([k, v]) => `? ${k}\n: ${v}`).join("\n"),
-  );
+  const document = fc.tuple(entries, fc.boolean()).map(([items, flow]) => (flow ? `{${items.map(([k, v]) => `? ${k} : ${v}`).join(", ")}}` : items.map(([k, v]) => `? ${k}\n: ${v}`).join("\n")));
 
   it("finds the first duplicate key where yaml's uniqueKeys finds one, and an alias without anchor where toJS fails", () => {
     fc.assert(
@@ -77,7 +78,11 @@ describe("parseYamlDocument: the rest is yaml's parseDocument", () => {
         } catch (error) {
           unresolved = /Unresolved alias/.test((error as Error).message);
         }
-        assert.equal(ours.errors.some((e) => e.code === "BAD_ALIAS"), unresolved, text);
+        assert.equal(
+          ours.errors.some((e) => e.code === "BAD_ALIAS"),
+          unresolved,
+          text,
+        );
         // Apart from those, the same errors.
         const others = (errors: typeof ours.errors) => errors.filter((e) => e.code !== "DUPLICATE_KEY" && e.code !== "BAD_ALIAS").map((e) => e.code);
         assert.deepEqual(others(ours.errors), others(theirs.errors), text);
@@ -89,7 +94,7 @@ describe("parseYamlDocument: the rest is yaml's parseDocument", () => {
 
 describe("aliasBombOffset", () => {
   it("points at the first use of an anchor that holds aliases", () => {
-    const text = 'ok: &ok x\nuse: *ok\na: &a [lol, lol]\nb: &b [*a, *a]\nc: [*b, *b]\n';
+    const text = "ok: &ok x\nuse: *ok\na: &a [lol, lol]\nb: &b [*a, *a]\nc: [*b, *b]\n";
     assert.equal(aliasBombOffset(parse(text).doc), text.indexOf("*b"));
   });
 

@@ -212,7 +212,10 @@ describe("AWS CLI v2 against the AWS Secrets Manager double", () => {
       await control.clearRequests();
       await control.fault({ action: "GetSecretValue", status: 500, count: 1 });
       assert.equal(ok(await cli(["get-secret-value", "--secret-id", "guarded"], { maxAttempts: 2 })).SecretString, "v");
-      assert.deepEqual((await control.requests()).map((r) => r.status), [500, 200]);
+      assert.deepEqual(
+        (await control.requests()).map((r) => r.status),
+        [500, 200],
+      );
 
       await control.fault({ action: "DescribeSecret", status: 500, count: 1 });
       failed(await cli(["describe-secret", "--secret-id", "guarded"]), "InternalServiceError");
@@ -232,7 +235,10 @@ describe("AWS CLI v1 against the AWS Secrets Manager double", () => {
       await control.deny("GetSecretValue", "other/x");
 
       const listed = ok(await cli(["batch-get-secret-value", "--secret-id-list", "app/a", "app/missing", "app/gone", "other/x"]));
-      assert.deepEqual(listed.SecretValues.map((v: any) => [v.Name, v.SecretString, v.VersionStages]), [["app/a", "value-app/a", ["AWSCURRENT"]]]);
+      assert.deepEqual(
+        listed.SecretValues.map((v: any) => [v.Name, v.SecretString, v.VersionStages]),
+        [["app/a", "value-app/a", ["AWSCURRENT"]]],
+      );
       assert.equal(typeof listed.SecretValues[0].CreatedDate, "number", "CLI v1 prints timestamps as epoch numbers");
       assert.deepEqual(
         listed.Errors.map((e: any) => [e.SecretId, e.ErrorCode]),

@@ -49,8 +49,7 @@ function fixtures(): Record<string, unknown> {
   const sa = (over: Partial<Parameters<typeof serviceAccountClaims>[0]> = {}) => serviceAccountClaims({ namespace: "default", name: "app", uid, ...over });
   const issuer = "https://token.actions.githubusercontent.com";
   const subject = "repo:org/app:ref:refs/heads/main";
-  const ciClaims = (over: Parameters<typeof standardClaims>[0] = {}) =>
-    standardClaims({ issuer, subject, audience: "vault", ...over, extra: { repository: "org/app", ...over.extra } });
+  const ciClaims = (over: Parameters<typeof standardClaims>[0] = {}) => standardClaims({ issuer, subject, audience: "vault", ...over, extra: { repository: "org/app", ...over.extra } });
   const { sub: _sub, ...noSub } = ciClaims();
   return {
     k8s_cert: selfSignedCertificate(cluster, { commonName: "service-account-signer" }),

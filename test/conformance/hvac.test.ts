@@ -87,9 +87,13 @@ describe("requireClient (conformance helper semantics)", () => {
 
   test("a check that throws counts as missing; an available client runs", () => {
     withCi(undefined, () => {
-      const broken = requireClient("fakecli", () => {
-        throw new Error("spawn ENOENT");
-      }, "apt-get install fakecli-pkg");
+      const broken = requireClient(
+        "fakecli",
+        () => {
+          throw new Error("spawn ENOENT");
+        },
+        "apt-get install fakecli-pkg",
+      );
       assert.equal(broken.available, false);
       assert.match(broken.problem, /ENOENT/);
       const present = requireClient("realcli", () => true, "n/a");

@@ -25,7 +25,10 @@ const MARKED = "You can't perform this operation on the secret because it was ma
 /** One API call on its own connection, recording how far the answer got. */
 function rawCall(url: string, action: string, input: object, onHead?: () => void): Promise<RawExchange> {
   const body = JSON.stringify(input);
-  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const headers = {
     "Content-Type": "application/x-amz-json-1.1",
     "X-Amz-Target": `secretsmanager.${action}`,
@@ -48,7 +51,6 @@ function rawCall(url: string, action: string, input: object, onHead?: () => void
     req.end(body);
   });
 }
-
 
 async function withDouble(fn: (c: AwsDoubleClient, d: AwsDouble) => Promise<void>, accountId?: string): Promise<void> {
   const d = await startAwsDouble(accountId ? { accountId } : {});
@@ -142,7 +144,11 @@ describe("protocol envelope", () => {
       const missing = await raw(d.url, noAuth, "{}");
       assert.equal(missing.status, 400);
       assert.equal(missing.body.__type, "com.amazon.coral.service#MissingAuthenticationTokenException");
-      for (const bad of ["Bearer x", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/secretsmanager/aws4_request", "AWS4-HMAC-SHA256 Credential=AKID/us-east-1, SignedHeaders=host, Signature=x"]) {
+      for (const bad of [
+        "Bearer x",
+        "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/secretsmanager/aws4_request",
+        "AWS4-HMAC-SHA256 Credential=AKID/us-east-1, SignedHeaders=host, Signature=x",
+      ]) {
         const res = await raw(d.url, { ...goodHeaders, Authorization: bad }, "{}");
         assert.equal(res.body.__type, "com.amazon.coral.service#IncompleteSignatureException", bad);
       }
@@ -209,7 +215,10 @@ describe("secrets, regions and ARNs", () => {
       assert.equal((await west.getSecretValue("shared/name")).SecretString, "west");
       assert.equal((await c.getSecretValue("shared/name")).SecretString, "east");
       const log = await c.requests();
-      assert.deepEqual(log.map((r) => r.region), ["us-east-1", "eu-west-1", "eu-west-1", "eu-west-1", "us-east-1"]);
+      assert.deepEqual(
+        log.map((r) => r.region),
+        ["us-east-1", "eu-west-1", "eu-west-1", "eu-west-1", "us-east-1"],
+      );
     });
   });
 
@@ -259,9 +268,15 @@ describe("versions and staging labels", () => {
       assert.equal((await c.getSecretValue("rot", { VersionStage: "AWSPREVIOUS" })).SecretString, "two");
       assert.equal((await c.getSecretValue("rot", { VersionId: v1 })).SecretString, "one");
       const listed = await c.api("ListSecretVersionIds", { SecretId: "rot" });
-      assert.deepEqual(listed.Versions.map((v: any) => v.VersionId), [v2.VersionId, v3.VersionId]);
+      assert.deepEqual(
+        listed.Versions.map((v: any) => v.VersionId),
+        [v2.VersionId, v3.VersionId],
+      );
       const all = await c.api("ListSecretVersionIds", { SecretId: "rot", IncludeDeprecated: true });
-      assert.deepEqual(all.Versions.map((v: any) => v.VersionId), [v1, v2.VersionId, v3.VersionId]);
+      assert.deepEqual(
+        all.Versions.map((v: any) => v.VersionId),
+        [v1, v2.VersionId, v3.VersionId],
+      );
       assert.equal(all.Versions[0].VersionStages, undefined);
     });
   });
@@ -394,7 +409,10 @@ describe("BatchGetSecretValue", () => {
       await c.deny("GetSecretValue", "b/denied");
       const res = await c.call("BatchGetSecretValue", { SecretIdList: [a.ARN, "b/missing", "b/gone", "b/empty", "b/denied"] });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.SecretValues.map((v: any) => [v.Name, v.SecretString, v.VersionStages]), [["b/a", "A", ["AWSCURRENT"]]]);
+      assert.deepEqual(
+        res.body.SecretValues.map((v: any) => [v.Name, v.SecretString, v.VersionStages]),
+        [["b/a", "A", ["AWSCURRENT"]]],
+      );
       assert.deepEqual(
         res.body.Errors.map((e: any) => [e.SecretId, e.ErrorCode]),
         [
@@ -404,7 +422,10 @@ describe("BatchGetSecretValue", () => {
           ["b/denied", "AccessDeniedException"],
         ],
       );
-      assert.match(res.body.Errors[3].Message, /^User: arn:aws:iam::123456789012:user\/envject-test is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:b\/denied-/);
+      assert.match(
+        res.body.Errors[3].Message,
+        /^User: arn:aws:iam::123456789012:user\/envject-test is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:b\/denied-/,
+      );
     });
   });
 
@@ -433,7 +454,10 @@ describe("BatchGetSecretValue", () => {
       assert.deepEqual(names, ["app/a", "app/b", "app/c"]);
       assert.equal(pages, 2);
       const negated = await c.api("BatchGetSecretValue", { Filters: [{ Key: "name", Values: ["!app/"] }] });
-      assert.deepEqual(negated.SecretValues.map((v: any) => v.Name), ["other/x"]);
+      assert.deepEqual(
+        negated.SecretValues.map((v: any) => v.Name),
+        ["other/x"],
+      );
     });
   });
 });
@@ -456,7 +480,10 @@ describe("control surface", () => {
       await c.fault({ status: 400, type: "DecryptionFailure", message: "custom" });
       await expectError(c.getSecretValue("x"), "DecryptionFailure", "custom");
       const log = await c.requests();
-      assert.deepEqual(log.slice(-4).map((r) => r.status), [400, 200, 500, 400]);
+      assert.deepEqual(
+        log.slice(-4).map((r) => r.status),
+        [400, 200, 500, 400],
+      );
     });
   });
 
@@ -503,7 +530,10 @@ describe("control surface", () => {
       const whole = await rawCall(d.url, "GetSecretValue", { SecretId: "r" });
       assert.equal(whole.ended, "complete");
       assert.equal(whole.received, whole.contentLength);
-      assert.deepEqual((await c.requests()).filter((r) => r.action === "GetSecretValue").map((r) => r.status), [0, 200]);
+      assert.deepEqual(
+        (await c.requests()).filter((r) => r.action === "GetSecretValue").map((r) => r.status),
+        [0, 200],
+      );
     });
   });
 
@@ -603,10 +633,7 @@ describe("runner and fixture", () => {
     let child: ChildProcess | undefined;
     try {
       const seedFile = join(dir, "seed.json");
-      writeFileSync(
-        seedFile,
-        JSON.stringify({ "app/plain": "p-1", "app/json": { k: "v" }, "eu-west-1:app/west": "w", "app/bin": { SecretBinary: "AAE=" }, "app/two": ["old", "new"] }),
-      );
+      writeFileSync(seedFile, JSON.stringify({ "app/plain": "p-1", "app/json": { k: "v" }, "eu-west-1:app/west": "w", "app/bin": { SecretBinary: "AAE=" }, "app/two": ["old", "new"] }));
       const main = fileURLToPath(new URL("../../src/dev/aws/main.ts", import.meta.url));
       child = spawn(process.execPath, ["--import", "tsx", main, "--seed", seedFile], { stdio: ["ignore", "pipe", "pipe"] });
       const running = child;

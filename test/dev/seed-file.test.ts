@@ -35,7 +35,10 @@ describe("parseSeed", () => {
   });
 
   it("takes JSON, an empty file and empty sections", () => {
-    assert.deepEqual(parseSeed('{"aws": {"x": "y"}}', "s.json").aws.map((e) => e.value), ["y"]);
+    assert.deepEqual(
+      parseSeed('{"aws": {"x": "y"}}', "s.json").aws.map((e) => e.value),
+      ["y"],
+    );
     assert.deepEqual(parseSeed("", "s.yaml"), { file: "s.yaml", vault: [], aws: [] });
     assert.deepEqual(parseSeed("vault:\naws:\n", "s.yaml"), { file: "s.yaml", vault: [], aws: [] });
   });

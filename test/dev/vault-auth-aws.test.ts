@@ -42,8 +42,7 @@ interface SignOptions {
 
 /** Node's crypto behind smithy's Checksum interface (HMAC when given a key). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Uint8Array =>
-  typeof d === "string" ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+const bytes = (d: SourceData): string | Uint8Array => (typeof d === "string" ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
 class NodeSha256 {
   private readonly h;
   constructor(secret?: SourceData) {
@@ -69,10 +68,7 @@ async function signSmithy(o: SignOptions): Promise<Signed> {
   });
   const headers: Record<string, string> = { host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
   if (o.serverId) headers["x-vault-aws-iam-server-id"] = o.serverId;
-  const signed = await signer.sign(
-    { method: "POST", protocol: "https:", hostname: host, path: "/", query: {}, headers, body },
-    { signingDate: new Date(o.dateMs ?? Date.now()) },
-  );
+  const signed = await signer.sign({ method: "POST", protocol: "https:", hostname: host, path: "/", query: {}, headers, body }, { signingDate: new Date(o.dateMs ?? Date.now()) });
   return { url: `https://${host}/`, headers: signed.headers, body };
 }
 
@@ -81,7 +77,10 @@ function signPlain(o: SignOptions): Signed {
   const host = o.host ?? "sts.amazonaws.com";
   const region = o.region ?? "us-east-1";
   const body = o.body ?? BODY;
-  const date = new Date(o.dateMs ?? Date.now()).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const date = new Date(o.dateMs ?? Date.now())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8", Host: host, "X-Amz-Date": date };
   if (o.sessionToken) headers["X-Amz-Security-Token"] = o.sessionToken;
   if (o.serverId) headers["X-Vault-AWS-IAM-Server-ID"] = o.serverId;
@@ -116,7 +115,8 @@ function stsError(status: number, code: string, message: string): RegExp {
     `^error making upstream request: received error code ${status} from STS: <ErrorResponse xmlns="https://sts\\.amazonaws\\.com/doc/2011-06-15/">\\n  <Error>\\n    <Type>Sender</Type>\\n    <Code>${code}</Code>\\n    <Message>${message}</Message>\\n  </Error>\\n  <RequestId>[0-9a-f-]{36}</RequestId>\\n</ErrorResponse>\\n$`,
   );
 }
-const MISMATCH = "The request signature we calculated does not match the signature you provided\\. Check your AWS Secret Access Key and signing method\\. Consult the service documentation for details\\.";
+const MISMATCH =
+  "The request signature we calculated does not match the signature you provided\\. Check your AWS Secret Access Key and signing method\\. Consult the service documentation for details\\.";
 
 describe("Vault double: aws auth (iam)", () => {
   let vault: VaultDouble;
@@ -205,7 +205,10 @@ describe("Vault double: aws auth (iam)", () => {
   });
 
   test("temporary credentials need their session token", async () => {
-    await refused(loginBody(signPlain({ accessKeyId: ROLE_KEY.access_key_id, secret: ROLE_KEY.secret_access_key }), "app"), stsError(403, "InvalidClientTokenId", "The security token included in the request is invalid\\."));
+    await refused(
+      loginBody(signPlain({ accessKeyId: ROLE_KEY.access_key_id, secret: ROLE_KEY.secret_access_key }), "app"),
+      stsError(403, "InvalidClientTokenId", "The security token included in the request is invalid\\."),
+    );
     const ok = await login(loginBody(signPlain({ accessKeyId: ROLE_KEY.access_key_id, secret: ROLE_KEY.secret_access_key, sessionToken: ROLE_KEY.session_token }), "app"));
     assert.equal(ok.status, 200, JSON.stringify(errorsOf(ok)));
   });
@@ -242,7 +245,11 @@ describe("Vault double: aws auth (iam)", () => {
     await admin.writeAwsRole("ci", { bound_iam_principal_arn: [`arn:aws:iam::${ACCOUNT}:user/ci`] }, "aws-sid");
     const key = { accessKeyId: USER_KEY.access_key_id, secret: USER_KEY.secret_access_key };
     await refused(loginBody(signPlain(key), "ci"), 'error validating X-Vault-AWS-IAM-Server-ID header: missing header "X-Vault-AWS-IAM-Server-ID"', "aws-sid");
-    await refused(loginBody(signPlain({ ...key, serverId: "other.example.com" }), "ci"), 'error validating X-Vault-AWS-IAM-Server-ID header: expected "vault.example.com" but got "other.example.com"', "aws-sid");
+    await refused(
+      loginBody(signPlain({ ...key, serverId: "other.example.com" }), "ci"),
+      'error validating X-Vault-AWS-IAM-Server-ID header: expected "vault.example.com" but got "other.example.com"',
+      "aws-sid",
+    );
     const unsigned = signPlain(key);
     unsigned.headers["X-Vault-AWS-IAM-Server-ID"] = "vault.example.com";
     await refused(loginBody(unsigned, "ci"), "error validating X-Vault-AWS-IAM-Server-ID header: vault header wasn't signed", "aws-sid");
@@ -330,7 +337,9 @@ describe("the double's SigV4 verifier against AWS's published examples", () => {
   // AWS's documentation example key pair and time (public example values, not credentials).
   const nowMs = Date.UTC(2015, 7, 30, 12, 36, 0);
   const lookup = (id: string) => (id === "AKIDEXAMPLE" ? { secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } : undefined);
-  const authz = (scope: string, signed: string, signature: string) => [`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/${scope}/aws4_request, SignedHeaders=${signed}, Signature=${signature}`];
+  const authz = (scope: string, signed: string, signature: string) => [
+    `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/${scope}/aws4_request, SignedHeaders=${signed}, Signature=${signature}`,
+  ];
 
   test("IAM ListUsers (GET with a query string and content-type)", () => {
     const request = {

@@ -12,8 +12,7 @@ import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js
 import { makePki, opensslUnavailable, type CertPair, type TestPki } from "../support/certs.js";
 
 const errorsOf = (answer: { body: unknown }) => (answer.body as { errors?: string[] } | undefined)?.errors ?? [];
-const authOf = (answer: { body: unknown }) =>
-  (answer.body as { auth: { client_token: string; policies: string[]; metadata: Record<string, string>; accessor: string; lease_duration: number } }).auth;
+const authOf = (answer: { body: unknown }) => (answer.body as { auth: { client_token: string; policies: string[]; metadata: Record<string, string>; accessor: string; lease_duration: number } }).auth;
 
 describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
   let pki: TestPki;
@@ -35,8 +34,7 @@ describe("Vault double: cert auth", { skip: opensslUnavailable() }, () => {
     pki?.cleanup();
   });
 
-  const login = (cert: CertPair | undefined, body: Record<string, unknown> = {}, mount = "cert") =>
-    admin.withToken("").withClientCert(cert).request("POST", `auth/${mount}/login`, body);
+  const login = (cert: CertPair | undefined, body: Record<string, unknown> = {}, mount = "cert") => admin.withToken("").withClientCert(cert).request("POST", `auth/${mount}/login`, body);
 
   test("sys/auth lists the cert mount and the role reads back", async () => {
     const mounts = await admin.request("GET", "sys/auth");

@@ -181,8 +181,18 @@ describe("jwt auth: login", () => {
       await refused(v, { role: "globbed", jwt: mintJwt(rsa, { ...base, ref: "refs/heads/dev" }) }, 400, 'error validating claims: claim "ref" does not match any associated bound claim values');
       await v.writeJwtRole("typed", { user_claim: "sub", bound_audiences: ["vault"], bound_claims: { run: 7, admin: true } });
       assert.equal((await login(v, { role: "typed", jwt: mintJwt(rsa, claims({ extra: { run: 7, admin: true } })) })).status, 200);
-      await refused(v, { role: "typed", jwt: mintJwt(rsa, claims({ extra: { run: "7", admin: true } })) }, 400, 'error validating claims: claim "run" does not match any associated bound claim values');
-      await refused(v, { role: "typed", jwt: mintJwt(rsa, claims({ extra: { run: 7, admin: { x: 1 } } })) }, 400, "error validating claims: received claim is not a string, bool, int or list: map[x:1]");
+      await refused(
+        v,
+        { role: "typed", jwt: mintJwt(rsa, claims({ extra: { run: "7", admin: true } })) },
+        400,
+        'error validating claims: claim "run" does not match any associated bound claim values',
+      );
+      await refused(
+        v,
+        { role: "typed", jwt: mintJwt(rsa, claims({ extra: { run: 7, admin: { x: 1 } } })) },
+        400,
+        "error validating claims: received claim is not a string, bool, int or list: map[x:1]",
+      );
     });
   });
 

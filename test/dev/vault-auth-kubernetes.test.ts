@@ -81,7 +81,13 @@ describe("kubernetes auth: login", () => {
       await v.writeKubernetesRole("legacy", { bound_service_account_names: "app", bound_service_account_namespaces: "default", policies: ["app"] });
       const claims = legacyServiceAccountClaims({ namespace: "default", name: "app", uid: "u-1", secretName: "app-token-x7k2p" });
       const auth = await v.loginKubernetes("legacy", mintJwt(rsa, claims));
-      assert.deepEqual(auth.metadata, { role: "legacy", service_account_name: "app", service_account_namespace: "default", service_account_secret_name: "app-token-x7k2p", service_account_uid: "u-1" });
+      assert.deepEqual(auth.metadata, {
+        role: "legacy",
+        service_account_name: "app",
+        service_account_namespace: "default",
+        service_account_secret_name: "app-token-x7k2p",
+        service_account_uid: "u-1",
+      });
       assert.equal(auth.lease_duration, 2764800, "no token_ttl: the system default");
     });
   });
@@ -97,7 +103,12 @@ describe("kubernetes auth: login", () => {
       await refused(v, { role: "app", jwt: mintJwt(stranger, sa()) }, 403, "permission denied");
       await refused(v, { role: "app", jwt: "garbage" }, 403, "permission denied");
       await refused(v, { role: "app", jwt: mintJwt(rsa, sa({ now: now - 4000, expiresIn: 3600 })) }, 403, "invalid expiration time (exp) claim: token is expired");
-      await refused(v, { role: "app", jwt: mintJwt(rsa, sa({ audience: "https://kubernetes.default.svc" })) }, 403, "invalid audience (aud) claim: audience claim does not match any expected audience");
+      await refused(
+        v,
+        { role: "app", jwt: mintJwt(rsa, sa({ audience: "https://kubernetes.default.svc" })) },
+        403,
+        "invalid audience (aud) claim: audience claim does not match any expected audience",
+      );
       await refused(v, { role: "app", jwt: mintJwt(rsa, sa({ name: "intruder" })) }, 403, "service account name not authorized");
       await refused(v, { role: "app", jwt: mintJwt(rsa, sa({ namespace: "kube-system" })) }, 403, "namespace not authorized");
       await refused(v, { role: "app", jwt: mintJwt(rsa, { ...sa(), aud: AUD }) }, 500, "1 error(s) decoding:\n\n* 'aud': source data must be an array or slice, got string");
@@ -206,7 +217,10 @@ describe("kubernetes auth: config and roles", () => {
       await bad({ bound_service_account_names: ["a", "*"], bound_service_account_namespaces: ["default"] }, 'can not mix "*" with values');
       await bad({ bound_service_account_names: ["a"] }, '"bound_service_account_namespaces" can not be empty if "bound_service_account_namespace_selector" is not set');
       await bad({ bound_service_account_names: ["a"], bound_service_account_namespaces: ["*", "x"] }, 'can not mix "*" with values');
-      await bad({ bound_service_account_names: ["a"], bound_service_account_namespaces: ["x"], alias_name_source: "pod" }, "invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name");
+      await bad(
+        { bound_service_account_names: ["a"], bound_service_account_namespaces: ["x"], alias_name_source: "pod" },
+        "invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name",
+      );
       await bad({ bound_service_account_names: ["a"], bound_service_account_namespace_selector: "- not a map" }, 'invalid "bound_service_account_namespace_selector" configured');
       await bad({ bound_service_account_names: ["a"], bound_service_account_namespaces: ["x"], token_ttl: 60, token_max_ttl: 30 }, "'token_ttl' cannot be greater than 'token_max_ttl'");
 

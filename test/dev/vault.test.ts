@@ -82,7 +82,7 @@ describe("wire format", () => {
     });
   });
 
-  test("a missing secret is 404 {\"errors\":[]} and 204s carry no body", async () => {
+  test('a missing secret is 404 {"errors":[]} and 204s carry no body', async () => {
     await withDouble(async (v) => {
       const missing = await v.request("GET", "secret/data/nope");
       assert.equal(missing.status, 404);
@@ -95,7 +95,7 @@ describe("wire format", () => {
     });
   });
 
-  test("wrong method is 405 {\"errors\":[]}, bad bodies and bad list flags are 400", async () => {
+  test('wrong method is 405 {"errors":[]}, bad bodies and bad list flags are 400', async () => {
     await withDouble(async (v) => {
       const trace = await v.request("TRACE", "secret/data/x");
       assert.equal(trace.status, 405);
@@ -239,7 +239,10 @@ describe("KV v1", () => {
       const put = await v.request("POST", "kv/app/legacy", { token: "t" });
       assert.equal(put.status, 204);
       const read = await v.request("GET", "kv/app/legacy");
-      assert.match(read.text, /^\{"request_id":"[^"]+","lease_id":"","renewable":false,"lease_duration":2764800,"data":\{"token":"t"\},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"\}\n$/);
+      assert.match(
+        read.text,
+        /^\{"request_id":"[^"]+","lease_id":"","renewable":false,"lease_duration":2764800,"data":\{"token":"t"\},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"kv"\}\n$/,
+      );
       await v.writeKv1("kv/app/short", { ttl: "1h", k: "v" });
       assert.equal(((await v.request("GET", "kv/app/short")).body as { lease_duration: number }).lease_duration, 3600);
       assert.deepEqual(data(await v.request("GET", "kv/app", undefined, { list: "true" })).keys, ["legacy", "short"]);
@@ -330,7 +333,10 @@ describe("tokens", () => {
       assert.ok(body.auth.lease_duration <= 1200 && body.auth.lease_duration >= 1198, String(body.auth.lease_duration));
       assert.match(body.warnings[0]!, /^TTL of "1h0m0s" exceeded the effective max_ttl of "(19m5\ds|20m0s)"; TTL value is capped accordingly$/);
       assert.equal(body.mount_type, "token");
-      assert.match(renewed.text, /"auth":\{"client_token":"[^"]+","accessor":"[^"]+","policies":\["app","default"\],"token_policies":\["app","default"\],"metadata":null,"lease_duration":\d+,"renewable":true,"entity_id":"","token_type":"service","orphan":false,"mfa_requirement":null,"num_uses":0\}/);
+      assert.match(
+        renewed.text,
+        /"auth":\{"client_token":"[^"]+","accessor":"[^"]+","policies":\["app","default"\],"token_policies":\["app","default"\],"metadata":null,"lease_duration":\d+,"renewable":true,"entity_id":"","token_type":"service","orphan":false,"mfa_requirement":null,"num_uses":0\}/,
+      );
     });
   });
 
@@ -634,7 +640,10 @@ describe("seal and health", () => {
       assert.equal((await v.request("POST", "auth/approle/login", {})).status, 503);
       const health = await v.request("GET", "sys/health");
       assert.equal(health.status, 503);
-      assert.match(health.text, /^\{"initialized":true,"sealed":true,"standby":false,"performance_standby":false,"replication_performance_mode":"disabled","replication_dr_mode":"disabled","server_time_utc":\d+,"version":"[^"]+"\}\n$/);
+      assert.match(
+        health.text,
+        /^\{"initialized":true,"sealed":true,"standby":false,"performance_standby":false,"replication_performance_mode":"disabled","replication_dr_mode":"disabled","server_time_utc":\d+,"version":"[^"]+"\}\n$/,
+      );
       assert.equal((await v.request("GET", "sys/health", undefined, { sealedcode: "200" })).status, 200);
       assert.equal(((await v.request("GET", "sys/seal-status")).body as { sealed: boolean }).sealed, true);
       await v.unseal();
@@ -660,7 +669,7 @@ describe("control surface", () => {
       assert.equal((await v.request("GET", "auth/token/lookup-self")).status, 200, "other paths unaffected");
       assert.equal((await v.request("GET", "secret/data/f")).status, 500);
       assert.equal((await v.request("GET", "secret/data/f")).status, 200);
-      await v.fault({ path_prefix: "secret/", status: 429, body: { errors: ["request path \"secret/data/f\": rate limit quota exceeded"] } });
+      await v.fault({ path_prefix: "secret/", status: 429, body: { errors: ['request path "secret/data/f": rate limit quota exceeded'] } });
       assert.deepEqual(errorsOf(await v.request("GET", "secret/data/f")), ['request path "secret/data/f": rate limit quota exceeded']);
       await v.fault({ status: 0 });
       await assert.rejects(v.request("GET", "secret/data/f"));
@@ -723,10 +732,7 @@ describe("control surface", () => {
       await v.writeKv2("secret/slow", { k: "v" });
       await v.latency({ ms: 400, path_prefix: "secret/" });
       const order: string[] = [];
-      await Promise.all([
-        v.request("GET", "secret/data/slow").then(() => order.push("slow")),
-        sleep(20).then(() => v.request("GET", "auth/token/lookup-self").then(() => order.push("fast"))),
-      ]);
+      await Promise.all([v.request("GET", "secret/data/slow").then(() => order.push("slow")), sleep(20).then(() => v.request("GET", "auth/token/lookup-self").then(() => order.push("fast")))]);
       assert.deepEqual(order, ["fast", "slow"]);
       await v.clearLatency();
     });
@@ -794,7 +800,23 @@ describe("TLS and the standalone runner", () => {
     try {
       const made = spawnSync(
         "openssl",
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          join(dir, "cert.pem"),
+        ],
         { encoding: "utf8" },
       );
       assert.equal(made.status, 0, made.stderr);

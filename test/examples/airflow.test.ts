@@ -47,7 +47,11 @@ describe("examples/airflow", () => {
     const result = await runCli(["--", ...PRINT_ENV], { cwd: ws.path, env: env0, timeoutMs: 60_000 });
     assert.equal(result.code, 0, `stderr: ${result.stderr}`);
     const env = JSON.parse(result.stdout) as Record<string, string>;
-    const airflow = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("AIRFLOW_")).sort(([a], [b]) => a.localeCompare(b)));
+    const airflow = Object.fromEntries(
+      Object.entries(env)
+        .filter(([k]) => k.startsWith("AIRFLOW_"))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
     assert.deepEqual(airflow, {
       AIRFLOW_CONN_MY_POSTGRES: "postgresql://u:pw-Airflow-Pg-42@db:5432/airflow",
       AIRFLOW_CONN_SMTP_DEFAULT: "smtps://user:pw-Airflow-Smtp-41@host:465",
@@ -57,7 +61,10 @@ describe("examples/airflow", () => {
     for (const name of ["VAULT_ROLE_ID", "VAULT_SECRET_ID", "VAULT_TOKEN"]) assert.equal(env[name], undefined, `${name} is not passed on`);
     assert.ok(!result.stderr.includes("pw-Airflow-"), "no value in envject's log");
     const log = await vault.control.requests();
-    const lists = log.filter((r) => (r.query as Record<string, string> | undefined)?.list === "true").map((r) => r.path).sort();
+    const lists = log
+      .filter((r) => (r.query as Record<string, string> | undefined)?.list === "true")
+      .map((r) => r.path)
+      .sort();
     assert.deepEqual(lists, ["airflow/metadata/connections", "airflow/metadata/variables"]);
     assert.equal(log.filter((r) => r.path.includes("archive")).length, 0, "a sub-folder is not expanded");
   });

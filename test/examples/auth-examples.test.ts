@@ -255,7 +255,10 @@ describe("examples/github-actions: method jwt with the runner's OIDC token", () 
   it("without id-token: write (no ACTIONS_ID_TOKEN_REQUEST_* variables) the error says what to add (77)", async () => {
     const env = environ({ VAULT_ADDR: "https://vault.example.com:8200" });
     const mapping = await load(join(dir, "envject.yaml"), env);
-    assert.throws(() => settingsOf(mapping, env), (e: unknown) => e instanceof AuthError && e.exitCode === 77 && /id-token: write/.test(e.message));
+    assert.throws(
+      () => settingsOf(mapping, env),
+      (e: unknown) => e instanceof AuthError && e.exitCode === 77 && /id-token: write/.test(e.message),
+    );
   });
 
   it("the deploy command does not inherit the runner's OIDC request variables (but does inherit VAULT_ADDR)", async () => {
@@ -269,7 +272,13 @@ describe("examples/github-actions: method jwt with the runner's OIDC token", () 
 
   it("docs/auth/jwt.md sets up the mount and role this example logs in with", () => {
     const guide = text(join(DOCS, "jwt.md"));
-    for (const s of ["vault auth enable -path=github jwt", "vault write auth/github/config", "vault write auth/github/role/deploy", '"bound_audiences": ["https://vault.example.com"]', "id-token: write"]) {
+    for (const s of [
+      "vault auth enable -path=github jwt",
+      "vault write auth/github/config",
+      "vault write auth/github/role/deploy",
+      '"bound_audiences": ["https://vault.example.com"]',
+      "id-token: write",
+    ]) {
       assert.ok(guide.includes(s), `the guide has ${s}`);
     }
   });
@@ -337,7 +346,13 @@ describe("examples/ecs: method aws with the task role", () => {
 
   it("docs/auth/aws.md sets up the role and header this example logs in with", () => {
     const guide = text(join(DOCS, "aws.md"));
-    for (const s of ["vault auth enable aws", "iam_server_id_header_value=vault.example.com", "vault write auth/aws/role/myapp", "auth_type=iam", "bound_iam_principal_arn=arn:aws:iam::123456789012:role/myapp-task"]) {
+    for (const s of [
+      "vault auth enable aws",
+      "iam_server_id_header_value=vault.example.com",
+      "vault write auth/aws/role/myapp",
+      "auth_type=iam",
+      "bound_iam_principal_arn=arn:aws:iam::123456789012:role/myapp-task",
+    ]) {
       assert.ok(guide.includes(s), `the guide has ${s}`);
     }
   });
@@ -394,11 +409,13 @@ describe("examples/vault-agent: token_file from Agent's sink, and none behind a 
 describe("docs/auth/README.md's configuration errors (65), as the settings code reports them", () => {
   const env = () => environ({ VAULT_ADDR: "https://vault.example.com:8200" });
   const settingsFor = async (name: string, body: string) => settingsOf(await load(scratch(name, body), env()), env());
-  const config = (pattern: RegExp, where?: RegExp) => (e: unknown) =>
-    e instanceof ConfigError && e.exitCode === 65 && pattern.test(e.message) && (where === undefined || where.test(e.message));
+  const config = (pattern: RegExp, where?: RegExp) => (e: unknown) => e instanceof ConfigError && e.exitCode === 65 && pattern.test(e.message) && (where === undefined || where.test(e.message));
 
   it("a key the method does not use: 65 at its line", async () => {
-    await assert.rejects(settingsFor("unused.yaml", "vault:\n  auth:\n    method: kubernetes\n    role: myapp\n    audience: vault\n"), config(/vault\.auth\.audience is not a setting of method kubernetes/, /unused\.yaml:5:/));
+    await assert.rejects(
+      settingsFor("unused.yaml", "vault:\n  auth:\n    method: kubernetes\n    role: myapp\n    audience: vault\n"),
+      config(/vault\.auth\.audience is not a setting of method kubernetes/, /unused\.yaml:5:/),
+    );
   });
 
   it("a login key without method: 65 at its line (only token and AppRole are inferred)", async () => {

@@ -25,7 +25,9 @@ import { waitFor } from "../support/wait.js";
 const EXAMPLE = join(ROOT, "examples/docker");
 const DOCKERFILE = readFileSync(join(EXAMPLE, "Dockerfile"), "utf8");
 /** The runtime stage's ENV, read from the Dockerfile so the test runs what the image sets. */
-const IMAGE_ENV = Object.fromEntries([...DOCKERFILE.slice(DOCKERFILE.lastIndexOf("FROM ")).matchAll(/^\s*(?:ENV\s+)?([A-Z_]+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1]!, m[2]!]).filter(([k]) => k !== "PATH"));
+const IMAGE_ENV = Object.fromEntries(
+  [...DOCKERFILE.slice(DOCKERFILE.lastIndexOf("FROM ")).matchAll(/^\s*(?:ENV\s+)?([A-Z_]+)=(\S+?)\s*\\?$/gm)].map((m) => [m[1]!, m[2]!]).filter(([k]) => k !== "PATH"),
+);
 /** docker stop's grace period, shortened for the test (Docker's default is 10 s). */
 const GRACE_MS = 4000;
 
@@ -68,7 +70,6 @@ function run(cmd: string[], extra: Record<string, string> = {}): Container {
   void exit.then(() => clearTimeout(safety));
   return { proc, marker, stdout: () => out, stderr: () => err, exit };
 }
-
 
 /** The container's PID 1 (envject), as seen from outside the namespace. */
 function pid1(c: Container): number {
@@ -152,7 +153,11 @@ describe("examples/docker, run as its image would be", { skip: noUnshare }, () =
     const [vaultPort, awsPort] = [await closedPort(), await closedPort()];
     // The container paths and fixed ports, mapped onto this machine.
     const local = (line: string) =>
-      line.replaceAll("/run/envject-dev", shared).replaceAll("/seed/dev-seed.yaml", join(EXAMPLE, "dev-seed.yaml")).replace("--vault-port 8200", `--vault-port ${vaultPort}`).replace("--aws-port 4566", `--aws-port ${awsPort}`);
+      line
+        .replaceAll("/run/envject-dev", shared)
+        .replaceAll("/seed/dev-seed.yaml", join(EXAMPLE, "dev-seed.yaml"))
+        .replace("--vault-port 8200", `--vault-port ${vaultPort}`)
+        .replace("--aws-port 4566", `--aws-port ${awsPort}`);
     const env = hermeticEnv(dir.path, { ...IMAGE_ENV, PORT: "0", HOST: "127.0.0.1", PATH: `${dirname(envject)}:${process.env.PATH}` });
     const devArgs = compose.services.dev!.entrypoint.map(local);
     const devProc = spawn(devArgs[0]!, devArgs.slice(1), { cwd: dir.path, env, stdio: ["ignore", "ignore", "pipe"] });

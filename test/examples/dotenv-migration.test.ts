@@ -95,7 +95,11 @@ describe("examples/dotenv-migration", () => {
   it("envject check -e after.env lists the three references, never a value", async () => {
     const r = await runCli(["check", "-e", "after.env"], { cwd: DIR, env, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
-    const rows = r.stdout.trim().split("\n").slice(1).map((line) => line.split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(/\s+/));
     assert.deepEqual(
       rows.map(([name, source, , status]) => [name, source, status]),
       [

@@ -69,7 +69,11 @@ function mageEnv(extra: Record<string, string | undefined> = {}): Record<string,
 }
 
 function assertNoLeak(text: string): void {
-  assert.deepEqual(SECRETS.filter((s) => text.includes(s)), [], "no secret value in any output");
+  assert.deepEqual(
+    SECRETS.filter((s) => text.includes(s)),
+    [],
+    "no secret value in any output",
+  );
 }
 
 describe("examples/mage", () => {

@@ -94,7 +94,12 @@ describe("examples/node-server", () => {
     const env = hermeticEnv(home.path, { VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, PORT: "0" });
     const run = startEnvject(["--watch", "--interval", "1s", "-c", "envject.yaml", "--", "node", "server.js"], DIR, env);
     try {
-      const up = await waitFor("the server to listen", () => listening(run.stdout())[0], 30_000, () => run.stderr());
+      const up = await waitFor(
+        "the server to listen",
+        () => listening(run.stdout())[0],
+        30_000,
+        () => run.stderr(),
+      );
       process.kill(up.pid, "SIGKILL");
       assert.deepEqual(await run.exit, { code: 137, signal: null }, run.stderr());
     } finally {

@@ -23,15 +23,24 @@ const DRAWS = [0, ...Array.from({ length: 9999 }, (_, i) => (i + 1) / 10_000), 1
 describe("the renewal fraction", () => {
   it("stays within 2/3 × [0.9, 1.1] over many draws, and reaches both ends", () => {
     const fractions = DRAWS.map((r) => drawRenewalFraction(() => r));
-    assert.ok(fractions.every((f) => f >= LOW && f < HIGH), "all within 2/3 × [0.9, 1.1)");
+    assert.ok(
+      fractions.every((f) => f >= LOW && f < HIGH),
+      "all within 2/3 × [0.9, 1.1)",
+    );
     assert.ok(Math.abs(Math.min(...fractions) - LOW) < 1e-12, `lowest ${Math.min(...fractions)}`);
     assert.ok(HIGH - Math.max(...fractions) < 1e-12, `highest ${Math.max(...fractions)}`);
   });
 
   it("is uniform: a draw's place in [0, 1) is its place in the range, and 0.5 is 2/3 exactly", () => {
-    assert.equal(drawRenewalFraction(() => 0.5), RENEW_FRACTION);
+    assert.equal(
+      drawRenewalFraction(() => 0.5),
+      RENEW_FRACTION,
+    );
     const fractions = DRAWS.map((r) => drawRenewalFraction(() => r));
-    assert.ok(fractions.every((f, i) => i === 0 || f > fractions[i - 1]!), "strictly increasing in the draw");
+    assert.ok(
+      fractions.every((f, i) => i === 0 || f > fractions[i - 1]!),
+      "strictly increasing in the draw",
+    );
     const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
     assert.ok(Math.abs(mean - RENEW_FRACTION) < 1e-4, `mean ${mean}`);
   });
@@ -80,7 +89,10 @@ describe("a fleet of keepers started together", () => {
     const fractions = Array.from({ length: FLEET }, (_, i) => drawRenewalFraction(() => (i + 0.5) / FLEET));
     const at = await firstRenewals(fractions);
     assert.equal(new Set(at).size, FLEET, `distinct renewal instants: ${[...new Set(at)].sort((a, b) => a - b).join(", ")}`);
-    assert.ok(at.every((t) => t >= 30_000 * LOW && t <= 30_000 * HIGH), "each within 2/3 × [0.9, 1.1] of the 30 s TTL");
+    assert.ok(
+      at.every((t) => t >= 30_000 * LOW && t <= 30_000 * HIGH),
+      "each within 2/3 × [0.9, 1.1] of the 30 s TTL",
+    );
     assert.ok(Math.max(...at) - Math.min(...at) > 30_000 * (HIGH - LOW) * 0.9, "spread over nearly the whole range");
   });
 

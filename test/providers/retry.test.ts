@@ -21,14 +21,18 @@ describe("retryUntil", () => {
     const clock = new FakeClock();
     let calls = 0;
     const retries: number[] = [];
-    const result = await after(clock, 100, retryUntil(
-      async () => {
-        calls++;
-        if (calls < 3) throw new UnavailableError("down", { retryable: true });
-        return "ok";
-      },
-      { deadline: clock.now() + 10_000, initialDelayMs: 1, onRetry: (_e, attempt) => retries.push(attempt), clock },
-    ));
+    const result = await after(
+      clock,
+      100,
+      retryUntil(
+        async () => {
+          calls++;
+          if (calls < 3) throw new UnavailableError("down", { retryable: true });
+          return "ok";
+        },
+        { deadline: clock.now() + 10_000, initialDelayMs: 1, onRetry: (_e, attempt) => retries.push(attempt), clock },
+      ),
+    );
     assert.equal(result, "ok");
     assert.equal(calls, 3);
     assert.deepEqual(retries, [1, 2]);
@@ -38,17 +42,23 @@ describe("retryUntil", () => {
     const clock = new FakeClock();
     let calls = 0;
     await assert.rejects(
-      retryUntil(async () => {
-        calls++;
-        throw new AuthError("denied");
-      }, { deadline: clock.now() + 10_000, initialDelayMs: 1, clock }),
+      retryUntil(
+        async () => {
+          calls++;
+          throw new AuthError("denied");
+        },
+        { deadline: clock.now() + 10_000, initialDelayMs: 1, clock },
+      ),
       AuthError,
     );
     await assert.rejects(
-      retryUntil(async () => {
-        calls++;
-        throw new UnavailableError("bad certificate", { retryable: false });
-      }, { deadline: clock.now() + 10_000, initialDelayMs: 1, clock }),
+      retryUntil(
+        async () => {
+          calls++;
+          throw new UnavailableError("bad certificate", { retryable: false });
+        },
+        { deadline: clock.now() + 10_000, initialDelayMs: 1, clock },
+      ),
       UnavailableError,
     );
     assert.equal(calls, 2);
@@ -58,10 +68,13 @@ describe("retryUntil", () => {
     const clock = new FakeClock();
     let calls = 0;
     const rejected = assert.rejects(
-      retryUntil(async () => {
-        calls++;
-        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (ECONNREFUSED)", { retryable: true });
-      }, { deadline: clock.now() + 150, initialDelayMs: 10, maxDelayMs: 20, clock }),
+      retryUntil(
+        async () => {
+          calls++;
+          throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (ECONNREFUSED)", { retryable: true });
+        },
+        { deadline: clock.now() + 150, initialDelayMs: 10, maxDelayMs: 20, clock },
+      ),
       (e: unknown) => e instanceof UnavailableError && !e.retryable && e.exitCode === 69 && /ECONNREFUSED/.test(e.message) && /start-timeout/.test(e.message),
     );
     await after(clock, 150, rejected);
@@ -73,11 +86,14 @@ describe("retryUntil", () => {
     let calls = 0;
     const deadline = clock.now() + 150;
     const rejected = assert.rejects(
-      retryUntil(async () => {
-        calls++;
-        if (clock.now() < deadline) throw new UnavailableError("Vault at http://127.0.0.1:1 answered 500 while reading secret/data/x: storage backend unavailable", { retryable: true });
-        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/secret/data/x: ETIMEDOUT no answer within 250ms)", { retryable: true });
-      }, { deadline, initialDelayMs: 10, maxDelayMs: 20, clock }),
+      retryUntil(
+        async () => {
+          calls++;
+          if (clock.now() < deadline) throw new UnavailableError("Vault at http://127.0.0.1:1 answered 500 while reading secret/data/x: storage backend unavailable", { retryable: true });
+          throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/secret/data/x: ETIMEDOUT no answer within 250ms)", { retryable: true });
+        },
+        { deadline, initialDelayMs: 10, maxDelayMs: 20, clock },
+      ),
       (e: unknown) => e instanceof UnavailableError && /answered 500 .*storage backend unavailable \(gave up after \d+s of retries/.test(e.message) && !/ETIMEDOUT/.test(e.message),
     );
     await after(clock, 150, rejected);
@@ -87,9 +103,12 @@ describe("retryUntil", () => {
   it("gives up naming the timeout when every attempt timed out", async () => {
     const clock = new FakeClock();
     const rejected = assert.rejects(
-      retryUntil(async () => {
-        throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/x: ETIMEDOUT no answer within 2s)", { retryable: true });
-      }, { deadline: clock.now() + 60, initialDelayMs: 10, maxDelayMs: 20, clock }),
+      retryUntil(
+        async () => {
+          throw new UnavailableError("Vault at http://127.0.0.1:1 could not be reached (GET /v1/x: ETIMEDOUT no answer within 2s)", { retryable: true });
+        },
+        { deadline: clock.now() + 60, initialDelayMs: 10, maxDelayMs: 20, clock },
+      ),
       (e: unknown) => e instanceof UnavailableError && /ETIMEDOUT no answer within 2s\) \(gave up after/.test(e.message),
     );
     await after(clock, 60, rejected);
@@ -99,13 +118,17 @@ describe("retryUntil", () => {
     const clock = new FakeClock();
     const delays: number[] = [];
     let calls = 0;
-    await after(clock, 100, retryUntil(
-      async () => {
-        if (++calls <= 6) throw new UnavailableError("down");
-        return 1;
-      },
-      { deadline: clock.now() + 60_000, initialDelayMs: 1, maxDelayMs: 8, random: () => 1 - Number.EPSILON, onRetry: (_e, _a, d) => delays.push(Math.round(d)), clock },
-    ));
+    await after(
+      clock,
+      100,
+      retryUntil(
+        async () => {
+          if (++calls <= 6) throw new UnavailableError("down");
+          return 1;
+        },
+        { deadline: clock.now() + 60_000, initialDelayMs: 1, maxDelayMs: 8, random: () => 1 - Number.EPSILON, onRetry: (_e, _a, d) => delays.push(Math.round(d)), clock },
+      ),
+    );
     assert.deepEqual(delays, [1, 2, 4, 8, 8, 8]);
   });
 
@@ -126,7 +149,11 @@ describe("retryUntil", () => {
     assert.equal(attempts.length, 1, "the first wait is a quarter of 100 ms at least (random 0)");
     await clock.advance(1 + 200);
     assert.equal(await running, "ok");
-    assert.deepEqual(attempts.map((t) => Math.round(t - t0)), [0, 25, 225], "25 ms (random 0), then the full 200 ms ceiling (random ~1)");
+    assert.deepEqual(
+      attempts.map((t) => Math.round(t - t0)),
+      [0, 25, 225],
+      "25 ms (random 0), then the full 200 ms ceiling (random ~1)",
+    );
   });
 
   it("sleep keeps the process alive while it waits, on any clock (the clock's own timers do not)", async () => {
@@ -170,10 +197,13 @@ describe("StoreRetries", () => {
   it("with once: one attempt, the retryable failure thrown as it is, nothing logged", async () => {
     const { lines, logger } = logged();
     const f = flaky(1);
-    await assert.rejects(new StoreRetries({ label: "AWS Secrets Manager", subject: "AWS Secrets Manager in eu-west-1", fields: { region: "eu-west-1" } }, logger).run(f.op, { deadline: Date.now() + 30_000, once: true }), (e: unknown) => {
-      assert.ok(e instanceof UnavailableError && e.retryable);
-      return true;
-    });
+    await assert.rejects(
+      new StoreRetries({ label: "AWS Secrets Manager", subject: "AWS Secrets Manager in eu-west-1", fields: { region: "eu-west-1" } }, logger).run(f.op, { deadline: Date.now() + 30_000, once: true }),
+      (e: unknown) => {
+        assert.ok(e instanceof UnavailableError && e.retryable);
+        return true;
+      },
+    );
     assert.equal(f.calls(), 1);
     assert.deepEqual(lines, []);
   });

@@ -138,8 +138,17 @@ describe("progress while waiting", () => {
     await clock.advance(2 * PROGRESS_EVERY_MS);
     wait.end("gave-up");
     const records = out.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(records.map((r) => r.level), ["warn", "info", "info"]);
-    assert.deepEqual(records.slice(1).map((r) => [r.waited_s, r.left_s, r.address]), [[10, 50, "http://127.0.0.1:8200"], [20, 40, "http://127.0.0.1:8200"]]);
+    assert.deepEqual(
+      records.map((r) => r.level),
+      ["warn", "info", "info"],
+    );
+    assert.deepEqual(
+      records.slice(1).map((r) => [r.waited_s, r.left_s, r.address]),
+      [
+        [10, 50, "http://127.0.0.1:8200"],
+        [20, 40, "http://127.0.0.1:8200"],
+      ],
+    );
     assert.doesNotMatch(out.raw(), /\r|\x1b/);
   });
 });

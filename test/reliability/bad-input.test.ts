@@ -44,7 +44,12 @@ function assertRefused(results: CliResult[], ...patterns: RegExp[]): void {
 describe("a hostile or broken mapping file is refused with 65, the file and the line", () => {
   it("a YAML alias bomb (billion laughs)", async () => {
     const lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
-    for (let i = 1; i <= 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]`);
+    for (let i = 1; i <= 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
     const file = write("bomb.yaml", `${lines.join("\n")}\nenv:\n  A: x\n`);
     assertRefused(await runBoth("-c", file), /bomb\.yaml:3:\d+/, /aliases expand too far/, /alias bomb/);
   });
@@ -120,19 +125,22 @@ describe("a hostile or broken .env file is refused with 65, the file and the lin
 
 describe("odd but valid files work", () => {
   it("a CRLF .env file gives values without a trailing \\r", async () => {
-    const file = write("crlf.env", 'A=plain\r\nB="quoted"\r\nC=\'single\'\r\n# comment\r\nD=last\r\n');
+    const file = write("crlf.env", "A=plain\r\nB=\"quoted\"\r\nC='single'\r\n# comment\r\nD=last\r\n");
     assert.deepEqual(childJson(await ws.run(["-e", file, "--", ...printEnv("A", "B", "C", "D")])), { A: "plain", B: "quoted", C: "single", D: "last" });
   });
 
   it("a CRLF mapping file works the same", async () => {
-    const file = write("crlf.yaml", "env:\r\n  A: plain\r\n  B: \"quoted\"\r\n");
+    const file = write("crlf.yaml", 'env:\r\n  A: plain\r\n  B: "quoted"\r\n');
     assert.deepEqual(childJson(await ws.run(["-c", file, "--", ...printEnv("A", "B")])), { A: "plain", B: "quoted" });
   });
 
   // README, "The mapping file": files that define no variables give a warning, and the command
   // runs without secrets.
   it("an empty mapping file or .env file defines no variables: a warning, and the command runs", async () => {
-    for (const [flag, name] of [["-c", "empty.yaml"], ["-e", "empty.env"]] as const) {
+    for (const [flag, name] of [
+      ["-c", "empty.yaml"],
+      ["-e", "empty.env"],
+    ] as const) {
       rmSync(marker, { force: true });
       const file = write(name, "");
       const run = await ws.run([flag, file, "--", ...markerChild]);

@@ -22,8 +22,7 @@ const POLICY = {
   "sys/internal/ui/mounts/*": ["read"],
 };
 
-const count = (log: readonly RequestLogEntry[], path: string, status?: number) =>
-  log.filter((e) => e.path === path && (status === undefined || e.status === status)).length;
+const count = (log: readonly RequestLogEntry[], path: string, status?: number) => log.filter((e) => e.path === path && (status === undefined || e.status === status)).length;
 
 interface Row {
   vault: SeededVault;
@@ -90,7 +89,7 @@ async function seedKv(vault: SeededVault): Promise<void> {
 describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
   // ---- at start ---------------------------------------------------------------------------
 
-  it("at start: an invalid token (Vault says \"invalid token\") is one error, exit 77, nothing started", { timeout: 60_000 }, () =>
+  it('at start: an invalid token (Vault says "invalid token") is one error, exit 77, nothing started', { timeout: 60_000 }, () =>
     row(async ({ vault, workspace }) => {
       await seedKv(vault);
       const res = await workspace(KV2).run(["--watch", "--", process.execPath, "-e", "console.log('child ran')"], { VAULT_TOKEN: "hvs.not-a-real-token-0000" });
@@ -99,9 +98,10 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(errors.length, 1, `one error line:\n${res.stderr}`);
       assert.match(errors[0]!, /token from VAULT_TOKEN is invalid, expired or revoked/);
       assert.equal(res.stdout, "", "the command never ran");
-    }));
+    }),
+  );
 
-  it("at start: an invalid token on an older Vault (a bare \"permission denied\") is one error, exit 77", { timeout: 60_000 }, () =>
+  it('at start: an invalid token on an older Vault (a bare "permission denied") is one error, exit 77', { timeout: 60_000 }, () =>
     row(async ({ vault, workspace }) => {
       await seedKv(vault);
       await vault.admin.config({ forbidden_style: "plain" });
@@ -111,7 +111,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(errors.length, 1, `one error line, not one per secret:\n${res.stderr}`);
       assert.match(errors[0]!, /cannot resolve A, B .*token from VAULT_TOKEN is invalid or lacks permission/);
       assert.equal(res.stdout, "");
-    }));
+    }),
+  );
 
   it("at start: a valid token that may not look itself up (no default policy) still runs", { timeout: 60_000 }, () =>
     row(async ({ vault, workspace }) => {
@@ -121,7 +122,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "fm-A-One-1010,fm-B-One-2020");
       assert.equal(count(await vault.control.requests(), "auth/token/lookup-self", 403), 1, "lookup-self was denied (a policy, not a bad token)");
-    }));
+    }),
+  );
 
   it("at start: AppRole with a wrong secret_id is one error, exit 77, nothing started", { timeout: 60_000 }, () =>
     row(async ({ vault, workspace }) => {
@@ -137,7 +139,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(errors.length, 1, `one error line:\n${res.stderr}`);
       assert.match(errors[0]!, /Vault rejected the AppRole login at auth\/approle \(400: invalid role or secret ID\)/);
       assert.equal(res.stdout, "");
-    }));
+    }),
+  );
 
   // ---- mid-run ----------------------------------------------------------------------------
 
@@ -154,10 +157,15 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(errors.length, 1, `one error line:\n${run.stderr}`);
       assert.match(errors[0]!, /token from VAULT_TOKEN is no longer valid: it was revoked or has expired/);
       noDeniedWarnings(run);
-      assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"], "the child was stopped, not restarted");
+      assert.deepEqual(
+        run.events().map((e) => e.event),
+        ["start", "exit"],
+        "the child was stopped, not restarted",
+      );
       assert.ok(count(await vault.control.requests(), "auth/token/lookup-self") >= 2, "the token was looked up when the reads were denied");
       assert.ok(!run.stderr.includes(token), "the token is never printed");
-    }));
+    }),
+  );
 
   it("mid-run: an AppRole token revoked (KV values only): logs in again, the child keeps running", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -177,7 +185,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
       const end = await run.stop();
       assert.equal(end.code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: an AppRole token revoked (with a lease): logs in again, the lease is read again, the child restarted with new credentials", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -197,7 +206,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       await pause(2000);
       assert.equal(run.starts().length, 2, "one restart");
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: AppRole secret_id revoked, then the token reaches its max TTL (KV values only): the child keeps running, one warning", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -214,9 +224,14 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(run.lines("WARN", /could not log in to Vault again with AppRole/).length, 1, `one warning, not one per attempt:\n${run.stderr}`);
       noDeniedWarnings(run);
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
-      assert.deepEqual(run.events().map((e) => e.event), ["start"], "the child keeps running, not restarted");
+      assert.deepEqual(
+        run.events().map((e) => e.event),
+        ["start"],
+        "the child keeps running, not restarted",
+      );
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: AppRole secret_id revoked, then the token reaches its max TTL (with a lease): the child is stopped, exit 77", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -229,8 +244,13 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const errors = run.lines("ERROR", /./);
       assert.equal(errors.length, 1, run.stderr);
       assert.match(errors[0]!, /could not log in to Vault again with AppRole .*ending the command's leased credentials/);
-      assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"], "the child was stopped");
-    }));
+      assert.deepEqual(
+        run.events().map((e) => e.event),
+        ["start", "exit"],
+        "the child was stopped",
+      );
+    }),
+  );
 
   it("mid-run: AppRole login refused for a while at max TTL, then accepted: the child keeps running, one warning, one recovery line", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -247,7 +267,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(run.starts()[1]!.env!.B, "fm-B-Two-2121", "polling works under the new login");
       assert.equal(run.events().filter((e) => e.event === "exit").length, 1, "the child ran until that change");
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: permission removed on one path: that variable is warned about by name, the others keep working", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -267,7 +288,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.match(warnings[0]!, /vault:\/\/secret\/fm\/b cannot be read now; the command keeps its current values/);
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: permission removed on every path (the token is fine): the token is looked up, each path warned about, the child keeps running", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -283,9 +305,14 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(warnings.length, 2, run.stderr);
       assert.ok(warnings.some((w) => w.includes("vault://secret/fm/a")) && warnings.some((w) => w.includes("vault://secret/fm/b")), run.stderr);
       assert.ok(count(await vault.control.requests(), "auth/token/lookup-self", 200) >= 1, "the token was looked up and found valid");
-      assert.deepEqual(run.events().map((e) => e.event), ["start"], "the child keeps running");
+      assert.deepEqual(
+        run.events().map((e) => e.event),
+        ["start"],
+        "the child keeps running",
+      );
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: a lease reaches its max TTL while Vault is sealed: the child keeps running, then is restarted with new credentials once Vault is back", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -304,7 +331,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       assert.equal(run.lines("WARN", /Vault is unreachable/).length, 1, run.stderr);
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: an AppRole token expires while Vault is sealed: the child keeps running; envject logs in again once Vault is back", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -324,7 +352,8 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       noDeniedWarnings(run);
       assert.equal(run.lines("ERROR", /./).length, 0, run.stderr);
       assert.equal((await run.stop()).code, 0, run.stderr);
-    }));
+    }),
+  );
 
   it("mid-run: a given token expires while Vault is sealed: the child is stopped, exit 77", { timeout: 60_000 }, () =>
     row(async ({ vault, start }) => {
@@ -338,6 +367,11 @@ describe("fault matrix: login, tokens and leases", { concurrency: 3 }, () => {
       const errors = run.lines("ERROR", /./);
       assert.equal(errors.length, 1, run.stderr);
       assert.match(errors[0]!, /token from VAULT_TOKEN has expired or was revoked .*could not be reached/);
-      assert.deepEqual(run.events().map((e) => e.event), ["start", "exit"], "the child was stopped");
-    }));
+      assert.deepEqual(
+        run.events().map((e) => e.event),
+        ["start", "exit"],
+        "the child was stopped",
+      );
+    }),
+  );
 });

@@ -134,7 +134,11 @@ interface StartOutcome {
 
 async function runAtStart(ws: Workspace, env: Record<string, string | undefined>, args: string[] = []): Promise<StartOutcome> {
   const marker = join(ws.dir, `started-${Math.random().toString(36).slice(2)}`);
-  const result = await ws.run(["--start-timeout", START_TIMEOUT, ...args, "--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, String(process.env.K ?? "").length + "")`], env, { timeoutMs: 60_000 });
+  const result = await ws.run(
+    ["--start-timeout", START_TIMEOUT, ...args, "--", NODE, "-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, String(process.env.K ?? "").length + "")`],
+    env,
+    { timeoutMs: 60_000 },
+  );
   return { code: result.code, signal: result.signal, stderr: result.stderr, errors: errorLines(result.stderr), started: existsSync(marker) };
 }
 
@@ -144,7 +148,10 @@ function assertUnreachableAtStart(o: StartOutcome, store: RegExp, reason?: RegEx
   assert.equal(o.code, 69, o.stderr);
   assert.equal(o.started, false, "the command never started");
   assert.ok(o.errors.length >= 1, o.stderr);
-  assert.ok(o.errors.some((l) => /\bK\b/.test(l) && store.test(l)), `an error line names the variable K and the store:\n${o.stderr}`);
+  assert.ok(
+    o.errors.some((l) => /\bK\b/.test(l) && store.test(l)),
+    `an error line names the variable K and the store:\n${o.stderr}`,
+  );
   if (reason) assert.match(o.errors.join("\n"), reason, o.stderr);
   assertNoStackTrace(o.stderr);
   measured.push(`start exit=${o.code} ${o.errors[0]!.replace(/^\S+ /, "")}`);
@@ -200,7 +207,11 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
       await v.control.fault({ status, count: 100_000, body: { errors: [status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"] } });
       const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
       // The reason is what Vault answered, not the timeout of a last attempt cut short by the deadline.
-      assertUnreachableAtStart(o, /Vault/, new RegExp(`answered ${status} while looking up the Vault token: ${status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"} \\(gave up after`));
+      assertUnreachableAtStart(
+        o,
+        /Vault/,
+        new RegExp(`answered ${status} while looking up the Vault token: ${status === 429 ? "rate limit quota exceeded" : "storage backend unavailable"} \\(gave up after`),
+      );
       const attempts = await v.control.requestCount((r) => r.status === status);
       assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
     });
@@ -209,7 +220,13 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
       const a = await awsDouble(AWS_SEED_FM);
       await a.control.fault({ status: status === 429 ? 400 : 500, count: 100_000, ...(status === 429 ? { type: "ThrottlingException" } : {}) });
       const o = await runAtStart(workspace(AWS_MAPPING), awsEnv(a.url));
-      assertUnreachableAtStart(o, /fm\/app/, status === 429 ? /throttled GetSecretValue fm\/app in us-east-1 \(ThrottlingException.*\(gave up after/ : /failed on GetSecretValue fm\/app in us-east-1 \(500 InternalServiceError.*\(gave up after/);
+      assertUnreachableAtStart(
+        o,
+        /fm\/app/,
+        status === 429
+          ? /throttled GetSecretValue fm\/app in us-east-1 \(ThrottlingException.*\(gave up after/
+          : /failed on GetSecretValue fm\/app in us-east-1 \(500 InternalServiceError.*\(gave up after/,
+      );
       const attempts = await a.control.requestCount((r) => r.status >= 400);
       assert.ok(attempts >= 2, `retried (${attempts} attempts)`);
     });
@@ -264,7 +281,13 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assert.equal(o.code, 0, o.stderr);
     assert.equal(o.started, true);
-    assert.equal((await v.control.requests()).filter((r) => r.path === "secret/data/fm/app" && r.method === "GET").map((r) => r.status).join(","), "0,200");
+    assert.equal(
+      (await v.control.requests())
+        .filter((r) => r.path === "secret/data/fm/app" && r.method === "GET")
+        .map((r) => r.status)
+        .join(","),
+      "0,200",
+    );
   });
 
   row("AWS: connection reset mid-body, once → retried, the command starts with the value", async () => {
@@ -290,7 +313,10 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
     const o = await runAtStart(workspace(VAULT_MAPPING), { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
     assert.equal(o.code, 65, o.stderr);
     assert.equal(o.started, false);
-    assert.ok(o.errors.some((l) => /\bK\b/.test(l)), o.stderr);
+    assert.ok(
+      o.errors.some((l) => /\bK\b/.test(l)),
+      o.stderr,
+    );
     assert.ok(!o.stderr.includes("x".repeat(64)), "the value is never logged");
     assertNoStackTrace(o.stderr);
   });
@@ -300,7 +326,10 @@ describe("fault matrix at start", { concurrency: 4 }, () => {
     await v.control.putSecret("secret/fm/app", { key: "y".repeat(MiB) });
     const ws = workspace("files:\n  K_FILE: vault://secret/fm/app#key\n");
     const out = join(ws.dir, "size");
-    const result = await ws.run(["--start-timeout", START_TIMEOUT, "--", NODE, "-e", `const fs=require("node:fs");fs.writeFileSync(${JSON.stringify(out)}, String(fs.readFileSync(process.env.K_FILE).length))`], { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken });
+    const result = await ws.run(
+      ["--start-timeout", START_TIMEOUT, "--", NODE, "-e", `const fs=require("node:fs");fs.writeFileSync(${JSON.stringify(out)}, String(fs.readFileSync(process.env.K_FILE).length))`],
+      { VAULT_ADDR: v.url, VAULT_TOKEN: v.rootToken },
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readFileSync(out, "utf8"), String(MiB));
   });
@@ -361,7 +390,10 @@ class MatrixRun {
 
   events(): ChildEvent[] {
     if (!existsSync(this.log)) return [];
-    return readFileSync(this.log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as ChildEvent);
+    return readFileSync(this.log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ChildEvent);
   }
 
   starts(): ChildEvent[] {

@@ -111,7 +111,25 @@ const some = (piece: fc.Arbitrary<string>, maxLength = 6) => fc.array(piece, { m
 /** Characters and escapes that mean something to a reference, a YAML or a .env line. */
 const junk = pick(
   ..."/?#&=%~.:@+-_ {}'\"`\\\t\n\r$!*&|>[],".split(""),
-  "%2F", "%2", "%zz", "%E9", "%C3%A9", "%00", "~0", "~1", "..", "//", "{{", "}}", "é", "\u0000", "\u00a0", "\u2028", "\uFEFF", "😀", "\ud800",
+  "%2F",
+  "%2",
+  "%zz",
+  "%E9",
+  "%C3%A9",
+  "%00",
+  "~0",
+  "~1",
+  "..",
+  "//",
+  "{{",
+  "}}",
+  "é",
+  "\u0000",
+  "\u00a0",
+  "\u2028",
+  "\uFEFF",
+  "😀",
+  "\ud800",
 );
 const word = fc.stringMatching(/^[A-Za-z0-9_]{1,8}$/);
 const segment = fc.oneof({ weight: 4, arbitrary: word }, { weight: 1, arbitrary: junk });
@@ -149,10 +167,20 @@ const template = some(fc.oneof({ weight: 2, arbitrary: call }, { weight: 2, arbi
 
 /** Values as users write them, so that a fair share of the files parse and the mutations start from valid ones. */
 const goodValue = pick(
-  "vault://secret/app/db#password", "ref+vault://secret/app?version=2#/a/0", "vault://app/db?mount=team/kv#k", "aws-sm://prod/stripe#api_key",
-  "aws-sm://prod/x?version_stage=AWSPREVIOUS&region=eu-west-1", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf#user",
-  "{{ vault_secret_var('app/db', 'password') }}", "postgres://{{ vault('secret/db#u') }}:{{ aws('prod/db#p') }}@db/app", "{{ env_var('HOME') }}-x",
-  "plain", "8080", "literal:vault://x", "literal:{{", "",
+  "vault://secret/app/db#password",
+  "ref+vault://secret/app?version=2#/a/0",
+  "vault://app/db?mount=team/kv#k",
+  "aws-sm://prod/stripe#api_key",
+  "aws-sm://prod/x?version_stage=AWSPREVIOUS&region=eu-west-1",
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf#user",
+  "{{ vault_secret_var('app/db', 'password') }}",
+  "postgres://{{ vault('secret/db#u') }}:{{ aws('prod/db#p') }}@db/app",
+  "{{ env_var('HOME') }}-x",
+  "plain",
+  "8080",
+  "literal:vault://x",
+  "literal:{{",
+  "",
 );
 const value = fc.oneof({ weight: 3, arbitrary: goodValue }, reference, template, some(segment, 5));
 const variableName = fc.oneof(
@@ -186,15 +214,61 @@ const mappingData = optionalRecord({
     }),
   ),
   aws: fc.option(optionalRecord({ region: setting("eu-west-1", "us-east-1") })),
-  env: fc.dictionary(variableName, fc.oneof({ weight: 8, arbitrary: value }, { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })) }), { maxKeys: 6 }),
+  env: fc.dictionary(
+    variableName,
+    fc.oneof({ weight: 8, arbitrary: value }, { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 })) }),
+    { maxKeys: 6 },
+  ),
   expand: fc.array(optionalRecord({ from: fc.oneof(goodValue, reference), prefix: fc.oneof(pick("APP_", "", "1X", "a b"), word) }), { maxLength: 2 }),
   files: fc.dictionary(variableName, fc.oneof(goodValue, reference), { maxKeys: 2 }),
 });
 
 /** Text mutations that matter to YAML: its indicators, indentation, anchors, tags, documents. */
 const yamlPiece = pick(
-  ":", ": ", "-", "- ", "[", "]", "{", "}", ",", "?", "? ", "#", "&a ", "*a", "*b", "!!str ", "!!binary ", "!vault ", "!!map ", "<<: *a", "|", ">-", "'", '"', "\\", "\n", "\r\n", "\r", "\t", "  ", "    ",
-  "---\n", "...\n", "%YAML 1.2\n", "\u0000", "\uFEFF", "\u2028", "&a [*a]", `${"[".repeat(70)}`, "{{ vault('x') }}", "${VAULT_ADDR}", "env:", "vault:", "auth:",
+  ":",
+  ": ",
+  "-",
+  "- ",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  "?",
+  "? ",
+  "#",
+  "&a ",
+  "*a",
+  "*b",
+  "!!str ",
+  "!!binary ",
+  "!vault ",
+  "!!map ",
+  "<<: *a",
+  "|",
+  ">-",
+  "'",
+  '"',
+  "\\",
+  "\n",
+  "\r\n",
+  "\r",
+  "\t",
+  "  ",
+  "    ",
+  "---\n",
+  "...\n",
+  "%YAML 1.2\n",
+  "\u0000",
+  "\uFEFF",
+  "\u2028",
+  "&a [*a]",
+  `${"[".repeat(70)}`,
+  "{{ vault('x') }}",
+  "${VAULT_ADDR}",
+  "env:",
+  "vault:",
+  "auth:",
 );
 
 interface Mutation {
@@ -202,8 +276,7 @@ interface Mutation {
   remove: number;
   insert: string;
 }
-const mutation = (piece: fc.Arbitrary<string>) =>
-  fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.nat({ max: 6 }), insert: fc.oneof(piece, junk, some(piece, 3), pick("")) });
+const mutation = (piece: fc.Arbitrary<string>) => fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.nat({ max: 6 }), insert: fc.oneof(piece, junk, some(piece, 3), pick("")) });
 
 function mutate(text: string, mutations: Mutation[]): string {
   let out = text;
@@ -214,9 +287,9 @@ function mutate(text: string, mutations: Mutation[]): string {
   return out;
 }
 
-const yamlText = fc.tuple(mappingData, pick<"block" | "flow" | "quoted">("block", "flow", "quoted")).map(([data, style]) =>
-  stringify(data, style === "flow" ? { collectionStyle: "flow" } : style === "quoted" ? { defaultStringType: "QUOTE_DOUBLE" } : {}),
-);
+const yamlText = fc
+  .tuple(mappingData, pick<"block" | "flow" | "quoted">("block", "flow", "quoted"))
+  .map(([data, style]) => stringify(data, style === "flow" ? { collectionStyle: "flow" } : style === "quoted" ? { defaultStringType: "QUOTE_DOUBLE" } : {}));
 const mutatedYaml = fc.tuple(yamlText, fc.array(mutation(yamlPiece), { maxLength: 3 })).map(([text, ms]) => mutate(text, ms));
 
 const jsonPiece = pick("{", "}", "[", "]", ",", ":", '"', "\\", "\\u", "\\u0000", "\\ud800", "null", "true", "1e999", "-0", "\n", " ", "//", "/*", "'");
@@ -231,14 +304,22 @@ const mutatedJson = fc.tuple(jsonText, fc.array(mutation(jsonPiece), { maxLength
 /** Bytes: valid text with bytes overwritten, inserted or cut (invalid UTF-8, NUL, CR), or random. */
 const hostileByte = pick(0x00, 0x0a, 0x0d, 0x80, 0xbf, 0xc0, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0xf5, 0xfe, 0xff);
 const mutatedBytes = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.oneof(yamlText, jsonText), fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), byte: fc.oneof(hostileByte, fc.integer({ min: 0, max: 255 })), insert: fc.boolean() }), { minLength: 1, maxLength: 3 })).map(([text, edits]) => {
-    let bytes = Buffer.from(text);
-    for (const { at, byte, insert } of edits) {
-      const i = Math.floor(at * bytes.length);
-      bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(insert ? i : i + 1)]);
-    }
-    return bytes;
-  }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.oneof(yamlText, jsonText),
+        fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), byte: fc.oneof(hostileByte, fc.integer({ min: 0, max: 255 })), insert: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+      )
+      .map(([text, edits]) => {
+        let bytes = Buffer.from(text);
+        for (const { at, byte, insert } of edits) {
+          const i = Math.floor(at * bytes.length);
+          bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(insert ? i : i + 1)]);
+        }
+        return bytes;
+      }),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)) },
   { weight: 1, arbitrary: fc.oneof(yamlText, jsonText).map((t) => Buffer.from(t).subarray(0, Math.max(0, Buffer.byteLength(t) - 1))) },
 );

@@ -58,7 +58,11 @@ describe("(a) a child that ignores SIGTERM", () => {
     envject.process.kill("SIGTERM");
     const exit = await within("envject exit", envject.exit, 30_000);
     assert.deepEqual(exit, { code: 137, signal: null }, envject.stderr());
-    assert.deepEqual(logLines(log).map((l) => l.split(" ").slice(0, 2).join(" ")), [`ready ${pid}`, `term ${pid}`], "the child got the SIGTERM first");
+    assert.deepEqual(
+      logLines(log).map((l) => l.split(" ").slice(0, 2).join(" ")),
+      [`ready ${pid}`, `term ${pid}`],
+      "the child got the SIGTERM first",
+    );
     assert.equal(logged(envject.stderr(), "WARN", /child did not exit in time, sending SIGKILL/).length, 1, envject.stderr());
     assert.equal(procInfo(pid), undefined, "the child is gone (reaped, not a zombie)");
     await assertNothingLeft(marker, "a SIGKILLed child");
@@ -160,7 +164,11 @@ describe("(c) grandchildren the child forks", () => {
     assert.equal(exit.signal, "SIGKILL");
     await waitFor("the child to die of its parent-death signal", () => !isRunning(pid), 15_000);
     assert.equal(isRunning(sleep!), true, "setpriv --pdeathsig covers the child only");
-    assert.deepEqual(withMarker(marker).map((p) => p.pid), [sleep], describeProcs(withMarker(marker)));
+    assert.deepEqual(
+      withMarker(marker).map((p) => p.pid),
+      [sleep],
+      describeProcs(withMarker(marker)),
+    );
   });
 });
 

@@ -167,7 +167,11 @@ describe("the process list and the files envject writes", { skip: !HAS_PROC && "
     }
     assert.equal(existsSync(secretFile), false, "the files: entry is removed on exit");
     const left = scanned.flatMap((d) => filesUnder(d)).filter((f) => !before.has(f) && ownedByRun(f, child.process.pid!, ws.dir));
-    assert.deepEqual(left.filter((f) => leaks(safeRead(f)).length > 0), [], "no file holds a secret after exit");
+    assert.deepEqual(
+      left.filter((f) => leaks(safeRead(f)).length > 0),
+      [],
+      "no file holds a secret after exit",
+    );
   });
 
   it("a SIGKILLed envject leaves its tmpfs directory; the next start that writes files removes it", async () => {
@@ -196,7 +200,12 @@ interface Ready {
 
 /** A child that writes {pid, TLS_KEY_FILE, ROTATING} to $READY_FILE (a new line per start) and waits for SIGTERM. */
 function readyChild(): string[] {
-  return [NODE, "-e", "require('fs').appendFileSync(process.argv[1], JSON.stringify({ pid: process.pid, file: process.env.TLS_KEY_FILE ?? '', rotating: process.env.ROTATING ?? '' }) + '\\n'); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)", readyPath()];
+  return [
+    NODE,
+    "-e",
+    "require('fs').appendFileSync(process.argv[1], JSON.stringify({ pid: process.pid, file: process.env.TLS_KEY_FILE ?? '', rotating: process.env.ROTATING ?? '' }) + '\\n'); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)",
+    readyPath(),
+  ];
 }
 
 let readyCounter = 0;
@@ -223,7 +232,10 @@ function startEnvject(args: string[], extra: Record<string, string | undefined> 
   proc.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => proc.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
   const safety = setTimeout(() => proc.kill("SIGKILL"), 60_000);
-  done.then(() => clearTimeout(safety), () => clearTimeout(safety));
+  done.then(
+    () => clearTimeout(safety),
+    () => clearTimeout(safety),
+  );
   return {
     process: proc,
     async ready(previousPid?: number) {

@@ -90,10 +90,14 @@ async function storm(): Promise<StormRun> {
 
   const readyCount = () => pidsIn(log, "ready").length;
   const until = <T>(what: string, check: () => T | undefined | false) =>
-    waitFor(what, () => {
-      if (ended) assert.fail(`envject ended while waiting for ${what}:\n${facts()}`);
-      return check();
-    }, 30_000);
+    waitFor(
+      what,
+      () => {
+        if (ended) assert.fail(`envject ended while waiting for ${what}:\n${facts()}`);
+        return check();
+      },
+      30_000,
+    );
 
   // The storm: SIGHUP and SIGUSR1 in turn, one every 10 ms, from once envject is up (before it
   // has installed its handlers, a SIGHUP kills envject as it would any Node program).
@@ -188,7 +192,11 @@ describe(`signal storm across restarts: ${ROTATIONS} rotations under a SIGHUP/SI
       const lines = logLines(run.log).filter((l) => l.split(" ")[1] === String(pid));
       const termAt = lines.findIndex((l) => l.startsWith("term "));
       assert.ok(termAt > 0, `child ${pid} was stopped by SIGTERM`);
-      assert.deepEqual(lines.slice(termAt).filter((l) => l.startsWith("signal ")), [], `signals after the stop of ${pid}`);
+      assert.deepEqual(
+        lines.slice(termAt).filter((l) => l.startsWith("signal ")),
+        [],
+        `signals after the stop of ${pid}`,
+      );
     }
   });
 

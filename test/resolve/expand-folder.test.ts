@@ -103,7 +103,7 @@ describe("expand: folder names and collisions", () => {
     const { resolution, ctx, input, reader } = await resolveFolder(fake, entry);
     const member = folderMember(entry.ref, "a");
     reader.commit(secretIdentity(member), mapDoc({ v: "new" }));
-    const unrelated = await updateResolution(resolution, input, ctx, new Set(["[\"vault\",\"other\",null]"]));
+    const unrelated = await updateResolution(resolution, input, ctx, new Set(['["vault","other",null]']));
     assert.equal(unrelated.resolution.variables[0]!.value, "old");
     const update = await updateResolution(resolution, input, ctx, new Set([secretIdentity(member)]));
     assert.equal(update.resolution.variables[0]!.value, "new");
@@ -181,7 +181,13 @@ describe("AWS folder listing", () => {
 
   it("follows NextToken over every page, and falls back to ListSecrets when the batch is denied", async () => {
     const pages = [
-      { SecretValues: [{ Name: "p/a", SecretString: "1" }, { Name: "p/sub/x", SecretString: "no" }], NextToken: "t1" },
+      {
+        SecretValues: [
+          { Name: "p/a", SecretString: "1" },
+          { Name: "p/sub/x", SecretString: "no" },
+        ],
+        NextToken: "t1",
+      },
       { SecretValues: [{ Name: "p/b", SecretString: "2" }], Errors: [{ SecretId: "p/c", ErrorCode: "AccessDeniedException" }] },
     ];
     const tokens: Array<string | undefined> = [];

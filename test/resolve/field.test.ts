@@ -47,18 +47,20 @@ describe("extractField on map secrets", () => {
   });
 
   it("throws NotFoundError for a missing key, listing the keys at that level and no value", () => {
-    fails(() => extractField(db, key("pasword"), label), NotFoundError, 78, [
-      /vault:\/\/secret\/myapp\/db/,
-      /no key "pasword" at the top level/,
-      /"extra", "nested", "password", "port", "tls", "username"/,
-    ], ["s3cr3t-value", "app\""]);
+    fails(
+      () => extractField(db, key("pasword"), label),
+      NotFoundError,
+      78,
+      [/vault:\/\/secret\/myapp\/db/, /no key "pasword" at the top level/, /"extra", "nested", "password", "port", "tls", "username"/],
+      ["s3cr3t-value", 'app"'],
+    );
     fails(() => extractField(db, pointer("nested", "a", "zz"), label), NotFoundError, 78, [/no key "zz" at \/nested\/a/, /available: "b\/c"/]);
     fails(() => extractField(map({}), key("k"), label), NotFoundError, 78, [/it has no keys/]);
   });
 
   it("a key differing only in case gets 'did you mean', the key's name and never a value", () => {
     fails(() => extractField(db, key("Password"), label), NotFoundError, 78, [/no key "Password" at the top level \(available: [^)]*\); did you mean #password\?$/], ["s3cr3t-value"]);
-    fails(() => extractField(db, key("USERNAME"), label), NotFoundError, 78, [/did you mean #username\?/], ["app\""]);
+    fails(() => extractField(db, key("USERNAME"), label), NotFoundError, 78, [/did you mean #username\?/], ['app"']);
     // In a pointer, the whole pointer with the corrected token.
     fails(() => extractField(db, pointer("Nested", "a"), label), NotFoundError, 78, [/did you mean #\/nested\/a\?/]);
     fails(() => extractField(db, pointer("nested", "a", "B/C"), label), NotFoundError, 78, [/did you mean #\/nested\/a\/b~1c\?/]);
@@ -68,7 +70,10 @@ describe("extractField on map secrets", () => {
     const doc = map({ Token: "t-value", token: "u-value", tokens: "v-value" });
     fails(() => extractField(doc, key("TOKEN"), label), NotFoundError, 78, [/did you mean #Token\?/], ["t-value", "u-value"]);
     fails(() => extractField(db, key("pasword"), label), NotFoundError, 78, [/did you mean #password\?/]);
-    assert.throws(() => extractField(db, key("hostname"), label), (e: unknown) => e instanceof NotFoundError && !/did you mean/.test(e.message));
+    assert.throws(
+      () => extractField(db, key("hostname"), label),
+      (e: unknown) => e instanceof NotFoundError && !/did you mean/.test(e.message),
+    );
   });
 
   it("throws NotFoundError for a bad array index", () => {
@@ -174,12 +179,34 @@ describe("stringifySecretValue", () => {
   it("never throws and always returns a string", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    for (const odd of [cyclic, { big: 10n }, Object.create(null), undefined, Symbol("s"), () => 1, { toJSON: () => { throw new Error("x"); } }]) {
+    for (const odd of [
+      cyclic,
+      { big: 10n },
+      Object.create(null),
+      undefined,
+      Symbol("s"),
+      () => 1,
+      {
+        toJSON: () => {
+          throw new Error("x");
+        },
+      },
+    ]) {
       assert.equal(typeof stringifySecretValue(odd), "string");
     }
     fc.assert(
       fc.property(
-        fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withObjectString: true, withTypedArray: true, withSparseArray: true }),
+        fc.anything({
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          withTypedArray: true,
+          withSparseArray: true,
+        }),
         (value) => {
           assert.equal(typeof stringifySecretValue(value), "string");
         },

@@ -20,7 +20,10 @@ describe("ConcurrencyLimit", () => {
       ),
     );
     assert.equal(peak, 3);
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 
   it("releases the slot when an operation fails", async () => {

@@ -156,7 +156,13 @@ describe("SecretReader with a fake provider", () => {
     for (const t of ["vault://database/creds/a", "vault://database/creds/a#username", "vault://database/creds/b", "vault://secret/plain", "aws-sm://prod/x"]) {
       await reader.read(ref(t));
     }
-    assert.deepEqual(reader.leases().map((l) => l.id).sort(), ["database/creds/a/1", "database/creds/b/1"]);
+    assert.deepEqual(
+      reader
+        .leases()
+        .map((l) => l.id)
+        .sort(),
+      ["database/creds/a/1", "database/creds/b/1"],
+    );
     assert.equal(reader.leases("vault").length, 2);
     assert.deepEqual(reader.leases("aws"), []);
   });

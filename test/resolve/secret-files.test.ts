@@ -30,7 +30,10 @@ describe("secret files", () => {
       const second = files.write("CERT", "v2");
       assert.equal(first, second);
       assert.equal(readFileSync(second, "utf8"), "v2");
-      assert.deepEqual(readdirSync(files.directory).filter((n) => n !== ".owner"), ["CERT"]);
+      assert.deepEqual(
+        readdirSync(files.directory).filter((n) => n !== ".owner"),
+        ["CERT"],
+      );
     } finally {
       files.remove();
       files.remove(); // idempotent

@@ -72,10 +72,13 @@ describe("the limit", () => {
 
   it("0 never restarts, however healthy the run", () => {
     const p = policy(0);
-    assert.deepEqual([p.onCrash(0), p.onCrash(10 * 60_000)], [
-      { restart: false, attempt: 0, limit: 0 },
-      { restart: false, attempt: 0, limit: 0 },
-    ]);
+    assert.deepEqual(
+      [p.onCrash(0), p.onCrash(10 * 60_000)],
+      [
+        { restart: false, attempt: 0, limit: 0 },
+        { restart: false, attempt: 0, limit: 0 },
+      ],
+    );
   });
 });
 

@@ -93,7 +93,11 @@ describe("restart on failure", () => {
     it("runs three times, one after the other, each restart with the spec of its own call; then done is 3", () => {
       assert.equal(outcome.done, 3);
       const runs = runsOf(log);
-      assert.deepEqual(runs.map((r) => r.run), ["1", "2", "3"], "each restart used the spec of its own call");
+      assert.deepEqual(
+        runs.map((r) => r.run),
+        ["1", "2", "3"],
+        "each restart used the spec of its own call",
+      );
       assert.equal(new Set(runs.map((r) => r.pid)).size, 3);
       assert.equal(outcome.specs, 2);
     });
@@ -104,7 +108,13 @@ describe("restart on failure", () => {
 
     it("each restart is one warning naming the exit, the delay and the attempt of the limit", () => {
       const warnings = restarting(outcome.logged);
-      assert.deepEqual(warnings.map((w) => [w.exit_code, w.attempt, w.limit]), [[3, 1, 2], [3, 2, 2]]);
+      assert.deepEqual(
+        warnings.map((w) => [w.exit_code, w.attempt, w.limit]),
+        [
+          [3, 1, 2],
+          [3, 2, 2],
+        ],
+      );
       assert.ok(warnings.every((w) => typeof w.delay_ms === "number"));
       assert.match(warnings[0]!.msg, /^command exited with code 3; restarting in \S+s \(restart 1 of 2\)$/);
       assert.match(warnings[1]!.msg, /\(restart 2 of 2\)$/);
@@ -123,7 +133,10 @@ describe("restart on failure", () => {
     try {
       await s.start(crash(log, "1", ["code", 0]));
       assert.equal(await within("done", s.done), 0);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1"]);
+      assert.deepEqual(
+        runsOf(log).map((r) => r.run),
+        ["1"],
+      );
       assert.equal(specs(), 0);
       assert.deepEqual(restarting(logged), []);
     } finally {
@@ -137,7 +150,10 @@ describe("restart on failure", () => {
     try {
       await s.start(crash(log, "1", ["signal", "SIGUSR2"]));
       assert.equal(await within("done", s.done), 128 + constants.signals.SIGUSR2);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1", "2"]);
+      assert.deepEqual(
+        runsOf(log).map((r) => r.run),
+        ["1", "2"],
+      );
       const warnings = restarting(logged);
       assert.equal(warnings.length, 1);
       assert.equal(warnings[0]!.signal, "SIGUSR2");
@@ -153,9 +169,15 @@ describe("restart on failure", () => {
     try {
       await s.start(crash(log, "1", ["code", 3]));
       assert.equal(await within("done", s.done), 3);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1"]);
+      assert.deepEqual(
+        runsOf(log).map((r) => r.run),
+        ["1"],
+      );
       assert.equal(specs(), 0);
-      assert.deepEqual(logged.filter((l) => /restart/.test(l.msg)), []);
+      assert.deepEqual(
+        logged.filter((l) => /restart/.test(l.msg)),
+        [],
+      );
     } finally {
       s.dispose();
     }
@@ -178,10 +200,20 @@ describe("restart on failure", () => {
       try {
         await s.start(crash(log, "1", ["code", 3]));
         assert.equal(await within("done", s.done), code, command);
-        assert.deepEqual(runsOf(log).map((r) => r.run), ["1"]);
-        assert.ok(logged.some((l) => l.level === "error" && message.test(l.msg)), JSON.stringify(logged));
+        assert.deepEqual(
+          runsOf(log).map((r) => r.run),
+          ["1"],
+        );
+        assert.ok(
+          logged.some((l) => l.level === "error" && message.test(l.msg)),
+          JSON.stringify(logged),
+        );
         await s.restart(crash(log, "late", ["code", 0]));
-        assert.deepEqual(runsOf(log).map((r) => r.run), ["1"], "nothing starts after supervision ended");
+        assert.deepEqual(
+          runsOf(log).map((r) => r.run),
+          ["1"],
+          "nothing starts after supervision ended",
+        );
       } finally {
         s.dispose();
       }
@@ -196,7 +228,10 @@ describe("restart on failure", () => {
     try {
       await s.start(crash(log, "1", ["code", 3]));
       assert.equal(await within("done", s.done), 3);
-      assert.deepEqual(started, runsOf(log).map((r, i) => [r.pid, i + 1]));
+      assert.deepEqual(
+        started,
+        runsOf(log).map((r, i) => [r.pid, i + 1]),
+      );
     } finally {
       s.dispose();
     }
@@ -223,7 +258,10 @@ describe("restart on failure", () => {
     try {
       await s.start(crash(log, "1", ["code", 3]));
       assert.equal(await within("done", s.done), 3);
-      assert.ok(logged.some((l) => l.level === "error" && l.msg === "no environment to restart with"), JSON.stringify(logged));
+      assert.ok(
+        logged.some((l) => l.level === "error" && l.msg === "no environment to restart with"),
+        JSON.stringify(logged),
+      );
     } finally {
       s.dispose();
     }
@@ -246,7 +284,10 @@ describe("during the backoff wait", () => {
       assert.deepEqual(await within("stop", s.stop()), { code: 3, signal: null, exitCode: 3 });
       assert.equal(await within("done", s.done), 3);
       assert.equal(specs(), 0, "the crash restart was cancelled");
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1"]);
+      assert.deepEqual(
+        runsOf(log).map((r) => r.run),
+        ["1"],
+      );
     } finally {
       s.dispose();
     }
@@ -271,7 +312,10 @@ describe("during the backoff wait", () => {
       assert.equal(specs(), 0, "the cancelled backoff did not start a second child");
       started.push(s.childPid);
       assert.equal(s.childPid, pid);
-      assert.deepEqual(runsOf(log).map((r) => r.run), ["1"]);
+      assert.deepEqual(
+        runsOf(log).map((r) => r.run),
+        ["1"],
+      );
       assert.deepEqual(await within("stop", s.stop()), { code: 0, signal: null, exitCode: 0 });
       assert.equal(await s.done, 0);
       assert.deepEqual(lines(changed), ["start new", "stop new"]);

@@ -22,7 +22,12 @@ describe("leftovers (end-to-end, real processes and clock)", { skip: process.pla
     try {
       await waitFor("two sleeps", () => descendantsOf(sh).length === 2);
       const noted = noteDescendants(sh);
-      assert.deepEqual(noted.map((p) => p.pid).sort(), descendantsOf(sh).map((p) => p.pid).sort());
+      assert.deepEqual(
+        noted.map((p) => p.pid).sort(),
+        descendantsOf(sh)
+          .map((p) => p.pid)
+          .sort(),
+      );
       assert.ok(noted.every((p) => /^\d+$/.test(p.startTime)));
       assert.equal(stillRunning(noted).length, 2);
       // The same pid with another start time is another process: not ours to signal.

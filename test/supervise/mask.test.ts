@@ -122,32 +122,19 @@ describe("mask stream", () => {
     // Secrets never contain "*", so a surviving secret could not be an artefact of the mask itself.
     const char = fc.constantFrom("a", "b", "é", "€", "𝄞", "\n", "=", "x");
     const word = (min: number, max: number) => fc.array(char, { minLength: min, maxLength: max }).map((a) => a.join(""));
-    const piece = fc.oneof(
-      fc.record({ secret: fc.nat() }),
-      fc.record({ text: word(0, 6) }),
-      fc.record({ bytes: fc.uint8Array({ maxLength: 6 }) }),
-    );
+    const piece = fc.oneof(fc.record({ secret: fc.nat() }), fc.record({ text: word(0, 6) }), fc.record({ bytes: fc.uint8Array({ maxLength: 6 }) }));
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(word(1, 7), { minLength: 1, maxLength: 4 }),
-        fc.array(piece, { maxLength: 12 }),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        async (secrets, pieces, cuts) => {
-          const bytes = Buffer.concat(
-            pieces.map((p) =>
-              "secret" in p ? Buffer.from(secrets[p.secret % secrets.length]!, "utf8") : "text" in p ? Buffer.from(p.text, "utf8") : Buffer.from(p.bytes),
-            ),
-          );
-          const whole = reference(bytes, secrets);
-          const streamed = await through(
-            createMaskStream(() => secrets),
-            split(bytes, cuts),
-          );
-          assert.deepEqual(streamed, whole);
-          assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
-          for (const s of secrets) assert.equal(streamed.indexOf(Buffer.from(s, "utf8")), -1, `secret ${JSON.stringify(s)} survived`);
-        },
-      ),
+      fc.asyncProperty(fc.array(word(1, 7), { minLength: 1, maxLength: 4 }), fc.array(piece, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), async (secrets, pieces, cuts) => {
+        const bytes = Buffer.concat(pieces.map((p) => ("secret" in p ? Buffer.from(secrets[p.secret % secrets.length]!, "utf8") : "text" in p ? Buffer.from(p.text, "utf8") : Buffer.from(p.bytes))));
+        const whole = reference(bytes, secrets);
+        const streamed = await through(
+          createMaskStream(() => secrets),
+          split(bytes, cuts),
+        );
+        assert.deepEqual(streamed, whole);
+        assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
+        for (const s of secrets) assert.equal(streamed.indexOf(Buffer.from(s, "utf8")), -1, `secret ${JSON.stringify(s)} survived`);
+      }),
       { numRuns: 400 },
     );
   });
@@ -165,7 +152,13 @@ describe("mask stream", () => {
         async (secrets, pieces, cuts) => {
           const bytes = Buffer.from(pieces.map((p) => (typeof p === "number" ? secrets[p % secrets.length]! : p)).join(""), "utf8");
           const whole = reference(bytes, secrets);
-          assert.deepEqual(await through(createMaskStream(() => secrets), split(bytes, cuts)), whole);
+          assert.deepEqual(
+            await through(
+              createMaskStream(() => secrets),
+              split(bytes, cuts),
+            ),
+            whole,
+          );
           assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
         },
       ),
@@ -188,7 +181,13 @@ describe("mask stream", () => {
     const bytes = Buffer.from(text, "utf8");
     const whole = Buffer.from(expected, "utf8");
     const cuts = Array.from({ length: 40 }, (_, k) => k * 4099);
-    assert.deepEqual(await through(createMaskStream(() => secrets), split(bytes, cuts)), whole);
+    assert.deepEqual(
+      await through(
+        createMaskStream(() => secrets),
+        split(bytes, cuts),
+      ),
+      whole,
+    );
     assert.equal(secrets.length, 1000);
   });
 });

@@ -153,7 +153,10 @@ describe("transition beginRestart: → restarting, then spawned", () => {
     let most = 0;
     f.supervisor.onExit(() => (most = Math.max(most, alive())));
     await Promise.all(["2", "3", "4"].map((id) => f.supervisor.restart(spec(id)).then(() => (most = Math.max(most, alive())))));
-    assert.deepEqual(f.children.map((c) => c.spec.command), ["first", "2", "3", "4"]);
+    assert.deepEqual(
+      f.children.map((c) => c.spec.command),
+      ["first", "2", "3", "4"],
+    );
     assert.equal(most, 1);
     assert.deepEqual(f.starts, [1, 2, 3, 4]);
   });
@@ -225,7 +228,10 @@ describe("transition crashed: → waiting-to-restart, then spawned after the bac
     assert.equal(f.children.length, 1);
     assert.equal(f.supervisor.phaseName, "waiting-to-restart");
     await f.clock.advance(1);
-    assert.deepEqual(f.children.map((c) => c.spec.command), ["first", "after-crash"]);
+    assert.deepEqual(
+      f.children.map((c) => c.spec.command),
+      ["first", "after-crash"],
+    );
     assert.equal(f.supervisor.phaseName, "starting");
     assert.deepEqual(f.starts, [1, 2]);
   });
@@ -338,9 +344,16 @@ describe("transition crashed: → waiting-to-restart, then spawned after the bac
   it("restart(spec) in waiting-to-restart starts the new spec now; the cancelled backoff starts nothing", async () => {
     const f = await waitingToRestart(2000);
     await f.supervisor.restart(spec("changed"));
-    assert.deepEqual(f.children.map((c) => c.spec.command), ["first", "changed"]);
+    assert.deepEqual(
+      f.children.map((c) => c.spec.command),
+      ["first", "changed"],
+    );
     await f.clock.advance(2500);
-    assert.deepEqual(f.children.map((c) => c.spec.command), ["first", "changed"], "past the backoff: still the one new child");
+    assert.deepEqual(
+      f.children.map((c) => c.spec.command),
+      ["first", "changed"],
+      "past the backoff: still the one new child",
+    );
     assert.equal(f.ended(), undefined);
   });
 

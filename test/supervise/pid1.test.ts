@@ -13,7 +13,6 @@ import { childReady, contentOf, childrenOf, fixture, harnessArgv, killIfAlive, l
 const dir = tempDir();
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-
 describe("as PID 1 (end-to-end, real processes and clock)", () => {
   const skip = unshareUnavailable();
 

@@ -17,7 +17,10 @@ describe("parseSignalName", () => {
 
   it("rejects unknown names and numbers with a UsageError naming the input", () => {
     for (const text of ["", "SIG", "NOPE", "SIGNOPE", "15", "SIG TERM", "-TERM"]) {
-      assert.throws(() => parseSignalName(text), (error: unknown) => error instanceof UsageError && error.exitCode === 64 && error.message.includes(JSON.stringify(text)));
+      assert.throws(
+        () => parseSignalName(text),
+        (error: unknown) => error instanceof UsageError && error.exitCode === 64 && error.message.includes(JSON.stringify(text)),
+      );
     }
   });
 });

@@ -223,7 +223,10 @@ describe("stop and signal", () => {
       const stopped = s.stop();
       await recorded(log, "SIGTERM");
       await clock.advance(4_999);
-      assert.equal(logged.some((l) => l.includes("sending SIGKILL")), false);
+      assert.equal(
+        logged.some((l) => l.includes("sending SIGKILL")),
+        false,
+      );
       assert.doesNotThrow(() => process.kill(s.childPid!, 0), "still running before the deadline");
       await clock.advance(1);
       const exit = await within("stop", stopped);

@@ -71,7 +71,27 @@ export function makePki(): TestPki {
     const keyPath = file(commonName, "key");
     const certPath = file(commonName, "pem");
     const ext = extFile(file(commonName, "ext"), CA_LINES);
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3", "-subj", `/CN=${commonName}`, "-extensions", "v3", "-config", ext]);
+    openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-days",
+      "3",
+      "-subj",
+      `/CN=${commonName}`,
+      "-extensions",
+      "v3",
+      "-config",
+      ext,
+    ]);
     return pair(certPath, keyPath);
   };
 
@@ -82,14 +102,42 @@ export function makePki(): TestPki {
     const ext = extFile(file(commonName, "ext"), lines);
     openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyPath, "-out", csrPath, "-subj", `/CN=${commonName}`]);
     openssl([
-      "x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-set_serial", `0x${randomBytes(8).toString("hex")}`,
-      "-days", String(days), "-out", certPath, "-extfile", ext, "-extensions", "v3",
+      "x509",
+      "-req",
+      "-in",
+      csrPath,
+      "-CA",
+      ca.certPath,
+      "-CAkey",
+      ca.keyPath,
+      "-set_serial",
+      `0x${randomBytes(8).toString("hex")}`,
+      "-days",
+      String(days),
+      "-out",
+      certPath,
+      "-extfile",
+      ext,
+      "-extensions",
+      "v3",
     ]);
     return pair(certPath, keyPath);
   };
 
   const ca = newCa("envject test CA");
-  const server = issue("127.0.0.1", ca, ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=serverAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost", "subjectKeyIdentifier=hash", "authorityKeyIdentifier=keyid"], 2);
+  const server = issue(
+    "127.0.0.1",
+    ca,
+    [
+      "basicConstraints=CA:FALSE",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "extendedKeyUsage=serverAuth",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "subjectKeyIdentifier=hash",
+      "authorityKeyIdentifier=keyid",
+    ],
+    2,
+  );
   return {
     dir,
     ca,

@@ -34,13 +34,19 @@ describe("vaultControl", () => {
   it("putSecret makes writeKv2's requests: one mount lookup, one write", async () => {
     await sv.control.clearRequests();
     await sv.control.putSecret("secret/ctl/b", { k: "ctl-B" });
-    assert.deepEqual((await sv.control.requests()).map((r) => `${r.method} ${r.path}`), ["GET sys/internal/ui/mounts/secret/ctl/b", "POST secret/data/ctl/b"]);
+    assert.deepEqual(
+      (await sv.control.requests()).map((r) => `${r.method} ${r.path}`),
+      ["GET sys/internal/ui/mounts/secret/ctl/b", "POST secret/data/ctl/b"],
+    );
   });
 
   it("fault, faults, deny, latency and the request log; reset clears them all", async () => {
     const v = sv.control;
     await v.fault({ path_prefix: "secret/data/myapp/single", status: 500, count: 2 });
-    assert.deepEqual((await v.faults()).map((f) => f.remaining), [2]);
+    assert.deepEqual(
+      (await v.faults()).map((f) => f.remaining),
+      [2],
+    );
     await v.deny("secret/data/myapp/db");
     await v.latency(1, "secret/data/myapp/config");
     await v.clearRequests();
@@ -71,13 +77,19 @@ describe("awsControl", () => {
   it("putSecret on an existing secret is one PutSecretValue", async () => {
     await sa.control.clearRequests();
     await sa.control.putSecret("prod/api-key", "ak-Aws-Plain-String-4e5f6a");
-    assert.deepEqual((await sa.control.requests()).map((r) => r.action), ["PutSecretValue"]);
+    assert.deepEqual(
+      (await sa.control.requests()).map((r) => r.action),
+      ["PutSecretValue"],
+    );
   });
 
   it("fault, faults, deny, latency and the request log; reset clears them all", async () => {
     const a = sa.control;
     await a.fault({ action: "GetSecretValue", secretId: "prod/api-key", status: 500, count: 2 });
-    assert.deepEqual((await a.faults()).map((f) => f.remaining), [2]);
+    assert.deepEqual(
+      (await a.faults()).map((f) => f.remaining),
+      [2],
+    );
     await a.deny("GetSecretValue", "prod/db");
     await a.latency(1, "DescribeSecret");
     await a.clearRequests();

@@ -196,6 +196,9 @@ export function selfSignedCertificate(key: SigningKey, opts: { commonName?: stri
   const tbs = seq(derItem(0xa0, derItem(0x02, Buffer.from([2]))), derItem(0x02, serial), algorithm, name, seq(utcTime(start), utcTime(end)), name, spki);
   const signature = sign(hash, tbs, key.privateKey);
   const der = seq(tbs, algorithm, derItem(0x03, Buffer.concat([Buffer.from([0]), signature])));
-  const body = der.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = der
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 }

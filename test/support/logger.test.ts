@@ -24,10 +24,14 @@ describe("captureLogger", () => {
       logger.redactor.add("s3cr3t-Capture-1");
       logger.info("hello s3cr3t-Capture-1", { attempt: 2, token: "s3cr3t-Capture-1" });
       logger.error("bye");
-      assert.deepEqual(records.map(({ time: _, ...rest }) => rest), [
-        { level: "info", msg: "hello *****", attempt: 2, token: "*****" },
-        { level: "error", msg: "bye" },
-      ], format);
+      assert.deepEqual(
+        records.map(({ time: _, ...rest }) => rest),
+        [
+          { level: "info", msg: "hello *****", attempt: 2, token: "*****" },
+          { level: "error", msg: "bye" },
+        ],
+        format,
+      );
       assert.deepEqual(messages("error"), ["bye"], format);
       assert.deepEqual(messages(), ["hello *****", "bye"], format);
       assert.equal(count("error", /bye/), 1, format);

@@ -38,7 +38,10 @@ export function pack(dir: string): string {
   assert.equal(types.status, 0, types.stdout + types.stderr);
   const packed = npm(["pack", "--ignore-scripts", "--pack-destination", dir], stage);
   assert.equal(packed.status, 0, packed.output);
-  return join(dir, readdirSync(dir).find((f) => f.endsWith(".tgz"))!);
+  return join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith(".tgz"))!,
+  );
 }
 
 /** Packs the project into `dir` and installs the tarball into `dir/app` (a `type: module` project); returns both paths. */

@@ -6,18 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, describe, it } from "node:test";
-import {
-  allProcesses,
-  descendantsOf,
-  inProcessGroup,
-  inSession,
-  isRunning,
-  killAll,
-  parseStat,
-  procInfo,
-  withMarker,
-  zombiesAmong,
-} from "./processes.js";
+import { allProcesses, descendantsOf, inProcessGroup, inSession, isRunning, killAll, parseStat, procInfo, withMarker, zombiesAmong } from "./processes.js";
 
 const marker = `ENVJECT_PROC_TEST_${process.pid}_${Date.now()}`;
 after(() => killAll(withMarker(marker)));
@@ -65,6 +54,9 @@ describe("test/support/processes", () => {
     assert.equal(descendantsOf(pid).length, 0);
     killAll(orphans);
     await until("no marked process left", () => withMarker(marker).length === 0);
-    assert.ok(allProcesses().some((p) => p.pid === process.pid), "the walker sees this process");
+    assert.ok(
+      allProcesses().some((p) => p.pid === process.pid),
+      "the walker sees this process",
+    );
   });
 });

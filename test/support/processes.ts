@@ -95,7 +95,9 @@ function procText(pid: number, file: "environ" | "cmdline"): string {
 
 /** The argv of `pid` ([] for a zombie or a process that is gone). */
 export function cmdlineOf(pid: number): string[] {
-  return procText(pid, "cmdline").split("\0").filter((a) => a !== "");
+  return procText(pid, "cmdline")
+    .split("\0")
+    .filter((a) => a !== "");
 }
 
 /**

@@ -22,13 +22,7 @@ export const SEED = {
 } as const;
 
 /** Every secret value the fixture writes, for "never printed" assertions. */
-export const SEEDED_SECRET_VALUES: readonly string[] = [
-  SEED.db.password,
-  SEED.dbV1.password,
-  SEED.legacy.token,
-  SEED.single.value,
-  "MIIdemoKeyMaterial-Zx9",
-];
+export const SEEDED_SECRET_VALUES: readonly string[] = [SEED.db.password, SEED.dbV1.password, SEED.legacy.token, SEED.single.value, "MIIdemoKeyMaterial-Zx9"];
 
 export interface SeededVault {
   vault: VaultDouble;

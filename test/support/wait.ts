@@ -13,12 +13,7 @@ export function pause(ms: number): Promise<void> {
  * Polls `probe` (sync or async) until it gives something other than undefined or false, and
  * resolves with that; fails after `limitMs` with "timed out waiting for <what>".
  */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  limitMs = 30_000,
-  details: () => string = () => "",
-): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, limitMs = 30_000, details: () => string = () => ""): Promise<T> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await probe();

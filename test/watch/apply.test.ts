@@ -32,12 +32,15 @@ async function setup(policy: OnChange, splayMs = 0, format: "text" | "json" = "t
   store.kv("secret/tls", { pem: "pem-one" });
   const { reader } = readerFor(store);
   let envReads = 0;
-  const environ = new Proxy({ REGION: "eu" }, {
-    get: (target, name) => {
-      if (name === "REGION") envReads++;
-      return target[name as string];
+  const environ = new Proxy<NodeJS.ProcessEnv>(
+    { REGION: "eu" },
+    {
+      get: (target, name) => {
+        if (name === "REGION") envReads++;
+        return target[name as string];
+      },
     },
-  });
+  );
   const input: ResolutionInput = {
     envFiles: [],
     mapping: {

@@ -104,7 +104,10 @@ describe("ChildEnvironment at start", () => {
 
   it("counts UTF-8 bytes, not characters", async () => {
     const w = await world({ "secret/a": { v: "é".repeat(65_535) } }, { env: [env("V", "vault://secret/a#v")] });
-    assert.throws(() => w.environment(), (e: unknown) => /V would be 131073 bytes/.test(configError(e).message));
+    assert.throws(
+      () => w.environment(),
+      (e: unknown) => /V would be 131073 bytes/.test(configError(e).message),
+    );
   });
 
   it("names every variable that is too big, each on its own line", async () => {

@@ -51,7 +51,10 @@ describe("watch controller", () => {
       assert.ok(n >= 18 && n <= 22, `about 20 polls of ${path} in 20 intervals, got ${n}`);
     }
     assert.equal(s.store.count("read"), 2, "no data read without a change");
-    assert.ok(s.store.calls.filter((c) => c.op === "stamp").every((c) => c.once), "every poll is a single attempt");
+    assert.ok(
+      s.store.calls.filter((c) => c.op === "stamp").every((c) => c.once),
+      "every poll is a single attempt",
+    );
     assert.deepEqual(s.applied, []);
     s.controller.close();
   });
@@ -163,7 +166,10 @@ describe("watch controller", () => {
     s.store.recreate("secret/a", { k: "new" });
     await s.clock.advance(70_000);
     assert.equal(s.applied.length, 1, "applied once");
-    assert.deepEqual(s.applied[0]!.map((c) => ({ before: c.before, after: c.after })), [{ before: "1", after: "1" }]);
+    assert.deepEqual(
+      s.applied[0]!.map((c) => ({ before: c.before, after: c.after })),
+      [{ before: "1", after: "1" }],
+    );
     assert.deepEqual((await s.reader.read(ref("vault://secret/a#k"))).data, { k: "new" });
     assert.equal(s.store.count("read", "secret/a"), 2, "one re-read, then the new stamp is the baseline");
     s.controller.close();
@@ -260,7 +266,10 @@ describe("watch controller", () => {
     s.store.down = false;
     await s.clock.advance(65_000);
     assert.equal(s.store.count("read"), 3, "read once on recovery");
-    assert.deepEqual(s.applied.map((b) => b.map((c) => [c.before, c.after])), [[["1", "2"]]]);
+    assert.deepEqual(
+      s.applied.map((b) => b.map((c) => [c.before, c.after])),
+      [[["1", "2"]]],
+    );
     s.controller.close();
   });
 
@@ -306,16 +315,23 @@ describe("watch controller", () => {
   });
 
   it("a new login re-reads every leased secret; --no-watch still renews leases but polls nothing", async () => {
-    const s = await setup(["vault://database/creds/ro#username", "vault://secret/a#k"], (store) => {
-      store.leased("database/creds/ro", 30, 600);
-      store.kv("secret/a", { k: "a" });
-    }, { poll: false });
+    const s = await setup(
+      ["vault://database/creds/ro#username", "vault://secret/a#k"],
+      (store) => {
+        store.leased("database/creds/ro", 30, 600);
+        store.kv("secret/a", { k: "a" });
+      },
+      { poll: false },
+    );
     await s.clock.advance(21_000);
     assert.equal(s.store.count("renew"), 1);
     s.controller.rereadLeased("vault");
     await s.clock.advance(2000);
     assert.equal(s.applied.length, 1);
-    assert.deepEqual(s.applied[0]!.map((c) => [c.id, c.reason]), [[secretIdentity(ref("vault://database/creds/ro")), "login"]]);
+    assert.deepEqual(
+      s.applied[0]!.map((c) => [c.id, c.reason]),
+      [[secretIdentity(ref("vault://database/creds/ro")), "login"]],
+    );
     assert.equal(s.store.count("stamp"), 0, "no version polling under --no-watch");
     s.controller.close();
     const left = s.store.calls.length;
@@ -397,7 +413,7 @@ describe("watch controller", () => {
       s.controller.close();
     });
 
-    it("a denial saying \"invalid token\" while a new login is failing: no per-secret warning; a new login re-checks every secret at once", async () => {
+    it('a denial saying "invalid token" while a new login is failing: no per-secret warning; a new login re-checks every secret at once', async () => {
       const s = await setup(["vault://secret/a#k", "vault://secret/b#k"], two);
       const calls = withVerify(s.store, () => "failing");
       for (const p of ["secret/a", "secret/b"]) s.store.failures.set(p, new AuthError(`Vault denied reading ${p} (403: permission denied; invalid token)`, { credentialsInvalid: true }));

@@ -28,7 +28,6 @@ describe("watch schedule", () => {
     assert.equal(pollDelay(10_000, 0.5), 10_000);
   });
 
-
   it("the settle window is half the interval, at most 2 s", () => {
     assert.equal(settleWindow(1000), 500);
     assert.equal(settleWindow(3000), 1500);

@@ -5,13 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Lease } from "../../src/providers/provider.js";
-import {
-  type LeasedState,
-  LeasedSecret,
-  type PolledState,
-  PolledSecret,
-  Readability,
-} from "../../src/watch/secret-state.js";
+import { type LeasedState, LeasedSecret, type PolledState, PolledSecret, Readability } from "../../src/watch/secret-state.js";
 import { ref } from "./fake-store.js";
 
 const POLLED_STATES: readonly PolledState[] = ["polling", "queued", "rereading", "deferred"];
@@ -29,7 +23,7 @@ function polledIn(state: PolledState): PolledSecret {
   if (state === "polling") return w;
   assert.ok(w.markChanged("v2@2"));
   if (state === "queued") return w;
-  if (state === "deferred") return assert.ok(w.deferReread()), w;
+  if (state === "deferred") return (assert.ok(w.deferReread()), w);
   assert.ok(w.beginReread());
   return w;
 }

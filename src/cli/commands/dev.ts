@@ -23,12 +23,7 @@ export const DEV_REGION = "us-east-1";
 export const DEV_ACCESS_KEY_ID = "AKIDENVJECTDEV";
 export const DEV_SECRET_ACCESS_KEY = "envject-dev-not-a-secret";
 
-export async function devCommand(
-  args: DevArgs,
-  logger: Logger,
-  write: (text: string) => void = (t) => process.stdout.write(t),
-  stopped: Promise<unknown> = untilSignal(),
-): Promise<number> {
+export async function devCommand(args: DevArgs, logger: Logger, write: (text: string) => void = (t) => process.stdout.write(t), stopped: Promise<unknown> = untilSignal()): Promise<number> {
   logger.warn(DEV_WARNING);
   const seed = args.seed === undefined ? undefined : await readSeedFile(args.seed);
   const vault = await listening("Vault", "--vault-port", args.vaultPort, (port) => startVaultDouble({ port }));
@@ -83,7 +78,8 @@ async function listening<T>(what: string, option: string, port: number, start: (
     return await start(port);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new UnavailableError(`${option} ${port}: 127.0.0.1:${port} is already in use; choose another port for the ${what} store or leave ${option} out (a free one is picked)`);
+    if (code === "EADDRINUSE")
+      throw new UnavailableError(`${option} ${port}: 127.0.0.1:${port} is already in use; choose another port for the ${what} store or leave ${option} out (a free one is picked)`);
     if (code === "EACCES") throw new UnavailableError(`${option} ${port}: not allowed to listen on 127.0.0.1:${port} (ports below 1024 need privileges); choose a port of 1024 or more`);
     throw error;
   }

@@ -35,7 +35,10 @@ export async function runCommand(global: GlobalArgs, args: RunArgs, environ: Nod
   // The supervisor (and execa under it) loads, and setpriv is probed, while the secrets are read.
   const supervision = import("../../supervise/supervisor.js");
   supervision.catch(() => {});
-  void import("../../supervise/parent-death.js").then((m) => m.probeSetprivInBackground(), () => {});
+  void import("../../supervise/parent-death.js").then(
+    (m) => m.probeSetprivInBackground(),
+    () => {},
+  );
   const ctx = await loadContext(global, environ, logger);
   const files = new SecretFiles();
   const signals = new OwnSignals(ctx, logger, files);

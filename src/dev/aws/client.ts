@@ -79,7 +79,10 @@ export class AwsDoubleClient {
 
   /** Any operation; the answer as sent (status and parsed JSON body). */
   async call(action: string, body: object): Promise<{ status: number; body: any }> {
-    const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const date = new Date()
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
     const { status, body: parsed } = await this.send("/", JSON.stringify(body), {
       "Content-Type": "application/x-amz-json-1.1",
       "X-Amz-Target": `secretsmanager.${action}`,

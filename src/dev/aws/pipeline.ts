@@ -82,8 +82,7 @@ function answer(state: DoubleState, req: AwsRequest, store: RegionStore, named: 
       region: req.region,
       accountId: state.accountId,
       nowMs: nowMs(),
-      denied: (action: string, secret: Secret | undefined, rawId: string) =>
-        state.isDenied(action, (ruleId) => ruleId === rawId || (secret !== undefined && store.resolve(ruleId) === secret)),
+      denied: (action: string, secret: Secret | undefined, rawId: string) => state.isDenied(action, (ruleId) => ruleId === rawId || (secret !== undefined && store.resolve(ruleId) === secret)),
     };
     return { status: 200, body: operation(ctx, req.input) };
   } catch (error) {

@@ -436,8 +436,7 @@ export class VaultDoubleClient {
 
   /** Writes an ACL policy: raw policy text, or `{ "secret/data/*": ["read"] }`. */
   async writePolicy(name: string, rules: string | Record<string, string[]>): Promise<void> {
-    const text =
-      typeof rules === "string" ? rules : JSON.stringify({ path: Object.fromEntries(Object.entries(rules).map(([p, caps]) => [p, { capabilities: caps }])) });
+    const text = typeof rules === "string" ? rules : JSON.stringify({ path: Object.fromEntries(Object.entries(rules).map(([p, caps]) => [p, { capabilities: caps }])) });
     await this.api("PUT", `sys/policies/acl/${name}`, { policy: text });
   }
 
@@ -546,7 +545,7 @@ export class VaultDoubleClient {
 
   /** Creates a database role (TTLs in seconds or duration strings). */
   async createDatabaseRole(name: string, opts: { default_ttl?: number | string; max_ttl?: number | string } = {}, mount = "database"): Promise<void> {
-    await this.api("POST", `${mount}/roles/${name}`, { db_name: "double", creation_statements: ["CREATE ROLE \"{{name}}\""], ...opts });
+    await this.api("POST", `${mount}/roles/${name}`, { db_name: "double", creation_statements: ['CREATE ROLE "{{name}}"'], ...opts });
   }
 
   // ---- control surface -----------------------------------------------------------------------

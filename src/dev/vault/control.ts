@@ -128,7 +128,9 @@ function addAwsIdentity(state: DoubleState, body: Body): ControlAnswer {
   if (!m) return bad('"arn" must look like arn:aws:iam::<12 digits>:user/<name> or arn:aws:sts::<12 digits>:assumed-role/<role>/<session>');
   const session = m[3] === "assumed-role" ? m[4]!.split("/")[1] : undefined;
   if (m[3] === "assumed-role" && !session) return bad('an assumed-role "arn" needs a session: assumed-role/<role>/<session>');
-  const unique = `${m[3] === "user" ? "AIDA" : "AROA"}${base62(17).toUpperCase().replace(/[^A-Z0-9]/g, "X")}`;
+  const unique = `${m[3] === "user" ? "AIDA" : "AROA"}${base62(17)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "X")}`;
   const identity: AwsIdentity = {
     accessKeyId: body.access_key_id as string,
     secretAccessKey: body.secret_access_key as string,

@@ -80,10 +80,12 @@ async function serve(state: DoubleState, req: http.IncomingMessage, res: http.Se
       time: new Date().toISOString(),
       method,
       path,
-      query: Object.fromEntries([...new Set(url.searchParams.keys())].map((k) => {
-        const all = url.searchParams.getAll(k);
-        return [k, all.length === 1 ? all[0]! : all];
-      })),
+      query: Object.fromEntries(
+        [...new Set(url.searchParams.keys())].map((k) => {
+          const all = url.searchParams.getAll(k);
+          return [k, all.length === 1 ? all[0]! : all];
+        }),
+      ),
       status,
       namespace,
       token_accessor: tokenAccessor,

@@ -92,7 +92,10 @@ export class DoubleState {
   requests: RequestRecord[] = [];
   private seq = 0;
 
-  constructor(readonly rootToken: string, nowMs: number) {
+  constructor(
+    readonly rootToken: string,
+    nowMs: number,
+  ) {
     const root = new Namespace("", "root");
     root.mounts.add(newMount("secret/", { type: "kv", version: "2" }));
     root.mounts.add(newMount("kv/", { type: "kv", version: "1" }));

@@ -33,19 +33,7 @@ const THROTTLING = new Set([
 const TLS_FAILURE = /^(EPROTO$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_|INVALID_CA|INVALID_PURPOSE|HOSTNAME_MISMATCH)/;
 
 /** Socket-level failures worth another attempt. */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-]);
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "UND_ERR_SOCKET"]);
 
 /** The AWS error code of an SDK service exception (`AccessDeniedException`), or undefined for other failures. */
 export function awsErrorCode(error: unknown): string | undefined {
@@ -69,18 +57,16 @@ export function errorFromSdk(error: unknown, call: AwsCall): EnvjectError {
   if (TLS_FAILURE.test(code)) {
     // A retry cannot fix a certificate: fail at once, as Vault's client does, and say what to set.
     const where = call.endpoint ?? `the endpoint of ${call.region}`;
-    const problem = code === "EPROTO" || code.startsWith("ERR_SSL_")
-      ? `TLS handshake with ${where} failed (${code}); is the endpoint https:// while it serves plain http?`
-      : `the TLS certificate of ${where} could not be verified (${code}); give its CA with NODE_EXTRA_CA_CERTS`;
+    const problem =
+      code === "EPROTO" || code.startsWith("ERR_SSL_")
+        ? `TLS handshake with ${where} failed (${code}); is the endpoint https:// while it serves plain http?`
+        : `the TLS certificate of ${where} could not be verified (${code}); give its CA with NODE_EXTRA_CA_CERTS`;
     return new UnavailableError(`AWS Secrets Manager: ${problem} (${call.action} ${call.secretId} in ${call.region})`, { retryable: false });
   }
   // The SDK gives every failure `$metadata`; only an answer from the service has an HTTP status.
   if (isNetworkFailure(name, code, message)) {
     const where = call.endpoint ? ` at ${call.endpoint}` : "";
-    return new UnavailableError(
-      `cannot reach AWS Secrets Manager${where} in ${call.region} (${call.action} ${call.secretId}: ${code || name || "network error"})`,
-      { retryable: true },
-    );
+    return new UnavailableError(`cannot reach AWS Secrets Manager${where} in ${call.region} (${call.action} ${call.secretId}: ${code || name || "network error"})`, { retryable: true });
   }
   const status = httpStatus(error);
   if (status !== undefined) {
@@ -95,12 +81,7 @@ export function errorFromSdk(error: unknown, call: AwsCall): EnvjectError {
  * The typed error for an AWS error code and message — from a service exception, or from one item
  * of BatchGetSecretValue's `Errors` (which carry the code and message, no HTTP status).
  */
-export function errorFromCode(
-  code: string,
-  message: string | undefined,
-  call: AwsCall,
-  http: { status?: number; fault?: "client" | "server" } = {},
-): EnvjectError {
+export function errorFromCode(code: string, message: string | undefined, call: AwsCall, http: { status?: number; fault?: "client" | "server" } = {}): EnvjectError {
   const what = `${call.action} ${call.secretId} in ${call.region}`;
   const detail = `${code}${message ? `: ${oneLine(message)}` : ""}`;
   switch (code) {
@@ -108,9 +89,7 @@ export function errorFromCode(
       return new NotFoundError(`secret ${call.secretId} in ${call.region} was not found in AWS Secrets Manager, or has no such version (${detail})`);
     case "InvalidRequestException":
       if (/delet/i.test(message ?? "")) {
-        return new NotFoundError(
-          `secret ${call.secretId} in ${call.region} is scheduled for deletion (${detail}); restore it (aws secretsmanager restore-secret) or reference another secret`,
-        );
+        return new NotFoundError(`secret ${call.secretId} in ${call.region} is scheduled for deletion (${detail}); restore it (aws secretsmanager restore-secret) or reference another secret`);
       }
       return new ConfigError(`AWS Secrets Manager refused ${what} (${detail})`);
     case "InvalidParameterException":
@@ -119,9 +98,7 @@ export function errorFromCode(
       return new ConfigError(`AWS Secrets Manager rejected a parameter of ${what} (${detail}); check the reference`);
     case "AccessDeniedException":
     case "AccessDenied":
-      return new AuthError(
-        `AWS denied ${what} (${detail}); check that the IAM policy of the credentials in use allows secretsmanager:${call.action} on this secret`,
-      );
+      return new AuthError(`AWS denied ${what} (${detail}); check that the IAM policy of the credentials in use allows secretsmanager:${call.action} on this secret`);
     case "DecryptionFailure":
       return new AuthError(`AWS Secrets Manager cannot decrypt ${call.secretId} in ${call.region} with its KMS key (${detail}); the credentials need kms:Decrypt on that key`);
     case "UnrecognizedClientException":

@@ -134,7 +134,6 @@ export class AwsProvider implements SecretProvider {
     return retries.run(operation, options);
   }
 
-
   /** The region's endpoint as wait messages name it: the override in use, else the SDK's default for the region. */
   private describeStore(region: string): StoreDescription {
     const endpoint = this.settings.endpoint;

@@ -70,7 +70,5 @@ export function resolveAwsSettings({ file, environ }: AwsSettingsInput): AwsSett
 
 /** The message when no region can be found for a reference. */
 export function missingRegion(secretId: string): ConfigError {
-  return new ConfigError(
-    `no AWS region for secret ${secretId}: set aws.region in the mapping file or AWS_REGION, add ?region=NAME to the reference, or use the secret's ARN`,
-  );
+  return new ConfigError(`no AWS region for secret ${secretId}: set aws.region in the mapping file or AWS_REGION, add ?region=NAME to the reference, or use the secret's ARN`);
 }

@@ -216,9 +216,10 @@ const TLS_FAILURE = /^(EPROTO$|ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SEL
 function transportError(error: Error & { code?: string }, address: string, what: string): UnavailableError {
   const code = error.code ?? "";
   if (TLS_FAILURE.test(code)) {
-    const problem = code === "EPROTO" || code.startsWith("ERR_SSL_")
-      ? `TLS handshake failed (${code}); is the address https:// while Vault serves plain http?`
-      : `TLS certificate could not be verified (${code}); give the CA with vault.ca_cert or VAULT_CACERT`;
+    const problem =
+      code === "EPROTO" || code.startsWith("ERR_SSL_")
+        ? `TLS handshake failed (${code}); is the address https:// while Vault serves plain http?`
+        : `TLS certificate could not be verified (${code}); give the CA with vault.ca_cert or VAULT_CACERT`;
     return new UnavailableError(`Vault at ${address}: ${problem}`, { cause: error, retryable: false });
   }
   const reason = code ? `${code}${error.message && !error.message.includes(code) ? ` ${error.message}` : ""}` : error.message;

@@ -60,9 +60,7 @@ export function kv2Document(res: VaultResponse, client: VaultHttpClient, mount: 
     const m = inner.metadata;
     const n = m.version !== undefined ? ` (version ${m.version})` : "";
     if (m.destroyed) throw new NotFoundError(`${which}${version === undefined ? n : ""} was destroyed`);
-    throw new NotFoundError(
-      `${which}${version === undefined ? n : ""} was deleted${m.deletion_time ? ` at ${m.deletion_time}` : ""}; undelete it or write a new version`,
-    );
+    throw new NotFoundError(`${which}${version === undefined ? n : ""} was deleted${m.deletion_time ? ` at ${m.deletion_time}` : ""}; undelete it or write a new version`);
   }
   if (res.status === 404 || res.status === 200 || res.status === 204) {
     throw new NotFoundError(version !== undefined ? `${which} does not exist` : `no secret at ${logical} (KV v2 mount ${mount})`);

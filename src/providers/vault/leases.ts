@@ -10,14 +10,7 @@ import { errorForStatus, isRetryableStatus, vaultErrorMessages } from "./errors.
 import type { VaultEnvelope, VaultHttpClient, VaultResponse } from "./http.js";
 
 /** Extends `lease` by `incrementSeconds` with `token`; returns the lease as granted (obtainedAt now, on `clock`). */
-export async function renewLeaseOnce(
-  client: VaultHttpClient,
-  token: string,
-  lease: Lease,
-  incrementSeconds: number,
-  deadline?: number,
-  clock: Pick<Clock, "now"> = systemClock,
-): Promise<Lease> {
+export async function renewLeaseOnce(client: VaultHttpClient, token: string, lease: Lease, incrementSeconds: number, deadline?: number, clock: Pick<Clock, "now"> = systemClock): Promise<Lease> {
   const res = await client.request({
     method: "PUT",
     path: "sys/leases/renew",

@@ -12,17 +12,7 @@ import { StoreRetries } from "../retry.js";
 import type { KeepAliveEvents, Lease, LoginCheck, ReadOptions, SecretDocument, SecretProvider } from "../provider.js";
 import { errorForStatus } from "./errors.js";
 import { VaultHttpClient } from "./http.js";
-import {
-  apiSegmentHint,
-  isKv2Envelope,
-  isVersionedMountAnswer,
-  kv2Document,
-  plainDocument,
-  requestKv2,
-  requestPlain,
-  versionNotSupported,
-  withoutApiSegment,
-} from "./kv.js";
+import { apiSegmentHint, isKv2Envelope, isVersionedMountAnswer, kv2Document, plainDocument, requestKv2, requestPlain, versionNotSupported, withoutApiSegment } from "./kv.js";
 import { TokenKeeper } from "./token-keeper.js";
 import { renewLeaseOnce } from "./leases.js";
 import { type Location, MountResolver } from "./mounts.js";
@@ -117,7 +107,6 @@ export class VaultProvider implements SecretProvider {
   private attempt<T>(operation: (deadline: number) => Promise<T>, options: ReadOptions): Promise<T> {
     return this.retries.run(() => operation(options.deadline), options);
   }
-
 
   /**
    * Revokes each lease with `sys/leases/revoke`. Vault's default policy does not grant that path;
@@ -379,7 +368,6 @@ function readCa(settings: VaultSettings): Buffer {
     throw new ConfigError(`CA certificate ${settings.caCertPath} (from ${settings.caCertSource}) cannot be read (${code})`);
   }
 }
-
 
 /** The TLS client certificate and key (PEM): 77 naming the file that cannot be read. */
 function readClientCertificate(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {

@@ -10,7 +10,7 @@ import { type Clock, systemClock } from "../../clock.js";
 import { AuthError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { errorForStatus, saysInvalidToken, vaultErrorMessages } from "./errors.js";
-import type { VaultAuthBlock, VaultEnvelope, VaultHttpClient } from "./http.js";
+import type { VaultEnvelope, VaultHttpClient } from "./http.js";
 import { readCredentialFile } from "./login/method.js";
 import type { VaultAuthSettings } from "./settings.js";
 
@@ -178,7 +178,7 @@ export class VaultSession {
       if (saysInvalidToken(res.body)) {
         throw new AuthError(`the Vault token from ${source} is invalid, expired or revoked (403 on auth/token/lookup-self)`);
       }
-      this.logger.debug("the token may not look itself up (or an older Vault says only \"permission denied\" for a bad token); using it as it is", { source });
+      this.logger.debug('the token may not look itself up (or an older Vault says only "permission denied" for a bad token); using it as it is', { source });
       this.lookupDenied = true;
       return { token, obtainedAt: this.clock.now(), serial: ++this.serials };
     }

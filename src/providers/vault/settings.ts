@@ -153,10 +153,7 @@ function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv, awsRegion:
     if (key === "token" || key === "role_id" || key === "secret_id" || key === "path") continue;
     const users = [...LOGIN_METHODS.values()].filter((m) => m.fields.includes(key)).map((m) => m.name);
     if (key === "token_file") users.push("token_file");
-    throw new ConfigError(
-      `vault.auth.${key} needs vault.auth.method (${users.join(" or ")}); only token and AppRole are inferred from the settings`,
-      a.settings[key]!.origin,
-    );
+    throw new ConfigError(`vault.auth.${key} needs vault.auth.method (${users.join(" or ")}); only token and AppRole are inferred from the settings`, a.settings[key]!.origin);
   }
   // Settings in the file are explicit and decide before the environment does.
   const fileApprole = Boolean(a.settings.role_id || a.settings.secret_id);
@@ -170,9 +167,7 @@ function resolveAuth(file: VaultFileSettings, env: NodeJS.ProcessEnv, awsRegion:
   const hasRole = Boolean(nonEmpty(env.VAULT_ROLE_ID));
   const hasSecret = Boolean(nonEmpty(env.VAULT_SECRET_ID));
   if (hasToken && hasRole && hasSecret) {
-    throw new ConfigError(
-      "both VAULT_TOKEN and VAULT_ROLE_ID/VAULT_SECRET_ID are set; unset one, or choose with vault.auth.method in the mapping file",
-    );
+    throw new ConfigError("both VAULT_TOKEN and VAULT_ROLE_ID/VAULT_SECRET_ID are set; unset one, or choose with vault.auth.method in the mapping file");
   }
   if (hasToken) return token();
   // A half-configured AppRole is an error, never a silent fall back to a stale ~/.vault-token.

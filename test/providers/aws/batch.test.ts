@@ -38,7 +38,10 @@ describe("CurrentValueBatcher", () => {
     }));
     const partial = ARN.slice(0, -7);
     const got = await Promise.all([batcher.get("us-east-1", partial, Date.now() + 5000), batcher.get("us-east-1", "prod/b", Date.now() + 5000), batcher.get("us-east-1", "prod/c", Date.now() + 5000)]);
-    assert.deepEqual(got.map((v) => v.SecretString), ["batch:a", "batch:b", "single:prod/c"]);
+    assert.deepEqual(
+      got.map((v) => v.SecretString),
+      ["batch:a", "batch:b", "single:prod/c"],
+    );
     assert.deepEqual(calls, [`BatchGetSecretValue ${partial},prod/b,prod/c`, "GetSecretValue prod/c"]);
   });
 

@@ -96,7 +96,7 @@ describe("errorFromSdk", () => {
     assert.match(plain.message, /TLS handshake with the endpoint of eu-west-1 failed \(EPROTO\)/);
   });
 
-  it("a plain Error is described by its code, not by the name \"Error\"", () => {
+  it('a plain Error is described by its code, not by the name "Error"', () => {
     const e = errorFromSdk(Object.assign(new Error("odd"), { code: "ERR_SOMETHING_ODD" }), call);
     assert.match(e.message, /\(ERR_SOMETHING_ODD\)/);
   });

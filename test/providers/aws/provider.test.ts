@@ -41,7 +41,15 @@ before(async () => {
     AWS_CONFIG_FILE: join(home, "config"),
     AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
   });
-  for (const name of ["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"]) {
+  for (const name of [
+    "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+  ]) {
     delete process.env[name];
   }
   const many = Object.fromEntries(Array.from({ length: MANY }, (_, i) => [`ap-south-1:bulk/s${i}`, `bulk-Value-${i}-q`]));
@@ -251,12 +259,10 @@ describe("batching", () => {
   it("3 secrets used by 5 variables are one BatchGetSecretValue (the reader dedupes, the provider batches)", async () => {
     const { provider } = harness();
     const reader = new SecretReader(new ProviderSet({ aws: async () => provider, vault: async () => assert.fail("no Vault here") }), soon());
-    const refs = ["aws-sm://prod/db#username", "aws-sm://prod/db#password", "aws-sm://prod/api-key", "aws-sm://prod/config#log_level", "{{ aws('prod/config#max_conn') }}"].flatMap(
-      (text) => {
-        const spec = parseValue(text, { defaultMount: "secret" });
-        return spec.kind === "ref" ? [spec.ref] : spec.kind === "template" ? spec.parts.flatMap((p) => (p.kind === "ref" ? [p.ref] : [])) : [];
-      },
-    ) as AwsRef[];
+    const refs = ["aws-sm://prod/db#username", "aws-sm://prod/db#password", "aws-sm://prod/api-key", "aws-sm://prod/config#log_level", "{{ aws('prod/config#max_conn') }}"].flatMap((text) => {
+      const spec = parseValue(text, { defaultMount: "secret" });
+      return spec.kind === "ref" ? [spec.ref] : spec.kind === "template" ? spec.parts.flatMap((p) => (p.kind === "ref" ? [p.ref] : [])) : [];
+    }) as AwsRef[];
     assert.equal(refs.length, 5);
     const docs = await Promise.all(refs.map((r) => reader.read(r)));
     assert.deepEqual(
@@ -273,7 +279,10 @@ describe("batching", () => {
     const { provider } = harness();
     await provider.read(ref("aws-sm://prod/api-key"), soon());
     const entries = await log();
-    assert.deepEqual(entries.map((e) => e.action), ["GetSecretValue"]);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ["GetSecretValue"],
+    );
   });
 
   it("25 secrets read together are two batches (20 + 5)", async () => {
@@ -285,20 +294,18 @@ describe("batching", () => {
       refs.map((_, i) => `bulk-Value-${i}-q`),
     );
     const batches = (await log()).filter((e) => e.action === "BatchGetSecretValue");
-    assert.deepEqual(batches.map((b) => b.secretIds.length).sort((a, b) => a - b), [5, 20]);
+    assert.deepEqual(
+      batches.map((b) => b.secretIds.length).sort((a, b) => a - b),
+      [5, 20],
+    );
     assert.equal(count(await log(), "GetSecretValue"), 0);
   });
 
   it("reads in different regions are batched per region; other stages are not batched", async () => {
     const { provider } = harness();
-    await Promise.all(
-      ["aws-sm://prod/db", "aws-sm://prod/api-key", "aws-sm://eu/only?region=eu-west-1", "aws-sm://prod/db?version_stage=AWSPREVIOUS"].map((t) => provider.read(ref(t), soon())),
-    );
+    await Promise.all(["aws-sm://prod/db", "aws-sm://prod/api-key", "aws-sm://eu/only?region=eu-west-1", "aws-sm://prod/db?version_stage=AWSPREVIOUS"].map((t) => provider.read(ref(t), soon())));
     const entries = await log();
-    assert.deepEqual(
-      entries.map((e) => `${e.action} ${e.region}`).sort(),
-      ["BatchGetSecretValue us-east-1", "GetSecretValue eu-west-1", "GetSecretValue us-east-1"],
-    );
+    assert.deepEqual(entries.map((e) => `${e.action} ${e.region}`).sort(), ["BatchGetSecretValue us-east-1", "GetSecretValue eu-west-1", "GetSecretValue us-east-1"]);
   });
 
   it("when BatchGetSecretValue is denied: one denied batch, then GetSecretValue per secret, remembered for later reads", async () => {
@@ -326,9 +333,7 @@ describe("batching", () => {
   it("per-secret errors of a batch become each secret's typed error; the others still resolve", async () => {
     await sa.control.deny("GetSecretValue", "prod/config");
     const { provider } = harness();
-    const results = await Promise.allSettled(
-      ["aws-sm://prod/api-key", "aws-sm://prod/missing", "aws-sm://prod/config", "aws-sm://prod/retired"].map((t) => provider.read(ref(t), soon())),
-    );
+    const results = await Promise.allSettled(["aws-sm://prod/api-key", "aws-sm://prod/missing", "aws-sm://prod/config", "aws-sm://prod/retired"].map((t) => provider.read(ref(t), soon())));
     assert.equal(results[0]!.status, "fulfilled");
     const [missing, denied, retired] = results.slice(1).map((r) => (r.status === "rejected" ? (r.reason as EnvjectError) : assert.fail("should fail")));
     assert.ok(missing instanceof NotFoundError);
@@ -339,7 +344,10 @@ describe("batching", () => {
     assert.ok(retired instanceof NotFoundError);
     assert.match(retired.message, /scheduled for deletion/);
     const entries = await log();
-    assert.deepEqual(entries.map((e) => e.action), ["BatchGetSecretValue"]);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ["BatchGetSecretValue"],
+    );
   });
 });
 
@@ -352,7 +360,13 @@ describe("errors and their exit codes", () => {
     { name: "ExpiredTokenException", setup: () => sa.client.rejectAccessKey("AKIDPROVIDERTEST", "ExpiredTokenException"), type: AuthError, code: 77, says: /expired/ },
     { name: "InvalidSignatureException", setup: () => sa.client.rejectAccessKey("AKIDPROVIDERTEST", "InvalidSignatureException"), type: AuthError, code: 77, says: /AWS_SECRET_ACCESS_KEY/ },
     { name: "DecryptionFailure", setup: () => sa.control.fault({ action: "GetSecretValue", status: 400, type: "DecryptionFailure" }), type: AuthError, code: 77, says: /kms:Decrypt/ },
-    { name: "InvalidParameterException", setup: () => sa.control.fault({ action: "GetSecretValue", status: 400, type: "InvalidParameterException" }), type: ConfigError, code: 65, says: /InvalidParameterException/ },
+    {
+      name: "InvalidParameterException",
+      setup: () => sa.control.fault({ action: "GetSecretValue", status: 400, type: "InvalidParameterException" }),
+      type: ConfigError,
+      code: 65,
+      says: /InvalidParameterException/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.type.name} (${c.code}), one attempt, no stack, no value`, async () => {
@@ -399,7 +413,10 @@ describe("errors and their exit codes", () => {
     await sa.control.fault({ action: "GetSecretValue", status: 0, count: 1 });
     const { provider } = harness();
     assert.equal((await provider.read(ref("aws-sm://prod/api-key"), soon())).data, AWS_SEED.apiKey);
-    assert.deepEqual((await log()).map((e) => e.status), [500, 0, 200]);
+    assert.deepEqual(
+      (await log()).map((e) => e.status),
+      [500, 0, 200],
+    );
   });
 
   it("a failing batch is retried as a whole until it succeeds", async () => {
@@ -410,7 +427,10 @@ describe("errors and their exit codes", () => {
     assert.equal(docs[1]!.data, JSON.stringify(AWS_SEED.db));
     const entries = await log();
     assert.deepEqual(entries[0] && [entries[0].action, entries[0].status], ["BatchGetSecretValue", 500]);
-    assert.ok(entries.slice(1).every((e) => e.status === 200), "the retries succeeded");
+    assert.ok(
+      entries.slice(1).every((e) => e.status === 200),
+      "the retries succeeded",
+    );
   });
 
   it("throttling until the deadline gives up with UnavailableError (69) saying so", async () => {
@@ -460,7 +480,10 @@ describe("stamps", () => {
     const doc = await provider.read(r, soon());
     await sa.control.clearRequests();
     assert.equal(await provider.stamp(r, soon()), doc.stamp);
-    assert.deepEqual((await log()).map((e) => e.action), ["DescribeSecret"]);
+    assert.deepEqual(
+      (await log()).map((e) => e.action),
+      ["DescribeSecret"],
+    );
     const put = await sa.client.putSecretValue("prod/config", { SecretString: JSON.stringify({ ...AWS_SEED.config, log_level: "info" }) });
     const configRef = ref("aws-sm://prod/config");
     assert.equal(await provider.stamp(configRef, soon()), put.VersionId);
@@ -485,7 +508,10 @@ describe("stamps", () => {
     await sa.control.clearRequests();
     assert.equal(await provider.stamp(r, soon()), current.VersionId);
     assert.equal(await provider.stamp(r, soon()), current.VersionId);
-    assert.deepEqual((await log()).map((e) => e.action), ["DescribeSecret", "GetSecretValue", "GetSecretValue"]);
+    assert.deepEqual(
+      (await log()).map((e) => e.action),
+      ["DescribeSecret", "GetSecretValue", "GetSecretValue"],
+    );
   });
 
   it("stamp retries like read, and with `once` makes one attempt", async () => {
@@ -520,6 +546,9 @@ describe("the provider's contract", () => {
     const { provider } = harness({ AWS_REGION: "eu-west-1" });
     await provider.read(ref("aws-sm://eu/only"), soon());
     assert.equal(Object.hasOwn(process.env, "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"), false);
-    assert.deepEqual(warnings.filter((w) => /NodeVersionSupport|node >=/.test(w)), []);
+    assert.deepEqual(
+      warnings.filter((w) => /NodeVersionSupport|node >=/.test(w)),
+      [],
+    );
   });
 });

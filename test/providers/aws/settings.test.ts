@@ -44,7 +44,10 @@ describe("resolveAwsSettings", () => {
   });
 
   it("a malformed endpoint is a ConfigError naming the variable", () => {
-    assert.throws(() => resolveAwsSettings({ file: {}, environ: { AWS_ENDPOINT_URL: "not a url" } }), (e: unknown) => e instanceof ConfigError && /AWS_ENDPOINT_URL/.test(e.message));
+    assert.throws(
+      () => resolveAwsSettings({ file: {}, environ: { AWS_ENDPOINT_URL: "not a url" } }),
+      (e: unknown) => e instanceof ConfigError && /AWS_ENDPOINT_URL/.test(e.message),
+    );
     assert.throws(() => resolveAwsSettings({ file: {}, environ: { AWS_ENDPOINT_URL_SECRETS_MANAGER: "ftp://x" } }), /http:\/\/ or https:\/\//);
   });
 

@@ -49,7 +49,10 @@ describe("renewLease", () => {
     const log = await logSince(suite.sv, async () => {
       renewed = await h.provider.renewLease(lease, 1800, once());
     });
-    assert.deepEqual(log.map((e) => `${e.method} ${e.path} ${e.status}`), ["PUT sys/leases/renew 200"]);
+    assert.deepEqual(
+      log.map((e) => `${e.method} ${e.path} ${e.status}`),
+      ["PUT sys/leases/renew 200"],
+    );
     assert.equal(renewed!.id, lease.id);
     assert.equal(renewed!.durationSeconds, 1800);
     assert.equal(renewed!.renewable, true);
@@ -98,9 +101,7 @@ describe("renewLease", () => {
     const h = harness(settingsFor(suite.sv), suite.open);
     const lease = await leaseOf(h.provider, "readonly");
     await suite.sv.admin.seal();
-    const log = await logSince(suite.sv, () =>
-      assert.rejects(h.provider.renewLease(lease, 3600, once()), (e: unknown) => e instanceof UnavailableError && e.retryable && /sealed/.test(e.message)),
-    );
+    const log = await logSince(suite.sv, () => assert.rejects(h.provider.renewLease(lease, 3600, once()), (e: unknown) => e instanceof UnavailableError && e.retryable && /sealed/.test(e.message)));
     assert.equal(log.length, 1);
     await suite.sv.admin.unseal();
     await h.provider.revokeLeases([lease]);
@@ -114,7 +115,10 @@ describe("renewLease", () => {
     await suite.sv.admin.fault({ path_prefix: "sys/leases/renew", status: 500, count: 2 });
     // An hour of fake time for the retries: the fake clock runs ahead while the double answers in real time.
     const log = await logSince(suite.sv, () => onFakeTime(clock, provider.renewLease(lease, 600, { deadline: clock.now() + 3_600_000 })));
-    assert.deepEqual(log.map((e) => e.status), [500, 500, 200]);
+    assert.deepEqual(
+      log.map((e) => e.status),
+      [500, 500, 200],
+    );
     await provider.revokeLeases([lease]);
   });
 

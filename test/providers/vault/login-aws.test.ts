@@ -250,13 +250,19 @@ describe("the STS endpoint and region", () => {
       () => aws.create(input({ role: "r", region: "evil.example.com/x" })),
       (e: unknown) => e instanceof ConfigError && e.exitCode === 65 && /vault\.auth\.region .* is not an AWS region name/.test(e.message),
     );
-    assert.throws(() => aws.create(input({ role: "r" }, {}, "Not A Region")), (e: unknown) => e instanceof ConfigError && /aws\.region/.test(e.message));
+    assert.throws(
+      () => aws.create(input({ role: "r" }, {}, "Not A Region")),
+      (e: unknown) => e instanceof ConfigError && /aws\.region/.test(e.message),
+    );
   });
 });
 
 describe("the aws login method", () => {
   it("needs role (65), mounts at aws or the path setting, and is titled AWS IAM", () => {
-    assert.throws(() => aws.create(input({})), (e: unknown) => e instanceof ConfigError && e.exitCode === 65 && /vault\.auth\.role is required for method aws/.test(e.message));
+    assert.throws(
+      () => aws.create(input({})),
+      (e: unknown) => e instanceof ConfigError && e.exitCode === 65 && /vault\.auth\.role is required for method aws/.test(e.message),
+    );
     const method = aws.create(input({ role: "r" }));
     assert.equal(method.path, "aws");
     assert.equal(method.title, "AWS IAM");
@@ -291,7 +297,10 @@ describe("the aws login method", () => {
   it("falls back to the AWS SDK's chain (the shared credentials file, AWS_PROFILE), read again at every login", async () => {
     const file = process.env.AWS_SHARED_CREDENTIALS_FILE!;
     const write = (keys: AwsKeys, profile = "default") =>
-      writeFileSync(file, `[${profile}]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n${keys.sessionToken ? `aws_session_token = ${keys.sessionToken}\n` : ""}`);
+      writeFileSync(
+        file,
+        `[${profile}]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n${keys.sessionToken ? `aws_session_token = ${keys.sessionToken}\n` : ""}`,
+      );
     try {
       write(KEYS);
       const method = aws.create(input({ role: "r" }, {}));

@@ -38,7 +38,11 @@ describe("read with once", () => {
     assert.equal(h.lines.filter((l) => / WARN /.test(l)).length, 0);
   });
 
-  for (const [name, status] of [["a 500", 500], ["a 429", 429], ["a dropped connection", 0]] as const) {
+  for (const [name, status] of [
+    ["a 500", 500],
+    ["a 429", 429],
+    ["a dropped connection", 0],
+  ] as const) {
     it(`throws ${name} at once, after one request`, async () => {
       const h = harness(settingsFor(suite.sv), suite.open);
       await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
@@ -60,7 +64,10 @@ describe("read with once", () => {
     await h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() });
     await suite.sv.control.fault({ path_prefix: "secret/data/myapp/db", status: 500, count: 2 });
     const log = await logSince(suite.sv, () => h.provider.read(ref("vault://secret/myapp/db"), { deadline: soon() }));
-    assert.deepEqual(log.map((e) => e.status), [500, 500, 200]);
+    assert.deepEqual(
+      log.map((e) => e.status),
+      [500, 500, 200],
+    );
     assert.equal(outageLines(h.lines).filter((l) => / WARN /.test(l)).length, 1);
   });
 });

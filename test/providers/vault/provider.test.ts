@@ -274,7 +274,12 @@ describe("mount discovery", () => {
     const h = harness();
     const paths = ["secret/myapp/db", "secret/myapp/config", "secret/myapp/single", "secret/myapp/tls", "kv/legacy", "kv/other"];
     const log = await logSince(() => Promise.all(paths.map((p) => read(h, `vault://${p}`))));
-    assert.deepEqual(discoveries(log).map((e) => e.path.split("/")[4]).sort(), ["kv", "secret"]);
+    assert.deepEqual(
+      discoveries(log)
+        .map((e) => e.path.split("/")[4])
+        .sort(),
+      ["kv", "secret"],
+    );
   });
 
   it("finds a mount whose path contains a slash", async () => {
@@ -613,7 +618,7 @@ describe("retries", () => {
   });
 
   it("retries 429 answers until the deadline, then gives up with 69", async () => {
-    await sv.control.fault({ path_prefix: "", status: 429, count: 10_000, body: { errors: ["request path \"secret/data/myapp/db\": rate limit quota exceeded"] } });
+    await sv.control.fault({ path_prefix: "", status: 429, count: 10_000, body: { errors: ['request path "secret/data/myapp/db": rate limit quota exceeded'] } });
     const log = await failingUntilDeadline(/429/);
     assert.ok(log.length >= 2, `retried (${log.length} attempts)`);
   });
@@ -692,8 +697,14 @@ describe("paths that need escaping", () => {
     assert.equal(ref(text).path, `secret/esc/${segment}`);
     const h = harness();
     const log = await logSince(async () => assert.deepEqual((await read(h, text)).data, data));
-    assert.ok(log.some((e) => e.path === `secret/data/esc/${segment}` && e.status === 200), JSON.stringify(log.map((e) => e.path)));
-    assert.ok(log.every((e) => Object.keys(e.query).length === 0), "nothing of the path leaked into the query");
+    assert.ok(
+      log.some((e) => e.path === `secret/data/esc/${segment}` && e.status === 200),
+      JSON.stringify(log.map((e) => e.path)),
+    );
+    assert.ok(
+      log.every((e) => Object.keys(e.query).length === 0),
+      "nothing of the path leaked into the query",
+    );
   });
 
   it("reads a KV v1 secret with such a path", async () => {

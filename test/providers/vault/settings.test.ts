@@ -54,15 +54,15 @@ describe("Vault address resolution", () => {
   });
 
   it("rejects an address that is not http(s), naming where it came from", () => {
-    assert.throws(() => settings({ VAULT_TOKEN: "t", VAULT_ADDR: "ftp://x" }), (e: unknown) => e instanceof ConfigError && /VAULT_ADDR/.test(e.message));
+    assert.throws(
+      () => settings({ VAULT_TOKEN: "t", VAULT_ADDR: "ftp://x" }),
+      (e: unknown) => e instanceof ConfigError && /VAULT_ADDR/.test(e.message),
+    );
   });
 
   it("takes namespace, mount and CA from the file before the environment", () => {
     const env = { VAULT_TOKEN: "t", VAULT_NAMESPACE: "envns", VAULT_MOUNT_POINT: "envmount", VAULT_CACERT: "/env/ca.pem" };
-    assert.deepEqual(
-      (({ namespace, mount, caCertPath }) => ({ namespace, mount, caCertPath }))(settings(env)),
-      { namespace: "envns", mount: "envmount", caCertPath: "/env/ca.pem" },
-    );
+    assert.deepEqual((({ namespace, mount, caCertPath }) => ({ namespace, mount, caCertPath }))(settings(env)), { namespace: "envns", mount: "envmount", caCertPath: "/env/ca.pem" });
     const file = { namespace: located("admin", "vault.namespace"), mount: located("kv2/", "vault.mount"), caCert: located("/file/ca.pem", "vault.ca_cert") };
     const s = settings(env, file);
     assert.equal(s.namespace, "admin");
@@ -106,7 +106,10 @@ describe("Vault auth inference", () => {
     const approle = resolveVaultSettings({ file: {}, environ: { HOME: home, VAULT_ROLE_ID: "r", VAULT_SECRET_ID: "s" } });
     assert.equal(approle.auth.method, "approle");
     // Half an AppRole is an error, not a silent use of the file.
-    assert.throws(() => resolveVaultSettings({ file: {}, environ: { HOME: home, VAULT_ROLE_ID: "r" } }), (e: unknown) => e instanceof AuthError && /VAULT_SECRET_ID/.test(e.message));
+    assert.throws(
+      () => resolveVaultSettings({ file: {}, environ: { HOME: home, VAULT_ROLE_ID: "r" } }),
+      (e: unknown) => e instanceof AuthError && /VAULT_SECRET_ID/.test(e.message),
+    );
   });
 
   it("fails with 77 and says what to set when there are no credentials at all", () => {

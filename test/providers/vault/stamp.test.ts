@@ -78,7 +78,10 @@ describe("stamp() for KV v2", () => {
     });
     assert.equal(stamp, expected);
     assert.match(stamp, /^v3@/);
-    assert.deepEqual(log.map((e) => `${e.method} ${e.path} ${e.status}`), ["GET secret/metadata/st/b 200"]);
+    assert.deepEqual(
+      log.map((e) => `${e.method} ${e.path} ${e.status}`),
+      ["GET secret/metadata/st/b 200"],
+    );
   });
 
   it("a stamp without an earlier read finds the mount first, then costs one request per call", async () => {
@@ -86,7 +89,10 @@ describe("stamp() for KV v2", () => {
     const h = harness(settingsFor(suite.sv), suite.open);
     assert.equal(await h.provider.stamp(ref("vault://secret/st/c"), opts()), await stampIn("secret/st/c"));
     const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/st/c"), opts()));
-    assert.deepEqual(log.map((e) => e.path), ["secret/metadata/st/c"]);
+    assert.deepEqual(
+      log.map((e) => e.path),
+      ["secret/metadata/st/c"],
+    );
   });
 
   it("equals the stamp of a read document when nothing changed", async () => {
@@ -108,7 +114,10 @@ describe("stamp() for KV v2", () => {
     });
     assert.equal(first, await stampIn("secret/st/d"));
     assert.match(first, /^v3@/);
-    assert.deepEqual(log1.map((e) => `${e.path} ${e.status}`), ["secret/metadata/st/d 403", "secret/data/st/d 200"]);
+    assert.deepEqual(
+      log1.map((e) => `${e.path} ${e.status}`),
+      ["secret/metadata/st/d 403", "secret/data/st/d 200"],
+    );
 
     await suite.sv.control.putSecret("secret/st/d", { k: "d4-Stamp" });
     let second = "";
@@ -117,10 +126,16 @@ describe("stamp() for KV v2", () => {
     });
     assert.equal(second, await stampIn("secret/st/d"));
     assert.match(second, /^v4@/);
-    assert.deepEqual(log2.map((e) => `${e.path} ${e.status}`), ["secret/data/st/d 200"]);
+    assert.deepEqual(
+      log2.map((e) => `${e.path} ${e.status}`),
+      ["secret/data/st/d 200"],
+    );
     // Remembered per mount: another secret under secret/ goes straight to the data too.
     const log3 = await logSince(suite.sv, () => h.provider.stamp(ref("vault://secret/myapp/db"), opts()));
-    assert.deepEqual(log3.map((e) => e.path), ["secret/data/myapp/db"]);
+    assert.deepEqual(
+      log3.map((e) => e.path),
+      ["secret/data/myapp/db"],
+    );
   });
 
   it("a 403 on metadata for a revoked token is an AuthError (77)", async () => {
@@ -194,7 +209,10 @@ describe("a KV v2 secret deleted with its metadata and written again", () => {
       const log = await logSince(suite.sv, async () => {
         again = await fallback.provider.stamp(ref("vault://secret/st/again"), opts());
       });
-      assert.deepEqual(log.map((e) => `${e.path} ${e.status}`), ["secret/data/st/again 200"]);
+      assert.deepEqual(
+        log.map((e) => `${e.path} ${e.status}`),
+        ["secret/data/st/again 200"],
+      );
       assert.match(again, /^v1@/);
       assert.equal(sameStamp(again, polled), false);
     } finally {
@@ -277,7 +295,10 @@ describe("stamp() for pinned refs, KV v1 and leases", () => {
     assert.notEqual(changed, first);
     assert.match(changed, /^sha256:[0-9a-f]{64}$/);
     const log = await logSince(suite.sv, () => h.provider.stamp(ref("vault://kv/st/e"), opts()));
-    assert.deepEqual(log.map((e) => e.path), ["kv/st/e"]);
+    assert.deepEqual(
+      log.map((e) => e.path),
+      ["kv/st/e"],
+    );
   });
 
   it("a stamp never contains the data", async () => {

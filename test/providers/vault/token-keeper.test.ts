@@ -124,7 +124,10 @@ describe("TokenKeeper on a fake clock: AppRole (token_ttl 3s, max 6s)", () => {
     assert.equal(k.vault.count(RENEW), 0, "not before 2/3 of the TTL");
     await k.clock.advance(1);
     assert.deepEqual(k.vault.times(RENEW), [k.t0 + 2000]);
-    assert.deepEqual(k.vault.log.filter((e) => e.path === RENEW).map((e) => e.body), [{ increment: 3 }]);
+    assert.deepEqual(
+      k.vault.log.filter((e) => e.path === RENEW).map((e) => e.body),
+      [{ increment: 3 }],
+    );
     k.keeper.close();
   });
 
@@ -146,15 +149,25 @@ describe("TokenKeeper on a fake clock: AppRole (token_ttl 3s, max 6s)", () => {
     assert.notEqual(second, first);
     assert.equal(k.vault.count(REVOKE), 0, "nothing revoked before the watcher says so");
     await k.logins[0]!.retireOld();
-    assert.deepEqual(k.vault.log.filter((e) => e.path === REVOKE).map((e) => e.token === first), [true], "the replaced token revoked, once");
+    assert.deepEqual(
+      k.vault.log.filter((e) => e.path === REVOKE).map((e) => e.token === first),
+      [true],
+      "the replaced token revoked, once",
+    );
     k.keeper.close();
   });
 
   it("goes on under the new token: renewed at 2/3 of its TTL, and logged in again near its max TTL", async () => {
     const k = await start();
     await k.clock.advance(8000);
-    assert.deepEqual(k.vault.times(RENEW), [2000, 4000, 6000, 8000].map((t) => k.t0 + t));
-    assert.deepEqual(k.vault.times(LOGIN), [0, 4000, 8000].map((t) => k.t0 + t));
+    assert.deepEqual(
+      k.vault.times(RENEW),
+      [2000, 4000, 6000, 8000].map((t) => k.t0 + t),
+    );
+    assert.deepEqual(
+      k.vault.times(LOGIN),
+      [0, 4000, 8000].map((t) => k.t0 + t),
+    );
     assert.equal(k.events.newLogins, 2);
     k.keeper.close();
   });
@@ -246,11 +259,14 @@ describe("TokenKeeper on a fake clock: given tokens", () => {
     const events = recorder();
     const k = await startKeeper(f, given(token), events);
     await k.clock.advance(9000);
-    assert.deepEqual(k.vault.log.filter((e) => e.path === RENEW).map((e) => [e.at - k.t0, e.status]), [
-      [4000, 500],
-      [5000, 200],
-      [9000, 200],
-    ]);
+    assert.deepEqual(
+      k.vault.log.filter((e) => e.path === RENEW).map((e) => [e.at - k.t0, e.status]),
+      [
+        [4000, 500],
+        [5000, 200],
+        [9000, 200],
+      ],
+    );
     assert.equal(events.fatal, undefined);
     k.keeper.close();
   });
@@ -260,9 +276,15 @@ describe("TokenKeeper on a fake clock: given tokens", () => {
     const token = f.vault.createToken({ ttl: 0 });
     const events = recorder();
     const k = await startKeeper(f, given(token), events);
-    assert.deepEqual(k.vault.log.map((e) => e.path), [LOOKUP]);
+    assert.deepEqual(
+      k.vault.log.map((e) => e.path),
+      [LOOKUP],
+    );
     await k.clock.advance(30 * 86_400_000);
-    assert.deepEqual(k.vault.log.map((e) => e.path), [LOOKUP]);
+    assert.deepEqual(
+      k.vault.log.map((e) => e.path),
+      [LOOKUP],
+    );
     assert.equal(k.clock.timers, 0);
     assert.equal(events.fatal, undefined);
     assert.ok(k.lines.some((l) => /never expires; nothing to renew/.test(l)));
@@ -310,7 +332,10 @@ describe("TokenKeeper on a fake clock: AppRole whose re-login is refused (single
     const refused = k.vault.times(LOGIN, 400).map((t) => t - k.t0);
     assert.ok(refused.length >= 4, `refused logins: ${refused.length}`);
     const gaps = refused.slice(1).map((t, i) => t - refused[i]!);
-    assert.ok(gaps.every((g, i) => i === 0 || g >= gaps[i - 1]!), `the waits grow: ${gaps.join(", ")}`);
+    assert.ok(
+      gaps.every((g, i) => i === 0 || g >= gaps[i - 1]!),
+      `the waits grow: ${gaps.join(", ")}`,
+    );
     assert.equal(events.fatal, undefined, "not fatal: no leased credentials ended with the token");
     assert.equal(k.lines.filter((l) => / WARN .*could not log in to Vault again/.test(l)).length, 1, "one warning, not one per attempt");
     assert.equal(k.lines.filter((l) => / INFO .*Vault token has ended; the command keeps running/.test(l)).length, 1);
@@ -399,7 +424,7 @@ describe("keepAlive against the Vault double", { concurrency: true }, () => {
     await h.provider.close();
   });
 
-  it("verifyLogin: a valid token is \"valid\"; a revoked AppRole token is replaced (\"replaced\", onNewLogin); a revoked given token is onFatal (77)", { timeout: 30_000 }, async () => {
+  it('verifyLogin: a valid token is "valid"; a revoked AppRole token is replaced ("replaced", onNewLogin); a revoked given token is onFatal (77)', { timeout: 30_000 }, async () => {
     const sv = await vault();
     const a = await appRole(sv, "verify", { token_ttl: 3600 });
     const appEvents = recorder();

@@ -37,8 +37,7 @@ export function matchesFilters(secret: Secret, filters: SecretFilter[], region: 
 }
 
 function matchesOne(secret: Secret, key: string, value: string, region: string): boolean {
-  const prefix = (s: string | undefined, caseless = false) =>
-    s !== undefined && (caseless ? s.toLowerCase().startsWith(value.toLowerCase()) : s.startsWith(value));
+  const prefix = (s: string | undefined, caseless = false) => s !== undefined && (caseless ? s.toLowerCase().startsWith(value.toLowerCase()) : s.startsWith(value));
   switch (key) {
     case "name":
       return prefix(secret.name);

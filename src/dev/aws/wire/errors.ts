@@ -21,9 +21,7 @@ export class AwsError extends Error {
 
   /** The JSON body, e.g. `{"__type":"ResourceNotFoundException","Message":"…"}`. */
   body(): Record<string, string> {
-    return this.layer === "front-door"
-      ? { __type: `com.amazon.coral.service#${this.type}`, message: this.message }
-      : { __type: this.type, Message: this.message };
+    return this.layer === "front-door" ? { __type: `com.amazon.coral.service#${this.type}`, message: this.message } : { __type: this.type, Message: this.message };
   }
 }
 
@@ -31,10 +29,8 @@ export const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret
 export const MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion.";
 
 export const notFound = (): AwsError => new AwsError("ResourceNotFoundException", SECRET_NOT_FOUND);
-export const stageNotFound = (stage: string): AwsError =>
-  new AwsError("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
-export const versionNotFound = (versionId: string): AwsError =>
-  new AwsError("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
+export const stageNotFound = (stage: string): AwsError => new AwsError("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+export const versionNotFound = (versionId: string): AwsError => new AwsError("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
 export const markedForDeletion = (): AwsError => new AwsError("InvalidRequestException", MARKED_FOR_DELETION);
 export const invalidParameter = (message: string): AwsError => new AwsError("InvalidParameterException", message);
 export const invalidRequest = (message: string): AwsError => new AwsError("InvalidRequestException", message);
@@ -63,7 +59,17 @@ export function defaultMessage(type: string): string {
 
 /** Which types answer in the front-door style when injected as faults. */
 export function layerOf(type: string): "service" | "front-door" {
-  return ["ThrottlingException", "UnrecognizedClientException", "ExpiredTokenException", "InvalidSignatureException", "IncompleteSignatureException", "MissingAuthenticationTokenException", "ValidationException", "SerializationException", "ServiceUnavailable"].includes(type)
+  return [
+    "ThrottlingException",
+    "UnrecognizedClientException",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "ValidationException",
+    "SerializationException",
+    "ServiceUnavailable",
+  ].includes(type)
     ? "front-door"
     : "service";
 }

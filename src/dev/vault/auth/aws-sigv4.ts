@@ -22,9 +22,7 @@ export interface SigningKey {
   sessionToken?: string;
 }
 
-export type SigV4Verdict =
-  | { ok: true; accessKeyId: string }
-  | { ok: false; status: number; code: string; message: string };
+export type SigV4Verdict = { ok: true; accessKeyId: string } | { ok: false; status: number; code: string; message: string };
 
 export interface VerifyOptions {
   nowMs: number;
@@ -60,7 +58,11 @@ export function verifySigV4(req: ForwardedRequest, opts: VerifyOptions): SigV4Ve
     return refuse(403, "SignatureDoesNotMatch", `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(opts.nowMs + SKEW_MS)} (${formatAmzDate(opts.nowMs)} + 15 min.)`);
   }
   if (scopeDate !== amzDate.slice(0, 8)) {
-    return refuse(403, "SignatureDoesNotMatch", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    return refuse(
+      403,
+      "SignatureDoesNotMatch",
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
   }
   if (terminator !== "aws4_request") return refuse(403, "SignatureDoesNotMatch", `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
   if (scopeService !== opts.service) return refuse(403, "SignatureDoesNotMatch", `Credential should be scoped to correct service: '${opts.service}'. `);
@@ -95,7 +97,10 @@ export function signingKey(secret: string, date: string, region: string, service
 
 /** `20240102T030405Z` for a time. */
 export function formatAmzDate(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 function headerValue(req: ForwardedRequest, name: string): string {
@@ -129,9 +134,7 @@ function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-type ParsedAuthorization =
-  | { accessKeyId: string; scopeDate: string; scopeRegion: string; scopeService: string; terminator: string; signedHeaders: string[]; signature: string }
-  | { error: string };
+type ParsedAuthorization = { accessKeyId: string; scopeDate: string; scopeRegion: string; scopeService: string; terminator: string; signedHeaders: string[]; signature: string } | { error: string };
 
 function parseAuthorization(header: string): ParsedAuthorization {
   const space = header.indexOf(" ");
@@ -155,7 +158,10 @@ function parseAuthorization(header: string): ParsedAuthorization {
     scopeRegion,
     scopeService,
     terminator,
-    signedHeaders: fields.get("SignedHeaders")!.split(";").map((h) => h.trim().toLowerCase()),
+    signedHeaders: fields
+      .get("SignedHeaders")!
+      .split(";")
+      .map((h) => h.trim().toLowerCase()),
     signature: fields.get("Signature")!,
   };
 }

@@ -34,7 +34,8 @@ export function awsRoute(store: AwsAuthStore, rest: string, req: LogicalRequest)
     return route(req, unsupportedOperation);
   }
   if (rest === "config/identity") {
-    if (op === "read") return route(req, () => ok({ data: { ec2_alias: "role_id", ec2_metadata: ["account_id", "auth_type"], iam_alias: "role_id", iam_metadata: store.iamMetadata }, mountType: MOUNT_TYPE }));
+    if (op === "read")
+      return route(req, () => ok({ data: { ec2_alias: "role_id", ec2_metadata: ["account_id", "auth_type"], iam_alias: "role_id", iam_metadata: store.iamMetadata }, mountType: MOUNT_TYPE }));
     if (op === "update") return route(req, (ctx) => writeIdentityConfig(store, ctx));
     return route(req, unsupportedOperation);
   }
@@ -295,12 +296,13 @@ function callerIdentity(ctx: HandlerContext, config: AwsClientConfig | null, url
   const stsError = (status: number, code: string, message: string): StsAnswer => ({ error: `received error code ${status} from STS: ${stsXmlError(code, message)}` });
   // The request must be one STS would accept as addressed to it.
   if (!isStsHost(url.hostname, endpoint.hostname)) {
-    return stsError(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
+    return stsError(
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+    );
   }
-  const verdict = verifySigV4(
-    { method: "POST", url, headers: lower, body },
-    { nowMs: ctx.nowMs, region, service: "sts", lookup: (id) => known.get(id) },
-  );
+  const verdict = verifySigV4({ method: "POST", url, headers: lower, body }, { nowMs: ctx.nowMs, region, service: "sts", lookup: (id) => known.get(id) });
   if (!verdict.ok) return stsError(verdict.status, verdict.code, verdict.message);
   if (!new URLSearchParams(body).has("Action")) return stsError(400, "MissingAction", "Missing Action");
   return { identity: known.get(verdict.accessKeyId)! };

@@ -232,7 +232,13 @@ function sans(cert: X509Certificate): { dns: string[]; email: string[] } {
 /** ryanuber/go-glob: `*` matches any run of characters, anywhere. */
 function glob(pattern: string, value: string): boolean {
   if (pattern === "*") return true;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "s",
+  );
   return re.test(value);
 }
 

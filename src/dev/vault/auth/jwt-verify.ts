@@ -279,7 +279,13 @@ export function validateClaims(jws: ParsedJws, claims: Claims, expected: Expecte
 /** ryanuber/go-glob: `*` matches any run of characters, nothing else is special. */
 export function glob(pattern: string, subject: string): boolean {
   if (pattern === "*") return true;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "s",
+  );
   return re.test(subject);
 }
 

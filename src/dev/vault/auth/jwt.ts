@@ -212,9 +212,7 @@ function writeRole(store: JwtStore, name: string, mountType: string, ctx: Handle
     warnings.push("token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated");
   }
   if (role.verboseOidcLogging) {
-    warnings.push(
-      "verbose_oidc_logging has been enabled for this role. This is not recommended in production since sensitive information may be present in OIDC responses.",
-    );
+    warnings.push("verbose_oidc_logging has been enabled for this role. This is not recommended in production since sensitive information may be present in OIDC responses.");
   }
   store.roles.set(name, role);
   return okOrNoContent(warnings, mountType);
@@ -293,7 +291,8 @@ function validateBoundClaims(type: string, bound: Record<string, unknown>, claim
       for (const a of actVals) {
         if (type === "glob") {
           // The plugin's format string is "…: %expVal": a %e verb on a non-float, then "xpVal".
-          if (typeof e !== "string") return `received claim is not a glob string: %!e(${e instanceof GoNumber ? "json.Number" : typeof e === "boolean" ? "bool" : "[]interface {}"}=${goValue(e)})xpVal`;
+          if (typeof e !== "string")
+            return `received claim is not a glob string: %!e(${e instanceof GoNumber ? "json.Number" : typeof e === "boolean" ? "bool" : "[]interface {}"}=${goValue(e)})xpVal`;
           if (typeof a === "string" && glob(e, a)) found = true;
         } else if (sameValue(e, a)) found = true;
         if (found) break;

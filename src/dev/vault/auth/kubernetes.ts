@@ -273,7 +273,11 @@ function decodeServiceAccount(claims: Record<string, unknown>): ServiceAccount |
       sa.projected = { namespace: str(o.namespace, "kubernetes.io.namespace"), serviceaccount: ref(o.serviceaccount, "kubernetes.io.serviceaccount") };
     }
   }
-  if (errors.length > 0) return `${errors.length} error(s) decoding:\n\n${errors.map((e) => `* ${e}`).sort().join("\n")}`;
+  if (errors.length > 0)
+    return `${errors.length} error(s) decoding:\n\n${errors
+      .map((e) => `* ${e}`)
+      .sort()
+      .join("\n")}`;
   return sa;
 }
 

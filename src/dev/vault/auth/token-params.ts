@@ -65,7 +65,15 @@ const ALL_LEGACY_FIELDS: readonly LegacyTokenField[] = ["policies", "bound_cidrs
  * when both are given).
  */
 export function upgradeLegacyFields(t: TokenParams, d: Data, fields: readonly LegacyTokenField[] = ALL_LEGACY_FIELDS): void {
-  const upgrade = <K extends keyof TokenParams["legacy"]>(oldKey: LegacyTokenField, newKey: string, key: K, read: () => TokenParams["legacy"][K], set: (v: TokenParams["legacy"][K]) => void, current: () => TokenParams["legacy"][K], zero: TokenParams["legacy"][K]) => {
+  const upgrade = <K extends keyof TokenParams["legacy"]>(
+    oldKey: LegacyTokenField,
+    newKey: string,
+    key: K,
+    read: () => TokenParams["legacy"][K],
+    set: (v: TokenParams["legacy"][K]) => void,
+    current: () => TokenParams["legacy"][K],
+    zero: TokenParams["legacy"][K],
+  ) => {
     if (!fields.includes(oldKey)) return;
     if (!has(d, newKey)) {
       if (has(d, oldKey)) {
@@ -75,12 +83,60 @@ export function upgradeLegacyFields(t: TokenParams, d: Data, fields: readonly Le
       }
     } else t.legacy[key] = has(d, oldKey) ? current() : zero;
   };
-  upgrade("policies", "token_policies", "policies", () => sanitizePolicies(stringListField(d, "policies") ?? [], false), (v) => (t.tokenPolicies = v), () => t.tokenPolicies, []);
-  upgrade("bound_cidrs", "token_bound_cidrs", "boundCidrs", () => stringListField(d, "bound_cidrs") ?? [], (v) => (t.tokenBoundCidrs = v), () => t.tokenBoundCidrs, []);
-  upgrade("num_uses", "token_num_uses", "numUses", () => intField(d, "num_uses"), (v) => (t.tokenNumUses = v), () => t.tokenNumUses, 0);
-  upgrade("ttl", "token_ttl", "ttl", () => durationField(d, "ttl"), (v) => (t.tokenTtl = v), () => t.tokenTtl, 0);
-  upgrade("max_ttl", "token_max_ttl", "maxTtl", () => durationField(d, "max_ttl"), (v) => (t.tokenMaxTtl = v), () => t.tokenMaxTtl, 0);
-  upgrade("period", "token_period", "period", () => durationField(d, "period"), (v) => (t.tokenPeriod = v), () => t.tokenPeriod, 0);
+  upgrade(
+    "policies",
+    "token_policies",
+    "policies",
+    () => sanitizePolicies(stringListField(d, "policies") ?? [], false),
+    (v) => (t.tokenPolicies = v),
+    () => t.tokenPolicies,
+    [],
+  );
+  upgrade(
+    "bound_cidrs",
+    "token_bound_cidrs",
+    "boundCidrs",
+    () => stringListField(d, "bound_cidrs") ?? [],
+    (v) => (t.tokenBoundCidrs = v),
+    () => t.tokenBoundCidrs,
+    [],
+  );
+  upgrade(
+    "num_uses",
+    "token_num_uses",
+    "numUses",
+    () => intField(d, "num_uses"),
+    (v) => (t.tokenNumUses = v),
+    () => t.tokenNumUses,
+    0,
+  );
+  upgrade(
+    "ttl",
+    "token_ttl",
+    "ttl",
+    () => durationField(d, "ttl"),
+    (v) => (t.tokenTtl = v),
+    () => t.tokenTtl,
+    0,
+  );
+  upgrade(
+    "max_ttl",
+    "token_max_ttl",
+    "maxTtl",
+    () => durationField(d, "max_ttl"),
+    (v) => (t.tokenMaxTtl = v),
+    () => t.tokenMaxTtl,
+    0,
+  );
+  upgrade(
+    "period",
+    "token_period",
+    "period",
+    () => durationField(d, "period"),
+    (v) => (t.tokenPeriod = v),
+    () => t.tokenPeriod,
+    0,
+  );
 }
 
 /** PopulateTokenData plus the deprecated names a plugin's role read adds when they were used. */

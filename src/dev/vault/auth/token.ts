@@ -15,8 +15,7 @@ const MOUNT_TYPE = "token";
 /** Picks the handler for a path under auth/token/. */
 export function tokenRoute(rest: string, req: LogicalRequest): Route {
   const op = req.operation;
-  const only = (wanted: LogicalRequest["operation"][], handle: (ctx: HandlerContext) => Reply): Route =>
-    route(req, wanted.includes(op) ? handle : unsupportedOperation);
+  const only = (wanted: LogicalRequest["operation"][], handle: (ctx: HandlerContext) => Reply): Route => route(req, wanted.includes(op) ? handle : unsupportedOperation);
   switch (rest) {
     case "create":
     case "create-orphan":
@@ -71,7 +70,10 @@ function create(ctx: HandlerContext, orphan: boolean): Reply {
   const noDefault = boolField(d, "no_default_policy", false);
   // Without a policies field the child inherits the parent's policies.
   const policies = sanitizePolicies(requested ?? parent.policies.filter((p) => p !== "default" || !noDefault), !noDefault);
-  const name = stringField(d, "display_name").trim().toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const name = stringField(d, "display_name")
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-");
   const result = issueToken(
     ctx.state,
     {

@@ -165,9 +165,7 @@ function metadataFields(data: Record<string, unknown>): Partial<Pick<KeyMeta, "m
 }
 
 function casWarning(store: KvV2Store, fields: { casRequired?: boolean }): string[] {
-  return fields.casRequired === false && store.config.casRequired
-    ? ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.']
-    : [];
+  return fields.casRequired === false && store.config.casRequired ? ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.'] : [];
 }
 
 function writeMetadata(store: KvV2Store, key: string, ctx: HandlerContext): Reply {

@@ -97,7 +97,7 @@ function parseJsonRules(text: string): PolicyRule[] | string {
     return (error as Error).message;
   }
   const paths = (doc as { path?: unknown } | null)?.path;
-  if (!paths || typeof paths !== "object") return "no \"path\" object";
+  if (!paths || typeof paths !== "object") return 'no "path" object';
   const blocks = Array.isArray(paths) ? paths : [paths];
   const rules: PolicyRule[] = [];
   for (const block of blocks) {

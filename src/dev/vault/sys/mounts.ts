@@ -102,4 +102,3 @@ function disable(ctx: HandlerContext, path: string): Reply {
   }
   return noContent();
 }
-

@@ -4,7 +4,7 @@
  * time.Duration.String() of whole seconds ("1h0m0s", "29m10s").
  */
 
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Thrown for an input no Vault field parser would accept; the message names the input, never a secret. */
 export class DurationError extends Error {}

@@ -65,7 +65,10 @@ export function parseLogicalRequest(method: string, path: string, query: URLSear
     }
     case "PATCH": {
       operation = "patch";
-      const type = String(headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      const type = String(headers["content-type"] ?? "")
+        .split(";")[0]!
+        .trim()
+        .toLowerCase();
       if (type === "") return { ok: false, reply: errorReply(400, "mime: no media type") };
       if (type !== "application/merge-patch+json") {
         return { ok: false, reply: errorReply(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${type}`) };

@@ -88,10 +88,7 @@ export async function buildIamLoginBody(input: IamLoginInput): Promise<IamLogin>
     // The Vault CLI's signer sends no X-Amz-Content-Sha256; STS does not need it.
     applyChecksum: false,
   });
-  const signed = await signer.sign(
-    { method: "POST", protocol: url.protocol, hostname: url.hostname, path: url.pathname, query: {}, headers, body: STS_REQUEST_BODY },
-    { signingDate: input.now },
-  );
+  const signed = await signer.sign({ method: "POST", protocol: url.protocol, hostname: url.hostname, path: url.pathname, query: {}, headers, body: STS_REQUEST_BODY }, { signingDate: input.now });
 
   const described: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(signed.headers)) described[canonicalHeaderName(name)] = [value];

@@ -8,7 +8,6 @@ import { AuthError, ConfigError } from "../../../errors.js";
 import { GITHUB_ACTIONS_TOKEN_VARIABLES } from "../../../config/vault-auth.js";
 import { authPath, environValue, type LoginContext, type LoginInput, type LoginMethodSpec, readCredentialFile, requireSetting, settingValue } from "./method.js";
 
-
 export const jwt: LoginMethodSpec = {
   name: "jwt",
   fields: ["role", "token_file", "jwt", "audience"],
