@@ -16,9 +16,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { createInterface } from "node:readline";
 import { type ProcInfo, allProcesses, withMarker, zombiesAmong } from "../test/support/processes.js";
 import { VaultDoubleClient } from "../src/dev/vault/client.js";
+import { startVaultProcess } from "./vault-process.js";
 
 const INSTANCES = Number(process.env.INSTANCES ?? 200);
 const SECRETS = Number(process.env.SECRETS ?? 5);
@@ -30,17 +30,6 @@ const marker = `LOADBENCH_MARKER=${randomBytes(8).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "envject-load-"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts the Vault double as its own process; resolves with its address and root token. */
-async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((done, fail) => {
-    createInterface({ input: proc.stdout }).once("line", done);
-    proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));
-  });
-  const { url, rootToken } = JSON.parse(line) as { url: string; rootToken: string };
-  return { proc, url, rootToken };
-}
 
 /** The run's processes left: those carrying the marker (found wherever re-parented), and zombies of ours. */
 function leftProcesses(): ProcInfo[] {
@@ -69,7 +58,7 @@ interface Instance {
   stderr: string;
 }
 
-const double = await startDouble();
+const double = await startVaultProcess();
 const admin = new VaultDoubleClient(double.url, double.rootToken);
 const instances: Instance[] = [];
 let shuttingDown = false;

@@ -9,8 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { VaultDoubleClient } from "../src/dev/vault/client.js";
+import { startVaultProcess } from "./vault-process.js";
 
 const SECRETS = Number(process.env.SECRETS ?? 100);
 const DURATION_S = Number(process.env.DURATION_S ?? 60);
@@ -20,17 +20,6 @@ const bin = join(root, "bin/envject.mjs");
 const dir = mkdtempSync(join(tmpdir(), "envject-watch-bench-"));
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts the Vault double as its own process; resolves with its address and root token. */
-async function startDouble(): Promise<{ proc: ChildProcess; url: string; rootToken: string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/dev/vault/main.ts")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((done, fail) => {
-    createInterface({ input: proc.stdout }).once("line", done);
-    proc.once("exit", (code) => fail(new Error(`the Vault double exited ${code}`)));
-  });
-  const { url, rootToken } = JSON.parse(line) as { url: string; rootToken: string };
-  return { proc, url, rootToken };
-}
 
 /** utime + stime of `pid`, in seconds (fields 14 and 15 of /proc/<pid>/stat, after the command name). */
 function cpuSeconds(pid: number): number {
@@ -44,7 +33,7 @@ function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-const vault = await startDouble();
+const vault = await startVaultProcess();
 let envject: ChildProcess | undefined;
 try {
   const admin = new VaultDoubleClient(vault.url, vault.rootToken);
