@@ -8,16 +8,14 @@
  */
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CliResult } from "../support/cli.js";
 import { AWS_SEED, type SeededAws, awsEnv, leakedAwsSecrets, startSeededAws, DEFAULT_AWS_SEED } from "../support/aws-fixture.js";
 import { SEED, type SeededVault, leakedSecrets, startSeededVault } from "../support/vault-fixture.js";
 import { Workspace, assertNoStackTrace, childJson, errorLines, printAllEnv, printEnv } from "./e2e.js";
+import { moduleTrace } from "../support/module-trace-run.js";
 
 const EU = { token: "eu-Cli-Token-5d4c3b" };
 const NOT_JSON = "cli-Not-Json-Secret-77 {";
-const TRACE_HOOK = join(import.meta.dirname, "../support/module-trace.mjs");
 
 let sa: SeededAws;
 let sv: SeededVault;
@@ -295,19 +293,9 @@ describe("the AWS SDK is loaded only when a mapping references AWS", () => {
   /** Runs envject under the module-trace preload; returns what envject's own process loaded that mentions @aws-sdk. */
   async function traced(mapping: string): Promise<{ result: CliResult; loaded: string[] }> {
     ws.file("trace.yaml", mapping);
-    const trace = join(ws.dir, `trace-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
-    const result = await ws.run(["run", "-c", "trace.yaml", "--", ...printEnv("X")], env({ NODE_OPTIONS: `--import ${TRACE_HOOK}`, MODULE_TRACE_FILE: trace }));
-    assert.ok(existsSync(trace), `the trace hook ran:\n${result.stderr}`);
-    const records = readFileSync(trace, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
-    const envject = records.filter((r) => r.main.endsWith("envject.mjs"));
-    assert.ok(
-      envject.some((r) => r.kind === "exit"),
-      "envject's own process was traced to its exit",
-    );
-    return { result, loaded: envject.filter((r) => r.kind !== "exit").map((r) => r.name) };
+    const trace = moduleTrace(ws.dir);
+    const result = await ws.run(["run", "-c", "trace.yaml", "--", ...printEnv("X")], env(trace.env));
+    return { result, loaded: trace.envjectLoaded(result.stderr) };
   }
 
   it("a Vault-only run never loads @aws-sdk/*", async () => {

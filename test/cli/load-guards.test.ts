@@ -10,11 +10,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { printEnv, seededWorkspace } from "./e2e.js";
+import { moduleTrace } from "../support/module-trace-run.js";
 import { waitFor } from "../support/wait.js";
 import { spawn } from "node:child_process";
 
 const ROOT = join(import.meta.dirname, "../..");
-const TRACE_HOOK = join(ROOT, "test/support/module-trace.mjs");
 const BIN = join(ROOT, "bin/envject.mjs");
 /** Written by scripts/build.mjs: for each output file, the source modules bundled into it. */
 const INPUTS = join(ROOT, ".build/bundle-inputs.json");
@@ -25,23 +25,13 @@ const fixture = seededWorkspace();
 async function loadedSources(args: string[]): Promise<{ code: number | null; stderr: string; sources: string[] }> {
   const byFile = JSON.parse(readFileSync(INPUTS, "utf8")) as Record<string, string[]>;
   const byName = new Map(Object.entries(byFile).map(([file, inputs]) => [basename(file), inputs]));
-  const trace = join(fixture.ws.dir, `trace-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const result = await fixture.ws.run(args, { NODE_OPTIONS: `--import ${TRACE_HOOK}`, MODULE_TRACE_FILE: trace, MODULE_TRACE_MATCH: "/" });
-  assert.ok(existsSync(trace), `the trace hook ran:\n${result.stderr}`);
-  const records = readFileSync(trace, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
-  const own = records.filter((r) => r.main.endsWith("envject.mjs"));
-  assert.ok(
-    own.some((r) => r.kind === "exit"),
-    "envject's own process was traced to its exit",
-  );
+  const trace = moduleTrace(fixture.ws.dir, "/");
+  const result = await fixture.ws.run(args, trace.env);
+  const loaded = trace.envjectLoaded(result.stderr);
   const sources = new Set<string>();
-  for (const r of own) {
-    if (r.kind === "exit") continue;
+  for (const name of loaded) {
     // Anything not from the bundle (the AWS SDK is external) is named as loaded.
-    const inputs = byName.get(basename(r.name)) ?? (r.name.includes("@aws-sdk") || r.name.includes("@smithy") ? [r.name] : []);
+    const inputs = byName.get(basename(name)) ?? (name.includes("@aws-sdk") || name.includes("@smithy") ? [name] : []);
     for (const input of inputs) sources.add(input);
   }
   return { code: result.code, stderr: result.stderr, sources: [...sources].sort() };

@@ -8,16 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { type IncomingMessage, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { CliResult } from "../support/cli.js";
 import { SEED, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
 import { Workspace, assertNoStackTrace, printEnv } from "./e2e.js";
+import { moduleTrace } from "../support/module-trace-run.js";
 
-const TRACE_HOOK = join(import.meta.dirname, "../support/module-trace.mjs");
 const KEY_ID = "AKIDCLILOGINTEST0003";
 const SECRET_KEY = "cli-login-Secret-Key-5e6f7a";
 const SESSION_TOKEN = "cli-login-Session-Token-9c8b";
@@ -81,19 +79,9 @@ after(async () => {
 
 /** Runs envject with `mapping` under the module-trace preload matching `match`; returns what envject's own process loaded. */
 async function traced(mapping: string, match: string, extra: Record<string, string | undefined>): Promise<{ result: CliResult; loaded: string[] }> {
-  const trace = join(ws.dir, `trace-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const result = await ws.run(["run", "-c", mapping, "--", ...printEnv("X")], { NODE_OPTIONS: `--import ${TRACE_HOOK}`, MODULE_TRACE_FILE: trace, MODULE_TRACE_MATCH: match, ...extra });
-  assert.ok(existsSync(trace), `the trace hook ran:\n${result.stderr}`);
-  const records = readFileSync(trace, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { main: string; kind: string; name: string });
-  const envject = records.filter((r) => r.main.endsWith("envject.mjs"));
-  assert.ok(
-    envject.some((r) => r.kind === "exit"),
-    "envject's own process was traced to its exit",
-  );
-  return { result, loaded: envject.filter((r) => r.kind !== "exit").map((r) => r.name) };
+  const trace = moduleTrace(ws.dir, match);
+  const result = await ws.run(["run", "-c", mapping, "--", ...printEnv("X")], { ...trace.env, ...extra });
+  return { result, loaded: trace.envjectLoaded(result.stderr) };
 }
 
 /** No AWS secret of this file in `text`. */
