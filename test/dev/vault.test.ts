@@ -559,7 +559,7 @@ describe("database leases", () => {
     });
   });
 
-  test("wall clock: tokens expire (403), leases expire, and an expired token's leases are revoked", async () => {
+  test("tokens expire (403), leases expire, and an expired token's leases are revoked (end-to-end, real clock: the double counts TTLs on the wall clock, as Vault does)", async () => {
     await withDouble(async (v) => {
       await v.createDatabaseRole("short", { default_ttl: 1, max_ttl: 1 });
       await v.createDatabaseRole("long", { default_ttl: 600 });

@@ -39,7 +39,7 @@ async function server(answers: number[]) {
   return { url, counts: () => ({ connections, requests }), close: () => new Promise<void>((r) => srv.close(() => r())) };
 }
 
-describe("Vault HTTP client: kept-alive sockets", () => {
+describe("Vault HTTP client: kept-alive sockets (end-to-end, real sockets and clock)", () => {
   const closers: Array<() => Promise<void>> = [];
   after(async () => {
     for (const close of closers) await close();
