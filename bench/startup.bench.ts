@@ -157,13 +157,13 @@ try {
 async function peers(dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const literal = join(dir, "literal.yaml");
   writeFileSync(literal, "env:\n  GREETING: hello\n");
-  const dotenv = join(dir, "one.env");
+  const dotenv = join(dir, ".env");
   writeFileSync(dotenv, "GREETING=hello\n");
   const node = [process.execPath, "-e", "0"];
   const cases: Array<{ label: string; args: string[] }> = [
     { label: "bare `node -e 0`", args: ["-e", "0"] },
     { label: "envject (one literal, --no-watch)", args: [bin, "--no-watch", "-c", literal, "--", ...node] },
-    { label: `env-cmd ${version("env-cmd")}`, args: [join(root, "node_modules/env-cmd/bin/env-cmd.js"), "-f", dotenv, ...node] },
+    { label: `env-cmd ${version("env-cmd")}`, args: [join(root, "node_modules/env-cmd/bin/env-cmd.js"), "-f", dotenv, "--", ...node] },
     { label: `dotenv-cli ${version("dotenv-cli")}`, args: [join(root, "node_modules/dotenv-cli/cli.js"), "-e", dotenv, "--", ...node] },
   ];
   const samples = cases.map(() => [] as number[]);

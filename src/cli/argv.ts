@@ -1,14 +1,16 @@
 /**
  * Parsing the command line: command-line.ts reads what the user typed (and ENVJECT_* variables)
- * into a command and canonical options; yargs reads those for types and defaults and prints the
- * help of each command. Every mistake is a UsageError (exit 64).
+ * into a command and canonical options; yargs' parser reads those for types and defaults, and
+ * yargs prints the help of each command and the completions. Every mistake is a UsageError
+ * (exit 64).
  */
-import yargs, { type Argv } from "yargs";
+import type { Argv } from "yargs";
+import yargsParser from "yargs-parser";
 import { UsageError } from "../errors.js";
 import { parseDuration } from "../config/duration.js";
 import type { LogFormat, LogLevel } from "../log/logger.js";
 import { parseSignalName } from "../supervise/signal-names.js";
-import { CHECK_OPTIONS, COMMON_OPTIONS, DEV_OPTIONS, EXPORT_OPTIONS, RUN_OPTIONS } from "./options.js";
+import { CHECK_OPTIONS, COMMON_OPTIONS, type CommandName, DEV_OPTIONS, EXPORT_OPTIONS, OPTIONS_OF, RUN_OPTIONS } from "./options.js";
 import { type CommandLine, readCommandLine } from "./command-line.js";
 
 import type { OnChange } from "../watch/policy.js";
@@ -61,9 +63,10 @@ export async function parseArgs(argv: readonly string[], version: string, enviro
   const line = readCommandLine(argv, environ);
   if (line.command === "version") return { kind: "output", text: version };
   if (line.command === "run" || line.command === "check" || line.command === "export" || line.command === "dev") {
-    return fromParsed(line, await parseOptions(commandParser(line.command), line.options));
+    return fromParsed(line, parseCommandOptions(line.command, line.options));
   }
-  const parser = buildParser(version).parserConfiguration(PARSER_CONFIGURATION);
+  const { default: yargs } = await import("yargs");
+  const parser = buildParser(yargs, version).parserConfiguration(PARSER_CONFIGURATION);
   if (line.command === "completion" && !line.completionRequest) {
     // yargs writes the script itself (console.log), as it does the completions below.
     parser.showCompletionScript();
@@ -88,19 +91,23 @@ async function parseOptions(parser: Argv, tokens: readonly string[], onOutput: (
 }
 
 /**
- * The parser of one command's options, for types and defaults: no commands, usage, examples or
- * help. Help is built only when asked for (buildParser): yargs renders a command's whole help
- * after running it (to cache it), and measuring every line of it was a noticeable part of every
- * start.
+ * One command's options, for types and defaults, read by yargs' own parser (yargs-parser) alone.
+ * The command line has been read and checked already (command-line.ts: known options, values
+ * where needed), so nothing of yargs proper is needed to run a command; yargs, with its
+ * commands, usage and examples, is loaded only for help and completion. Loading it cost a
+ * noticeable part of every start (and it rendered each command's help after running it, to
+ * cache it).
  */
-function commandParser(command: "run" | "check" | "export" | "dev"): Argv {
-  const y = yargs().parserConfiguration(PARSER_CONFIGURATION).strict().exitProcess(false).version(false).help(false);
-  y.fail((message: string | undefined, error: Error | undefined) => {
-    throw new UsageError(message ?? error?.message ?? "invalid command line");
-  });
-  if (command === "dev") return y.options({ "log-level": COMMON_OPTIONS["log-level"], "log-format": COMMON_OPTIONS["log-format"] }).options(DEV_OPTIONS);
-  y.options(COMMON_OPTIONS);
-  return command === "run" ? y.options(RUN_OPTIONS) : command === "check" ? y.options(CHECK_OPTIONS) : y.options(EXPORT_OPTIONS);
+function parseCommandOptions(command: CommandName, tokens: readonly string[]): Record<string, unknown> {
+  const options = { string: [] as string[], boolean: [] as string[], number: [] as string[], default: {} as Record<string, unknown>, alias: {} as Record<string, string> };
+  for (const [name, spec] of Object.entries(OPTIONS_OF[command])) {
+    if (spec.type === "string" || spec.type === "boolean" || spec.type === "number") options[spec.type].push(name);
+    if (spec.default !== undefined) options.default[name] = spec.default;
+    if (typeof spec.alias === "string") options.alias[name] = spec.alias;
+  }
+  const parsed = yargsParser.detailed([...tokens], { ...options, configuration: PARSER_CONFIGURATION });
+  if (parsed.error) throw new UsageError(parsed.error.message);
+  return parsed.argv;
 }
 
 /** What `line` asks for, from its options as yargs parsed them. */
@@ -146,7 +153,7 @@ const EXIT_CODES =
 const ENVIRONMENT_OPTIONS =
   "Every option can be set as ENVJECT_<OPTION> (ENVJECT_LOG_LEVEL=debug); the command line wins.\n" + "Booleans: --mask, --no-mask, --mask=true|false|1|0|yes|no|on|off (ENVJECT_MASK=yes alike).";
 
-function buildParser(version: string): Argv {
+function buildParser(yargs: typeof import("yargs").default, version: string): Argv {
   const common = (y: Argv) => y.options(COMMON_OPTIONS).group(Object.keys(COMMON_OPTIONS), "Options:").help().alias("h", "help");
   return yargs()
     .scriptName("envject")
