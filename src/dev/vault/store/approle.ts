@@ -1,16 +1,12 @@
 /** Roles and SecretIDs of an AppRole auth mount. */
+import type { TokenParams } from "./token-params.js";
 
-export interface AppRole {
+/** The token_* fields AppRole keeps (seconds; 0 = the system default / max): the older subset of tokenutil's. */
+type AppRoleTokenFields = Pick<TokenParams, "tokenPolicies" | "tokenTtl" | "tokenMaxTtl" | "tokenExplicitMaxTtl" | "tokenPeriod" | "tokenNumUses" | "tokenNoDefaultPolicy">;
+
+export interface AppRole extends AppRoleTokenFields {
   name: string;
   roleId: string;
-  tokenPolicies: string[];
-  /** Seconds; 0 = the system default / max. */
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  tokenExplicitMaxTtl: number;
-  tokenPeriod: number;
-  tokenNumUses: number;
-  tokenNoDefaultPolicy: boolean;
   secretIdNumUses: number;
   secretIdTtl: number;
   bindSecretId: boolean;
