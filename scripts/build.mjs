@@ -41,8 +41,10 @@ const common = {
   define: { __ENVJECT_VERSION__: JSON.stringify(pkg.version) },
   legalComments: "none",
   minify: true,
-  // Error classes keep their names (err.name === "ConfigError") for library users.
-  keepNames: true,
+  // No keepNames: it wraps every function and class of the bundle, dependencies included, in a
+  // defineProperty call at load (about 12 ms of every start here). The error classes spell out
+  // their names (err.name === "ConfigError") for library users instead (src/errors.ts).
+  keepNames: false,
   logLevel: "warning",
 };
 await rm("dist/chunks", { recursive: true, force: true });

@@ -25,7 +25,8 @@ export class EnvjectError extends Error {
   readonly exitCode: number;
   constructor(message: string, exitCode: number, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // Spelled out, not taken from the class: the bundle is minified without keeping names.
+    this.name = "EnvjectError";
     this.exitCode = exitCode;
   }
 }
@@ -34,6 +35,7 @@ export class EnvjectError extends Error {
 export class UsageError extends EnvjectError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.usage, options);
+    this.name = "UsageError";
   }
 }
 
@@ -53,6 +55,7 @@ export class ConfigError extends EnvjectError {
   readonly related: readonly ConfigError[];
   constructor(message: string, location?: SourceLocation, options?: { cause?: unknown; related?: readonly ConfigError[] }) {
     super(location ? `${formatLocation(location)}: ${message}` : message, ExitCode.config, options);
+    this.name = "ConfigError";
     this.location = location;
     this.related = options?.related ?? [];
   }
@@ -64,6 +67,7 @@ export class AuthError extends EnvjectError {
   readonly credentialsInvalid: boolean;
   constructor(message: string, options?: { cause?: unknown; credentialsInvalid?: boolean }) {
     super(message, ExitCode.auth, options);
+    this.name = "AuthError";
     this.credentialsInvalid = options?.credentialsInvalid ?? false;
   }
 }
@@ -73,6 +77,7 @@ export class UnavailableError extends EnvjectError {
   readonly retryable: boolean;
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, ExitCode.unavailable, options);
+    this.name = "UnavailableError";
     this.retryable = options?.retryable ?? true;
   }
 }
@@ -81,11 +86,17 @@ export class UnavailableError extends EnvjectError {
 export class NotFoundError extends EnvjectError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, ExitCode.notFound, options);
+    this.name = "NotFoundError";
   }
 }
 
 /** The command could not be started: 126 (not executable) or 127 (not found). */
-export class SpawnError extends EnvjectError {}
+export class SpawnError extends EnvjectError {
+  constructor(message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(message, exitCode, options);
+    this.name = "SpawnError";
+  }
+}
 
 /** `file:line:column (key)` — the prefix of every configuration error. */
 export function formatLocation(loc: SourceLocation): string {
