@@ -80,21 +80,12 @@ function isTimeout(error: UnavailableError): boolean {
 }
 
 /**
- * Resolves after `ms` milliseconds on `clock`. Unlike the clock's own timers it keeps the process
- * alive meanwhile: a start-up wait between two attempts may be all there is to do.
+ * Resolves after `ms` milliseconds on `clock`, keeping the process alive meanwhile (the clock's
+ * keepAlive timer): a start-up wait between two attempts may be all there is to do.
  */
 export function sleep(ms: number, clock: Clock = systemClock): Promise<void> {
-  return new Promise((resolve) => {
-    const hold = setInterval(() => {}, HOLD_MS);
-    clock.after(ms, () => {
-      clearInterval(hold);
-      resolve();
-    });
-  });
+  return new Promise((resolve) => clock.after(ms, resolve, { keepAlive: true }));
 }
-
-/** The period of the idle interval that keeps the process alive through a sleep (it never fires in practice). */
-const HOLD_MS = 2 ** 30;
 
 /**
  * Start-up retries of one secret store (or one region of it), as both providers make them: one
