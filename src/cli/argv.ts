@@ -73,21 +73,23 @@ export async function parseArgs(argv: readonly string[], version: string, enviro
     return { kind: "output", text: "" };
   }
   const tokens = line.command === "help" ? [...(line.helpFor ? [line.helpFor] : []), "--help"] : line.completionRequest!;
-  let output = "";
-  await parseOptions(parser, tokens, (text) => (output = text));
-  return { kind: "output", text: output };
+  return { kind: "output", text: await yargsOutput(parser, tokens) };
 }
 
 const PARSER_CONFIGURATION = { "strip-dashed": true, "duplicate-arguments-array": true };
 
-/** Runs yargs over `tokens`; every failure is a UsageError. `onOutput` receives what yargs would print (help, completions). */
-async function parseOptions(parser: Argv, tokens: readonly string[], onOutput: (text: string) => void = () => {}): Promise<Record<string, unknown>> {
+/** What yargs prints for `tokens` (a help text, completions); every failure is a UsageError. */
+async function yargsOutput(parser: Argv, tokens: readonly string[]): Promise<string> {
+  let output = "";
   try {
-    return await parser.parseAsync([...tokens], {}, (_err: unknown, _argv: unknown, text: string) => onOutput(text));
+    await parser.parseAsync([...tokens], {}, (_err: unknown, _argv: unknown, text: string) => {
+      output = text;
+    });
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
+  return output;
 }
 
 /**
