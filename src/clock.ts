@@ -45,3 +45,12 @@ export const systemClock: Clock = {
     return { cancel: () => clearTimeout(timer) };
   },
 };
+
+/**
+ * Resolves after `ms` milliseconds on `clock`, keeping the process alive meanwhile (a keepAlive
+ * timer): for a wait that may be all there is to do (a start-up retry, the wait for a stopped
+ * child's leftovers).
+ */
+export function sleep(ms: number, clock: Clock = systemClock): Promise<void> {
+  return new Promise((resolve) => clock.after(ms, resolve, { keepAlive: true }));
+}

@@ -12,7 +12,7 @@
  */
 import { backoffCeiling } from "../backoff.js";
 import { UnavailableError } from "../errors.js";
-import { type Clock, systemClock } from "../clock.js";
+import { type Clock, sleep, systemClock } from "../clock.js";
 import type { Logger } from "../log/logger.js";
 import { type StoreDescription, StoreWait, type WaitEnd } from "./wait.js";
 
@@ -77,14 +77,6 @@ function givenUp(error: UnavailableError, waitedMs: number, answered: Unavailabl
 /** Whether `error` is a request that got no answer in time (the providers' ETIMEDOUT), rather than something the store said. */
 function isTimeout(error: UnavailableError): boolean {
   return /\bETIMEDOUT\b/.test(error.message);
-}
-
-/**
- * Resolves after `ms` milliseconds on `clock`, keeping the process alive meanwhile (the clock's
- * keepAlive timer): a start-up wait between two attempts may be all there is to do.
- */
-export function sleep(ms: number, clock: Clock = systemClock): Promise<void> {
-  return new Promise((resolve) => clock.after(ms, resolve, { keepAlive: true }));
 }
 
 /**

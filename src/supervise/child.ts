@@ -6,7 +6,7 @@
  */
 import { ChildProcess as NodeChildProcess } from "node:child_process";
 import { execa, type ResultPromise } from "execa";
-import { type Clock, type TimerHandle, systemClock } from "../clock.js";
+import { type Clock, type TimerHandle, sleep, systemClock } from "../clock.js";
 import type { Logger } from "../log/logger.js";
 import { commandLine, findExecutable, spawnErrorFrom } from "./command.js";
 import { type ChildExit, childExit } from "./exit-code.js";
@@ -250,6 +250,6 @@ async function gone(procs: readonly NotedProcess[], limitMs: number, clock: Cloc
     if (stillRunning(procs).length === 0) return true;
     if (clock.monotonic() >= deadline) return false;
     // Kept alive: the child has exited, and nothing else may hold envject's event loop open meanwhile.
-    await new Promise<void>((resolve) => clock.after(50, resolve, { keepAlive: true }));
+    await sleep(50, clock);
   }
 }

@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AuthError, UnavailableError } from "../../src/errors.js";
 import { captureLogger } from "../support/logger.js";
-import { StoreRetries, retryUntil, sleep } from "../../src/providers/retry.js";
+import { sleep } from "../../src/clock.js";
+import { StoreRetries, retryUntil } from "../../src/providers/retry.js";
 import type { StoreDescription } from "../../src/providers/wait.js";
 import { FakeClock } from "../watch/fake-clock.js";
 

@@ -7,7 +7,7 @@ import { type SecretRef, secretIdentity } from "../../src/config/reference.js";
 import type { EnvjectError } from "../../src/errors.js";
 import type { Lease, ReadOptions, SecretDocument, SecretProvider } from "../../src/providers/provider.js";
 import type { ProviderFactories } from "../../src/resolve/provider-set.js";
-import { sleep } from "../../src/providers/retry.js";
+import { sleep } from "../../src/clock.js";
 
 export class FakeProvider implements SecretProvider {
   /** Reads per secret identity. */
