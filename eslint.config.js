@@ -11,7 +11,7 @@ import tseslint from "typescript-eslint";
 const nodeGlobals = Object.fromEntries(Object.getOwnPropertyNames(globalThis).map((name) => [name, "readonly"]));
 
 export default defineConfig(
-  { ignores: ["dist/", "node_modules/", "examples/", "tmp/", "docs/"] },
+  { ignores: ["dist/", "node_modules/", "examples/", "tmp/", "docs/", ".proto/", ".build/"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
@@ -76,5 +76,11 @@ export default defineConfig(
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: nodeGlobals },
+  },
+  {
+    // CommonJS scripts (bin/envject.cjs, scripts/code-cache.cjs): require() is how they load.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { ...nodeGlobals, require: "readonly", module: "writable", exports: "writable", __dirname: "readonly", __filename: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

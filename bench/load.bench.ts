@@ -25,7 +25,7 @@ const SECRETS = Number(process.env.SECRETS ?? 5);
 const INTERVAL_S = Number(process.env.INTERVAL_S ?? 1);
 const DURATION_S = Number(process.env.DURATION_S ?? 60);
 const root = resolve(import.meta.dirname, "..");
-const bin = join(root, "bin/envject.mjs");
+const bin = join(root, "bin/envject.cjs");
 const marker = `LOADBENCH_MARKER=${randomBytes(8).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "envject-load-"));
 

@@ -26,7 +26,7 @@ import { AwsDoubleClient } from "../src/dev/aws/client.js";
 import { startVaultProcess } from "./vault-process.js";
 
 const root = resolve(import.meta.dirname, "..");
-const bin = join(root, "bin/envject.mjs");
+const bin = join(root, "bin/envject.cjs");
 const runs = Number(process.env.BENCH_RUNS ?? 20);
 
 function time(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {

@@ -16,7 +16,7 @@ const SECRETS = Number(process.env.SECRETS ?? 100);
 const DURATION_S = Number(process.env.DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 5);
 const root = resolve(import.meta.dirname, "..");
-const bin = join(root, "bin/envject.mjs");
+const bin = join(root, "bin/envject.cjs");
 const dir = mkdtempSync(join(tmpdir(), "envject-watch-bench-"));
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,12 +1,21 @@
-// Builds the bundled CLI (dist/envject.js) and the library entry (dist/index.js).
-// Dependencies are bundled, so start-up reads a few files instead of hundreds; code shared by the
-// two entries and code imported dynamically (each command, the supervisor with execa) lands in
-// chunks loaded only when needed: `--version`, `check` and `export` never load execa, and `run`
-// loads it while the secrets are being read; the dev stores (src/dev/) are only in the chunk of
-// `envject dev`. The AWS SDK stays external and is only imported
-// (dynamically) when a mapping references AWS.
+// Builds the CLI (dist/envject.cjs, with its V8 code cache dist/envject.cjs.cache) and the library
+// entry (dist/index.js).
+//
+// The CLI is one CommonJS file, run by bin/envject.cjs through `vm.Script` with a code cache made
+// here: Node 20 keeps no code cache for ES modules, and compiling the bundle's ES-module chunks was
+// the largest single cost of every start (BENCHMARKS.md, issue 12). Every module in the file is
+// evaluated only when first imported (esbuild wraps each one), and each command, the supervisor with
+// execa, the dev stores (src/dev/) and the `aws` login's signer are imported dynamically: `--version`,
+// `check` and `export` never evaluate execa, and no command but `envject dev` runs the dev stores
+// (test/cli/load-guards.test.ts follows what runs, from V8's coverage and the source map this
+// writes to .build/). The AWS SDK stays external and is only required when a mapping references AWS.
+//
+// The library (`import "envject"`) stays an ES module, its lazy parts in chunks of their own.
 import { build } from "esbuild";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const pkg = JSON.parse(await readFile("package.json", "utf8"));
 
@@ -29,15 +38,33 @@ const lazySegmenter = {
   },
 };
 
+/**
+ * dotenv requires node:crypto when it is loaded, for decrypting `.env.vault` files, which envject
+ * never does (it calls parse() only); loading crypto is a few milliseconds of every start. This
+ * requires it at the first decryption instead; nothing else changes.
+ */
+const lazyDotenvCrypto = {
+  name: "lazy-dotenv-crypto",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dotenv[\\/]lib[\\/]main\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      const eager = "const crypto = require('crypto')\n";
+      const uses = source.match(/\bcrypto\.\w+/g) ?? [];
+      if (!source.includes(eager) || uses.some((u) => u !== "crypto.createDecipheriv")) {
+        throw new Error(`${args.path}: expected "${eager.trim()}" and only crypto.createDecipheriv (dotenv changed; update scripts/build.mjs)`);
+      }
+      const lazy = "let eagerCrypto; const crypto = { createDecipheriv: (...args) => (eagerCrypto ??= require('crypto')).createDecipheriv(...args) }\n";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 const common = {
-  plugins: [lazySegmenter],
+  plugins: [lazySegmenter, lazyDotenvCrypto],
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node20",
   external: ["@aws-sdk/*"],
-  // CommonJS dependencies (dotenv) call require() for Node built-ins; give the ESM bundle one.
-  banner: { js: "import { createRequire as __envjectCreateRequire } from 'node:module'; const require = __envjectCreateRequire(import.meta.url);" },
   define: { __ENVJECT_VERSION__: JSON.stringify(pkg.version) },
   legalComments: "none",
   minify: true,
@@ -47,31 +74,74 @@ const common = {
   keepNames: false,
   logLevel: "warning",
 };
-await rm("dist/chunks", { recursive: true, force: true });
-const { metafile } = await build({
+
+// --- The CLI: one CommonJS file. ---
+await rm("dist/envject.js", { force: true });
+await rm("dist/envject.cjs.cache", { force: true });
+await mkdir(".build", { recursive: true });
+await rm(".build/bundle-inputs.json", { force: true }); // what the load guards read before the CLI was one file
+await build({
   ...common,
-  entryPoints: { envject: "src/cli/main.ts", index: "src/index.ts" },
+  entryPoints: ["src/cli/main.ts"],
+  outfile: "dist/envject.cjs",
+  format: "cjs",
+  // import() of a bundled module becomes a lazy evaluation of it, and of the external AWS SDK a
+  // require() (its package.json points both ways at the same dist-cjs build): a script run by
+  // vm.Script has no ES-module loader to import with.
+  supported: { "dynamic-import": false },
+  // Dependencies written as ES modules read import.meta.url (yargs-parser, for a createRequire).
+  define: { ...common.define, "import.meta.url": "__envjectModuleUrl", "import.meta.dirname": "__dirname" },
+  banner: { js: 'var __envjectModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // The map is for the load guards only: kept beside the build, not in dist/ (which is published).
+  sourcemap: "external",
+  sourcesContent: false,
+});
+await rm(".build/envject.cjs.map", { force: true });
+await writeFile(".build/envject.cjs.map", await readFile("dist/envject.cjs.map"));
+await rm("dist/envject.cjs.map");
+const cliText = await readFile("dist/envject.cjs", "utf8");
+// A dynamic import left in the file would fail only when reached (vm.Script has no loader for it).
+if (/(?<![\w$.])import\(/.test(cliText)) throw new Error("dist/envject.cjs: an import() was left in the CommonJS bundle");
+
+// The code cache: compiled by running a typical command (`run` of a one-literal mapping, a child,
+// no watching) through the same loader as bin/envject.cjs, so that the cache holds what a start
+// compiles. A Node whose V8 differs rejects it and compiles from source, as without one.
+const work = await mkdtemp(join(tmpdir(), "envject-code-cache-"));
+try {
+  await writeFile(join(work, "envject.yaml"), "env:\n  GREETING: hello\n");
+  const made = spawnSync(process.execPath, ["scripts/code-cache.cjs", "dist/envject.cjs.cache", "--no-watch", "-c", join(work, "envject.yaml"), "--", process.execPath, "-e", "0"], {
+    env: { PATH: process.env.PATH ?? "", HOME: work },
+    encoding: "utf8",
+  });
+  if (made.status !== 0) throw new Error(`making the code cache failed (${made.status}): ${made.stderr}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+// --- The library: an ES module, its lazily imported parts in chunks. ---
+await rm("dist/chunks", { recursive: true, force: true });
+const REQUIRE_BANNER = "import { createRequire as __envjectCreateRequire } from 'node:module'; const require = __envjectCreateRequire(import.meta.url);";
+const library = await build({
+  ...common,
+  entryPoints: { index: "src/index.ts" },
   outdir: "dist",
+  format: "esm",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
+  // CommonJS dependencies (dotenv) call require() for Node built-ins; give the ESM bundle one.
+  banner: { js: REQUIRE_BANNER },
   metafile: true,
 });
 // The banner gives each output file a `require` for the CommonJS dependencies' require() calls,
 // but only the file holding esbuild's __require helper uses it; creating one in each of the other
-// files costs a createRequire() apiece at every start, so it is taken out of those.
-const REQUIRE_BANNER = common.banner.js;
-for (const file of Object.keys(metafile.outputs).filter((f) => f.endsWith(".js"))) {
+// files costs a createRequire() apiece at load, so it is taken out of those.
+for (const file of Object.keys(library.metafile.outputs).filter((f) => f.endsWith(".js"))) {
   const text = await readFile(file, "utf8");
   if (!text.startsWith(REQUIRE_BANNER)) continue;
   const body = text.slice(REQUIRE_BANNER.length);
   // A free `require` (not `.require`, not a `require:` key); a mention inside a string keeps the banner, harmlessly.
   if (!/(?<![.\w$])require(?!\s*:)\b/.test(body)) await writeFile(file, body.replace(/^\n/, ""));
 }
-
-// Which source modules each output file holds, for the load guards (test/cli/load-guards.test.ts):
-// kept beside the build, not in dist/ (which is published).
-await mkdir(".build", { recursive: true });
-await writeFile(".build/bundle-inputs.json", JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).map(([file, out]) => [file, Object.keys(out.inputs)])), null, 1));
 
 // `require("envject")` (the package's `require` condition): envject is ESM only, so say how to
 // load it instead of Node's bare ERR_PACKAGE_PATH_NOT_EXPORTED.

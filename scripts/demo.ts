@@ -12,7 +12,7 @@ import { VaultDoubleClient } from "../src/dev/vault/client.js";
 import { AwsDoubleClient } from "../src/dev/aws/client.js";
 
 const root = resolve(import.meta.dirname, "..");
-const bin = join(root, "bin/envject.mjs");
+const bin = join(root, "bin/envject.cjs");
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 const home = mkdtempSync(join(tmpdir(), "envject-demo-home-"));

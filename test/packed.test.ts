@@ -42,7 +42,15 @@ after(async () => {
 describe("the packed package", () => {
   it("ships the bundle, the bin, the declarations and the README, and no sources or tests", () => {
     const listed = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-    for (const f of ["package/package.json", "package/bin/envject.mjs", "package/dist/envject.js", "package/dist/index.js", "package/dist/index.d.ts", "package/README.md"]) {
+    for (const f of [
+      "package/package.json",
+      "package/bin/envject.cjs",
+      "package/dist/envject.cjs",
+      "package/dist/envject.cjs.cache",
+      "package/dist/index.js",
+      "package/dist/index.d.ts",
+      "package/README.md",
+    ]) {
       assert.ok(listed.includes(f), `${f} is in the tarball`);
     }
     assert.deepEqual(

@@ -53,5 +53,5 @@ function requestedLogFormat(argv: readonly string[], environ: NodeJS.ProcessEnv)
 // Node opens its inspector on SIGUSR1 unless someone listens: never let a signal do that to a
 // process that holds secrets. (`run` forwards SIGUSR1 to the child once it has one.)
 process.on("SIGUSR1", () => {});
-const code = await main(process.argv.slice(2));
-process.exit(code);
+// Not a top-level await: the CLI is bundled as CommonJS (scripts/build.mjs).
+void main(process.argv.slice(2)).then((code) => process.exit(code));

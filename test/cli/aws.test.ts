@@ -307,6 +307,9 @@ describe("the AWS SDK is loaded only when a mapping references AWS", () => {
   it("a run with an AWS reference does load it (so the trace can see it)", async () => {
     const { result, loaded } = await traced("env:\n  X: aws-sm://prod/api-key\n");
     assert.equal(JSON.parse(result.stdout).X, AWS_SEED.apiKey);
-    assert.ok(loaded.includes("@aws-sdk/client-secrets-manager"), loaded.join("\n"));
+    assert.ok(
+      loaded.some((name) => name.includes("/@aws-sdk/client-secrets-manager/")),
+      loaded.join("\n"),
+    );
   });
 });

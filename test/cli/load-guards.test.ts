@@ -1,13 +1,12 @@
 /**
  * Regression guards for the work envject does per start and per poll (issue 12): counts, never
- * times. Which source modules a command loads (the module-load trace mapped through the build's
- * record of what each output file holds), how many requests a resolution makes, and what a watch
- * poll reads when nothing changed.
+ * times. Which source modules a command runs (V8's coverage of the one-file bundle, mapped through
+ * its source map: test/support/bundle-coverage.ts) and which external ones it loads, how many
+ * requests a resolution makes, and what a watch poll reads when nothing changed.
  */
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { RequestLogEntry } from "../../src/dev/vault/client.js";
 import { printEnv, seededWorkspace } from "./e2e.js";
 import { moduleTrace } from "../support/module-trace-run.js";
@@ -15,26 +14,15 @@ import { waitFor } from "../support/wait.js";
 import { spawn } from "node:child_process";
 
 const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "bin/envject.mjs");
-/** Written by scripts/build.mjs: for each output file, the source modules bundled into it. */
-const INPUTS = join(ROOT, ".build/bundle-inputs.json");
+const BIN = join(ROOT, "bin/envject.cjs");
 
 const fixture = seededWorkspace();
 
-/** The source modules (repository-relative, node_modules/… for dependencies) of every output file a traced envject loaded. */
+/** The source modules (repository-relative, node_modules/… for dependencies) a traced envject ran, and the external modules (the AWS SDK) it loaded. */
 async function loadedSources(args: string[]): Promise<{ code: number | null; stderr: string; sources: string[] }> {
-  const byFile = JSON.parse(readFileSync(INPUTS, "utf8")) as Record<string, string[]>;
-  const byName = new Map(Object.entries(byFile).map(([file, inputs]) => [basename(file), inputs]));
   const trace = moduleTrace(fixture.ws.dir, "/");
   const result = await fixture.ws.run(args, trace.env);
-  const loaded = trace.envjectLoaded(result.stderr);
-  const sources = new Set<string>();
-  for (const name of loaded) {
-    // Anything not from the bundle (the AWS SDK is external) is named as loaded.
-    const inputs = byName.get(basename(name)) ?? (name.includes("@aws-sdk") || name.includes("@smithy") ? [name] : []);
-    for (const input of inputs) sources.add(input);
-  }
-  return { code: result.code, stderr: result.stderr, sources: [...sources].sort() };
+  return { code: result.code, stderr: result.stderr, sources: [...new Set(trace.envjectLoaded(result.stderr))].sort() };
 }
 
 /** The loaded sources that match any of `patterns`. */
@@ -50,10 +38,6 @@ const MAPPING = [/node_modules\/yaml\//, /node_modules\/dotenv\//, /node_modules
 const STORES = [/^src\/providers\//, /^src\/resolve\//];
 
 describe("what each command loads (module-load trace)", () => {
-  before(() => {
-    assert.ok(existsSync(INPUTS), `${INPUTS} is missing: run npm run build`);
-  });
-
   it("--version loads no mapping reader, store, supervisor, watcher, dev store or AWS SDK", async () => {
     const r = await loadedSources(["--version"]);
     assert.equal(r.code, 0, r.stderr);

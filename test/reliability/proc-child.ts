@@ -82,7 +82,7 @@ export function runEnv(dir: string, marker: string, log: string, extra: Record<s
   return hermeticEnv(dir, { PROC_MARK: marker, PROC_LOG: log, ...extra });
 }
 
-/** `node bin/envject.mjs args… -- node child` in `dir` (no mapping file: no secrets, a warning). */
+/** `node bin/envject.cjs args… -- node child` in `dir` (no mapping file: no secrets, a warning). */
 export function startEnvject(dir: string, child: string, args: string[], env: Record<string, string>, command: string[] = [NODE, child]): Started {
   return startProcess(NODE, [BIN, "--log-level", "debug", ...args, "--", ...command], { cwd: dir, env });
 }

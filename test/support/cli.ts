@@ -1,5 +1,5 @@
 /**
- * Running the real, bundled CLI (`bin/envject.mjs`) as a child process, the way users do, with a
+ * Running the real, bundled CLI (`bin/envject.cjs`) as a child process, the way users do, with a
  * hermetic environment: its own HOME, no inherited Vault/AWS settings, AWS SDK kept on loopback.
  */
 import { spawn } from "node:child_process";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const BIN = join(ROOT, "bin/envject.mjs");
+export const BIN = join(ROOT, "bin/envject.cjs");
 
 export interface CliResult {
   code: number | null;
