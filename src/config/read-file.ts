@@ -3,7 +3,7 @@
  * (CONFIG_FILE_LIMIT) before it is read and must be UTF-8 text without NUL bytes: anything else is
  * a ConfigError naming the file (and the line, where there is one), never a silent repair.
  */
-import { open } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { ConfigError } from "../errors.js";
 
@@ -17,9 +17,21 @@ export const CONFIG_FILE_LIMIT = 8 * 1024 * 1024;
  * unreadable, over CONFIG_FILE_LIMIT, not UTF-8, or holding a NUL byte.
  */
 export async function readConfigText(path: string, what: string, optional = false): Promise<string | undefined> {
+  // A regular file is read at once, synchronously: a file's read does not wait on anyone, and a
+  // start then needs no node:fs/promises. Anything else (a pipe, `-e <(…)`, a FIFO whose writer
+  // has not come yet) is read as it comes, so that a signal is still handled while envject waits.
+  try {
+    const bytes = readRegularFile(path, what);
+    if (bytes !== undefined) return decodeConfigText(bytes, path, what);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && optional) return undefined;
+    throw unreadable(path, what, error);
+  }
   let handle: FileHandle;
   try {
-    handle = await open(path, "r");
+    handle = await process.getBuiltinModule("node:fs/promises").open(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && optional) return undefined;
@@ -32,15 +44,40 @@ export async function readConfigText(path: string, what: string, optional = fals
   }
 }
 
+/** The bytes of `path` when it is a regular file (bounded as readBounded does), else undefined. Throws what stat, open or read throw. */
+function readRegularFile(path: string, what: string): Buffer | undefined {
+  if (!statSync(path).isFile()) return undefined;
+  const fd = openSync(path, "r");
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined; // replaced since the stat: read it the other way
+    if (stat.size > CONFIG_FILE_LIMIT) throw tooBig(path, what, stat.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(stat.size + 1, 4096), 64 * 1024));
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > CONFIG_FILE_LIMIT) throw tooBig(path, what);
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooBig(path: string, what: string, size?: number): ConfigError {
+  return new ConfigError(`${what} is larger than ${mebibytes(CONFIG_FILE_LIMIT)}, the most envject reads${size === undefined ? "" : ` (it has ${mebibytes(size)})`}`, { file: path });
+}
+
 /** The file's bytes, refused before they are read when stat gives a size over the limit, and
  *  while they are read when it does not know one (a pipe, `-e <(…)`) or the file grows. */
 async function readBounded(handle: FileHandle, path: string, what: string): Promise<Buffer> {
-  const tooBig = (size?: number) =>
-    new ConfigError(`${what} is larger than ${mebibytes(CONFIG_FILE_LIMIT)}, the most envject reads${size === undefined ? "" : ` (it has ${mebibytes(size)})`}`, { file: path });
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    if (stat.size > CONFIG_FILE_LIMIT) throw tooBig(stat.size);
+    if (stat.size > CONFIG_FILE_LIMIT) throw tooBig(path, what, stat.size);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -48,7 +85,7 @@ async function readBounded(handle: FileHandle, path: string, what: string): Prom
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) return Buffer.concat(chunks, total);
       total += bytesRead;
-      if (total > CONFIG_FILE_LIMIT) throw tooBig();
+      if (total > CONFIG_FILE_LIMIT) throw tooBig(path, what);
       chunks.push(chunk.subarray(0, bytesRead));
     }
   } catch (error) {

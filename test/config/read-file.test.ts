@@ -1,5 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,5 +101,17 @@ describe("decoding a configuration file", () => {
     const utf16 = decodeError(Buffer.from("\uFEFFA=1\n", "utf16le"));
     assert.equal(utf16.location?.line, 1);
     assert.match(utf16.message, /UTF-16/);
+  });
+});
+
+describe("reading a file that is not a regular file", () => {
+  it("a named pipe is read as its writer sends, without blocking envject's event loop meanwhile", async () => {
+    const fifo = join(dir, "mapping.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // A synchronous open would wait for a writer inside the call, and this writer (below) would never come.
+    const reading = readConfigText(fifo, "mapping file");
+    await new Promise<void>((done) => setImmediate(done));
+    writeFileSync(fifo, "env:\n  A: from-a-pipe\n");
+    assert.equal(await reading, "env:\n  A: from-a-pipe\n");
   });
 });
