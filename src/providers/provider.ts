@@ -3,7 +3,6 @@
  * about HTTP, and a provider knows nothing about the grammar's text form or the CLI. Adding a
  * backend is a new folder under `src/providers/` plus one line in the registry.
  */
-import { createHash } from "node:crypto";
 import type { SecretRef } from "../config/reference.js";
 import type { EnvjectError } from "../errors.js";
 
@@ -59,7 +58,10 @@ export interface SecretDocument {
 
 /** The stamp of a folder: its sorted names, hashed, so the watcher sees a secret added or removed. */
 export function folderStamp(names: readonly string[]): string {
-  return `list:${createHash("sha256")
+  // node:crypto is loaded here, at the first folder stamp, not with every provider at start.
+  return `list:${process
+    .getBuiltinModule("node:crypto")
+    .createHash("sha256")
     .update(JSON.stringify([...names].sort()))
     .digest("hex")}`;
 }

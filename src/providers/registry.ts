@@ -5,8 +5,6 @@
 import type { Mapping } from "../config/model.js";
 import type { Logger } from "../log/logger.js";
 import type { SecretProvider } from "./provider.js";
-import { VaultProvider } from "./vault/provider.js";
-import { resolveVaultSettings } from "./vault/settings.js";
 
 export interface ProviderSettings {
   mapping: Mapping;
@@ -19,12 +17,15 @@ export interface ProviderSettings {
 /** A factory per provider name; each runs only when a reference to that store is read. */
 export function providerFactories(settings: ProviderSettings): Record<"vault" | "aws", () => Promise<SecretProvider>> {
   return {
-    vault: async () =>
-      new VaultProvider(
+    // Each provider is imported on first use: a run without Vault references never evaluates the
+    // Vault client (nor loads node:https), one without AWS references never loads the AWS SDK.
+    vault: async () => {
+      const [{ VaultProvider }, { resolveVaultSettings }] = await Promise.all([import("./vault/provider.js"), import("./vault/settings.js")]);
+      return new VaultProvider(
         resolveVaultSettings({ file: settings.mapping.vault, awsRegion: settings.mapping.aws.region?.value, addressFlag: settings.vaultAddr, environ: settings.environ }),
         settings.logger,
-      ),
-    // Imported on first use: a run without AWS references never loads the provider or the AWS SDK.
+      );
+    },
     aws: async () => (await import("./aws/provider.js")).createAwsProvider({ file: settings.mapping.aws, environ: settings.environ }, settings.logger),
   };
 }

@@ -13,8 +13,10 @@
 import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { readProcStat } from "../proc.js";
+
+/** node:crypto, loaded only when a file is written: a run without `files:` never pays for it at start. */
+const crypto = () => process.getBuiltinModule("node:crypto");
 
 export class SecretFiles {
   private constructor(readonly directory: string) {}
@@ -37,7 +39,7 @@ export class SecretFiles {
   /** Writes (or atomically replaces) the file for variable `name` and returns its path. */
   write(name: string, content: string): string {
     const path = this.pathOf(name);
-    const temporary = join(this.directory, `.${name}.${randomBytes(6).toString("hex")}`);
+    const temporary = join(this.directory, `.${name}.${crypto().randomBytes(6).toString("hex")}`);
     writeFileSync(temporary, content, { mode: 0o600, flag: "wx" });
     renameSync(temporary, path);
     return path;
