@@ -26,7 +26,8 @@ describe("envject run --on-change", () => {
     );
     assert.equal(run.lines("WARN", /environment variables changed/).length, 0, "only a file changed");
     await suite.vault.control.putSecret("secret/oc/sig", { pem: "pem-Sig-Two-2222", env: "env-Sig-Two" });
-    await run.waitFor("the second HUP", () => run.events().filter((e) => e.event === "signal").length === 2);
+    // The child's event file can be read before envject's stderr, written before the signal, has come through its pipe.
+    await run.waitFor("the second HUP and its warning", () => run.events().filter((e) => e.event === "signal").length === 2 && run.lines("WARN", /environment variables changed/).length > 0);
     assert.equal(run.lines("WARN", /environment variables changed.*variables=FROM_ENV/).length, 1, run.stderr);
     assert.equal(run.starts().length, 1);
     await run.stop();
