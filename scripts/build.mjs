@@ -12,7 +12,7 @@
 //
 // The library (`import "envject"`) stays an ES module, its lazy parts in chunks of their own.
 import { build } from "esbuild";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,19 +103,40 @@ const cliText = await readFile("dist/envject.cjs", "utf8");
 // A dynamic import left in the file would fail only when reached (vm.Script has no loader for it).
 if (/(?<![\w$.])import\(/.test(cliText)) throw new Error("dist/envject.cjs: an import() was left in the CommonJS bundle");
 
-// The code cache: compiled by running a typical command (`run` of a one-literal mapping, a child,
-// no watching) through the same loader as bin/envject.cjs, so that the cache holds what a start
-// compiles. A Node whose V8 differs rejects it and compiles from source, as without one.
+// The code cache: compiled by running a typical command through the same loader as
+// bin/envject.cjs (scripts/code-cache.cjs), so that the cache holds what a start compiles: `run`
+// with a literal and two Vault references (KV v2 and v1, read from the build's own `envject dev`
+// on 127.0.0.1 with made-up values), a child, no watching. A Node whose V8 differs rejects the
+// cache and compiles from source, as without one.
 const work = await mkdtemp(join(tmpdir(), "envject-code-cache-"));
+const dev = spawn(process.execPath, ["bin/envject.cjs", "dev", "--seed", join(work, "seed.yaml")], { env: { PATH: process.env.PATH ?? "", HOME: work }, stdio: ["ignore", "pipe", "pipe"] });
 try {
-  await writeFile(join(work, "envject.yaml"), "env:\n  GREETING: hello\n");
+  await writeFile(join(work, "seed.yaml"), "vault:\n  secret/build/app: { password: made-up-at-build }\n  kv/build/legacy: { token: made-up-at-build }\n");
+  await writeFile(join(work, "envject.yaml"), "env:\n  GREETING: hello\n  APP_PASSWORD: vault://secret/build/app#password\n  LEGACY_TOKEN: vault://kv/build/legacy#token\n");
+  const vault = await devExports(dev);
   const made = spawnSync(process.execPath, ["scripts/code-cache.cjs", "dist/envject.cjs.cache", "--no-watch", "-c", join(work, "envject.yaml"), "--", process.execPath, "-e", "0"], {
-    env: { PATH: process.env.PATH ?? "", HOME: work },
+    env: { PATH: process.env.PATH ?? "", HOME: work, VAULT_ADDR: vault.VAULT_ADDR, VAULT_TOKEN: vault.VAULT_TOKEN },
     encoding: "utf8",
   });
   if (made.status !== 0) throw new Error(`making the code cache failed (${made.status}): ${made.stderr}`);
 } finally {
+  dev.kill("SIGTERM");
   await rm(work, { recursive: true, force: true });
+}
+
+/** The VAULT_ADDR and VAULT_TOKEN export lines `envject dev` prints once its stores listen. */
+function devExports(child) {
+  return new Promise((done, fail) => {
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const vars = Object.fromEntries([...out.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+      if (vars.VAULT_ADDR && vars.VAULT_TOKEN) done(vars);
+    });
+    child.on("exit", (code) => fail(new Error(`envject dev exited (${code}) before it printed VAULT_ADDR and VAULT_TOKEN: ${err}`)));
+  });
 }
 
 // --- The library: an ES module, its lazily imported parts in chunks. ---
