@@ -1,4 +1,4 @@
-// Builds the CLI (dist/envject.cjs, with its V8 code cache dist/envject.cjs.cache) and the library
+// Builds the CLI (dist/envject.cjs, with its V8 code cache dist/envject.cjs.v8-<V8 version>.cache) and the library
 // entry (dist/index.js).
 //
 // The CLI is one CommonJS file, run by bin/envject.cjs through `vm.Script` with a code cache made
@@ -13,7 +13,7 @@
 // The library (`import "envject"`) stays an ES module, its lazy parts in chunks of their own.
 import { build } from "esbuild";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -77,7 +77,7 @@ const common = {
 
 // --- The CLI: one CommonJS file. ---
 await rm("dist/envject.js", { force: true });
-await rm("dist/envject.cjs.cache", { force: true });
+for (const f of await readdir("dist")) if (/^envject\.cjs\..*cache(\.partial)?$/.test(f)) await rm(join("dist", f)); // a cache of an earlier build, for this V8 or another
 await mkdir(".build", { recursive: true });
 await rm(".build/bundle-inputs.json", { force: true }); // what the load guards read before the CLI was one file
 await build({
@@ -114,7 +114,7 @@ try {
   await writeFile(join(work, "seed.yaml"), "vault:\n  secret/build/app: { password: made-up-at-build }\n  kv/build/legacy: { token: made-up-at-build }\n");
   await writeFile(join(work, "envject.yaml"), "env:\n  GREETING: hello\n  APP_PASSWORD: vault://secret/build/app#password\n  LEGACY_TOKEN: vault://kv/build/legacy#token\n");
   const vault = await devExports(dev);
-  const made = spawnSync(process.execPath, ["scripts/code-cache.cjs", "dist/envject.cjs.cache", "--no-watch", "-c", join(work, "envject.yaml"), "--", process.execPath, "-e", "0"], {
+  const made = spawnSync(process.execPath, ["scripts/code-cache.cjs", "--no-watch", "-c", join(work, "envject.yaml"), "--", process.execPath, "-e", "0"], {
     env: { PATH: process.env.PATH ?? "", HOME: work, VAULT_ADDR: vault.VAULT_ADDR, VAULT_TOKEN: vault.VAULT_TOKEN },
     encoding: "utf8",
   });

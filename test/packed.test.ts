@@ -46,7 +46,7 @@ describe("the packed package", () => {
       "package/package.json",
       "package/bin/envject.cjs",
       "package/dist/envject.cjs",
-      "package/dist/envject.cjs.cache",
+      `package/dist/envject.cjs.v8-${process.versions.v8}.cache`,
       "package/dist/index.js",
       "package/dist/index.d.ts",
       "package/README.md",

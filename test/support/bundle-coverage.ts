@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, "../..");
 export const BUNDLE = join(ROOT, "dist/envject.cjs");
 export const BUNDLE_MAP = join(ROOT, ".build/envject.cjs.map");
 /** The first line of the script bin/envject.cjs compiles, before the bundle's own lines. */
-const WRAPPER_LINE = "(function (exports, require, module, __filename, __dirname) {";
+export const WRAPPER_LINE = "(function (exports, require, module, __filename, __dirname) {";
 
 interface FunctionCoverage {
   functionName: string;
@@ -26,7 +26,7 @@ interface ScriptCoverage {
 }
 
 /** Per generated line, its mapped segments: [column, source index] sorted by column. */
-function decodeMappings(mappings: string): [number, number][][] {
+export function decodeMappings(mappings: string): [number, number][][] {
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const lines: [number, number][][] = [];
   let source = 0;
@@ -60,18 +60,22 @@ function decodeMappings(mappings: string): [number, number][][] {
   return lines;
 }
 
+/** The bundle's source map: repository-relative sources and each generated line's segments. */
+export function readBundleMap(): { sources: string[]; lines: [number, number][][] } {
+  assert.ok(existsSync(BUNDLE_MAP), `${BUNDLE_MAP} is missing: run npm run build`);
+  const map = JSON.parse(readFileSync(BUNDLE_MAP, "utf8")) as { sources: string[]; mappings: string };
+  return { sources: map.sources.map((s) => relative(ROOT, resolve(dirname(BUNDLE_MAP), s))), lines: decodeMappings(map.mappings) };
+}
+
 /** The repository-relative source modules (node_modules/… for dependencies) with at least one function that ran, from the coverage files in `dir`. */
 export function bundleSourcesRun(dir: string): string[] {
-  assert.ok(existsSync(BUNDLE_MAP), `${BUNDLE_MAP} is missing: run npm run build`);
   const url = pathToFileURL(BUNDLE).href;
   const scripts = readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { result: ScriptCoverage[] }).result)
     .filter((s) => s.url === url || s.url === BUNDLE);
   assert.equal(scripts.length, 1, `one coverage record of ${BUNDLE} in ${dir} (found ${scripts.length})`);
-  const map = JSON.parse(readFileSync(BUNDLE_MAP, "utf8")) as { sources: string[]; mappings: string };
-  const sources = map.sources.map((s) => relative(ROOT, resolve(dirname(BUNDLE_MAP), s)));
-  const lines = decodeMappings(map.mappings);
+  const { sources, lines } = readBundleMap();
   const text = readFileSync(BUNDLE, "utf8");
   // Offsets in the coverage are UTF-16 offsets into the wrapped script; line 0 is the wrapper's.
   const lineStarts = [0];
