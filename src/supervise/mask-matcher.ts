@@ -47,6 +47,8 @@ export interface Matcher {
   pendingFirst: Uint8Array;
   /** Pairs of bytes (first × 256 + second) that begin a secret longer than two bytes. */
   pendingPair: Uint8Array;
+  /** The same for three bytes (by tripleIndex, so 1 only says maybe) and secrets longer than three. */
+  pendingTriple: Uint8Array;
   /** findAll's scratch space: the lanes' windows to compare (grown to the longest input seen). */
   hits: Int32Array;
   /** Where each of the four lanes stopped, then how far its hits go. */
@@ -66,6 +68,7 @@ export function buildMatcher(values: readonly string[]): Matcher {
   const starts = new Uint8Array(shortest >= 2 ? 1 << 16 : 256);
   const pendingFirst = new Uint8Array(256);
   const pendingPair = new Uint8Array(1 << 16);
+  const pendingTriple = new Uint8Array(1 << 16);
   secrets.forEach((s, index) => {
     // Each gram ending at `end` (exclusive) inside the window-long prefix: a window whose last
     // gram is this one must move on (shortest − end) bytes to line it up with the secret's.
@@ -81,6 +84,7 @@ export function buildMatcher(values: readonly string[]): Matcher {
     starts[shortest >= 2 ? (s[0]! << 8) | s[1]! : s[0]!] = 1;
     if (s.length > 1) pendingFirst[s[0]!] = 1;
     if (s.length > 2) pendingPair[(s[0]! << 8) | s[1]!] = 1;
+    if (s.length > 3) pendingTriple[tripleIndex(s[0]!, s[1]!, s[2]!)] = 1;
   });
   return {
     count: secrets.length,
@@ -95,6 +99,7 @@ export function buildMatcher(values: readonly string[]): Matcher {
     starts,
     pendingFirst,
     pendingPair,
+    pendingTriple,
     hits: new Int32Array(0),
     lanes: new Int32Array(8),
   };
@@ -278,7 +283,9 @@ export function isPending(data: Buffer, p: number, m: Matcher): boolean {
   if (n - p === 1) return true;
   if (m.pendingPair[(data[p]! << 8) | data[p + 1]!] === 0) return false;
   if (n - p === 2) return true;
-  // In byte order the secrets that begin with the tail come right after where the tail would be.
+  if (m.pendingTriple[tripleIndex(data[p]!, data[p + 1]!, data[p + 2]!)] === 0) return false;
+  // In byte order the secrets that begin with the tail come right after where the tail would be:
+  // the tail itself, if it is a secret, then the longer ones.
   const { sorted } = m;
   let lo = 0;
   let hi = sorted.length;
@@ -287,8 +294,17 @@ export function isPending(data: Buffer, p: number, m: Matcher): boolean {
     if (compareTail(data, p, sorted[mid]!) > 0) lo = mid + 1;
     else hi = mid;
   }
-  for (let k = lo; k < sorted.length && startsAt(sorted[k]!, 0, data.subarray(p)); k++) if (sorted[k]!.length > n - p) return true;
+  for (let k = lo; k < sorted.length && k <= lo + 1; k++) {
+    const s = sorted[k]!;
+    if (s.length < n - p || compareTail(data, p, s.subarray(0, n - p)) !== 0) return false;
+    if (s.length > n - p) return true;
+  }
   return false;
+}
+
+/** The pending-tail filter's index of a tail's first three bytes. */
+function tripleIndex(a: number, b: number, c: number): number {
+  return Math.imul((a << 16) | (b << 8) | c, HASH_MULTIPLIER) >>> 16;
 }
 
 /** Byte order of `data` from `p` to its end against `secret`. */

@@ -64,12 +64,12 @@ function feed(held: Buffer | undefined, chunk: Buffer, m: Matcher, final: boolea
     out.add(chunk, 0, chunk.length);
     return EMPTY;
   }
-  if (!held) return chunk.subarray(maskFrom(chunk, 0, m, final, out));
+  if (!held) return restOf(chunk, maskFrom(chunk, 0, m, final, out));
   const reach = m.longest - 1;
   if (chunk.length < 4 * m.longest) {
     // A short chunk: joining it with the held bytes costs less than the bookkeeping below.
     const data = Buffer.concat([held, chunk]);
-    return data.subarray(maskFrom(data, 0, m, final, out));
+    return restOf(data, maskFrom(data, 0, m, final, out));
   }
   // Every secret starting in the held bytes ends within the chunk's first (longest − 1) bytes, so
   // the held positions are decided on that short join; the scan then goes on in the chunk itself
@@ -89,7 +89,12 @@ function feed(held: Buffer | undefined, chunk: Buffer, m: Matcher, final: boolea
     out.add(head, pos, h);
     pos = h;
   }
-  return chunk.subarray(maskFrom(chunk, pos - h, m, final, out));
+  return restOf(chunk, maskFrom(chunk, pos - h, m, final, out));
+}
+
+/** `data` from `start` on (no new view when that is nothing, as it mostly is). */
+function restOf(data: Buffer, start: number): Buffer {
+  return start < data.length ? data.subarray(start) : EMPTY;
 }
 
 /**
