@@ -16,14 +16,14 @@ import { AWS_SEED, AWS_SEEDED_SECRET_VALUES, startSeededAws } from "../support/a
 import { AwsDoubleClient, AwsDoubleError } from "../../src/dev/aws/client.js";
 import { startAwsDouble, type AwsDouble } from "../../src/dev/aws/index.js";
 import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
-import { pause } from "../support/wait.js";
+import { waitFor } from "../support/wait.js";
 
 const ARN_RE = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:prod\/api-[A-Za-z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MARKED = "You can't perform this operation on the secret because it was marked for deletion.";
 
 /** One API call on its own connection, recording how far the answer got. */
-function rawCall(url: string, action: string, input: object, onHead?: () => void): Promise<RawExchange> {
+function rawCall(url: string, action: string, input: object, onHead?: () => void, onSent?: () => void): Promise<RawExchange> {
   const body = JSON.stringify(input);
   const date = new Date()
     .toISOString()
@@ -47,6 +47,7 @@ function rawCall(url: string, action: string, input: object, onHead?: () => void
       res.on("error", () => resolve(out));
       res.on("aborted", () => resolve(out));
     });
+    req.on("finish", () => onSent?.());
     req.on("error", () => resolve(out));
     req.end(body);
   });
@@ -505,11 +506,7 @@ describe("control surface", () => {
       await c.fault({ action: "GetSecretValue", secretId: "h", mode: "hang" });
       let headSeen = false;
       const pending = rawCall(d.url, "GetSecretValue", { SecretId: "h" }, () => (headSeen = true));
-      const end = Date.now() + 10_000;
-      while (!(await c.requests()).some((r) => r.action === "GetSecretValue")) {
-        assert.ok(Date.now() < end, "the hung request reaches the log");
-        await pause(20);
-      }
+      await waitFor("the hung request in the log", async () => (await c.requests()).some((r) => r.action === "GetSecretValue"));
       assert.equal((await c.requests()).find((r) => r.action === "GetSecretValue")!.status, 0);
       assert.equal((await c.call("GetSecretValue", { SecretId: "h" })).status, 200, "the fault was used up; other requests are answered");
       assert.equal(headSeen, false, "no answer to the hung request");
@@ -546,15 +543,19 @@ describe("control surface", () => {
   });
 
   test("latency delays the matching action until cleared", async () => {
-    await withDouble(async (c) => {
+    await withDouble(async (c, d) => {
       await c.createSecret("x", { SecretString: "v" });
       await c.latency(400, "GetSecretValue");
       const order: string[] = [];
-      const slow = c.getSecretValue("x").then(() => order.push("get"));
-      await new Promise((r) => setTimeout(r, 50));
+      // The describe goes out only once the get's bytes are on the loopback, so the double has
+      // the get first: were every action delayed, the get would also answer first.
+      let sent!: () => void;
+      const getSent = new Promise<void>((resolve) => (sent = resolve));
+      const slow = rawCall(d.url, "GetSecretValue", { SecretId: "x" }, undefined, sent).then((r) => order.push(`get ${r.status}`));
+      await getSent;
       await c.describeSecret("x").then(() => order.push("describe"));
       await slow;
-      assert.deepEqual(order, ["describe", "get"]);
+      assert.deepEqual(order, ["describe", "get 200"]);
       await c.clearLatency();
     });
   });

@@ -14,7 +14,7 @@ import { describe, test } from "node:test";
 import { VaultDoubleClient, VaultDoubleError } from "../../src/dev/vault/client.js";
 import { startVaultDouble, type VaultDouble } from "../../src/dev/vault/index.js";
 import { type RawExchange, assertCloseResetsHung } from "../support/raw-exchange.js";
-import { pause as sleep } from "../support/wait.js";
+import { pause as sleep, waitFor } from "../support/wait.js";
 
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const TIME = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,9})?Z";
@@ -29,8 +29,11 @@ async function withDouble(fn: (v: VaultDoubleClient, d: VaultDouble) => Promise<
   }
 }
 
-/** A GET on its own connection that records how far the answer got (status, bytes, a reset). */
-function rawGet(url: string, token: string, onHead?: () => void): Promise<RawExchange> {
+/**
+ * A GET on its own connection that records how far the answer got (status, bytes, a reset);
+ * `onSent` is called once the request's bytes are handed to the (loopback) socket.
+ */
+function rawGet(url: string, token: string, onHead?: () => void, onSent?: () => void): Promise<RawExchange> {
   return new Promise((resolve) => {
     const out: RawExchange = { received: 0, ended: "reset" };
     const req = http.get(url, { agent: false, headers: { "X-Vault-Token": token } }, (res) => {
@@ -42,17 +45,9 @@ function rawGet(url: string, token: string, onHead?: () => void): Promise<RawExc
       res.on("error", () => resolve(out));
       res.on("aborted", () => resolve(out));
     });
+    req.on("finish", () => onSent?.());
     req.on("error", () => resolve(out));
   });
-}
-
-/** Polls `predicate` every 20 ms (up to 10 s). */
-async function until(what: string, predicate: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!(await predicate())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 const data = (answer: { body: unknown }) => (answer.body as { data: Record<string, unknown> }).data;
@@ -690,7 +685,7 @@ describe("control surface", () => {
       let headSeen = false;
       const pending = rawGet(`${d.url}/v1/secret/data/h`, d.rootToken, () => (headSeen = true));
       const hung = async () => (await v.requests()).find((r) => r.path === "secret/data/h" && r.method === "GET");
-      await until("the hung request in the log", async () => (await hung()) !== undefined);
+      await waitFor("the hung request in the log", hung);
       assert.equal((await hung())!.status, 0);
       assert.equal((await v.request("GET", "secret/data/h")).status, 200, "the fault was used up; other requests are answered");
       assert.equal(headSeen, false, "no answer to the hung request");
@@ -728,12 +723,19 @@ describe("control surface", () => {
   });
 
   test("latency delays only matching paths (order, not speed)", async () => {
-    await withDouble(async (v) => {
+    await withDouble(async (v, d) => {
       await v.writeKv2("secret/slow", { k: "v" });
       await v.latency({ ms: 400, path_prefix: "secret/" });
       const order: string[] = [];
-      await Promise.all([v.request("GET", "secret/data/slow").then(() => order.push("slow")), sleep(20).then(() => v.request("GET", "auth/token/lookup-self").then(() => order.push("fast")))]);
-      assert.deepEqual(order, ["fast", "slow"]);
+      // The fast request goes out only once the slow one's bytes are on the loopback, so the
+      // double has it first: were every path delayed, the slow one would also answer first.
+      let sent!: () => void;
+      const slowSent = new Promise<void>((resolve) => (sent = resolve));
+      const slow = rawGet(`${d.url}/v1/secret/data/slow`, d.rootToken, undefined, sent).then((r) => order.push(`slow ${r.status}`));
+      await slowSent;
+      await v.request("GET", "auth/token/lookup-self").then((r) => order.push(`fast ${r.status}`));
+      await slow;
+      assert.deepEqual(order, ["fast 200", "slow 200"]);
       await v.clearLatency();
     });
   });

@@ -16,6 +16,7 @@ import { ProviderSet } from "../../src/resolve/provider-set.js";
 import { SecretReader } from "../../src/resolve/reader.js";
 import { type Resolution, type ResolutionInput, effectiveBindings, finalValues, resolveBindings } from "../../src/resolve/resolution.js";
 import { SEED, SEEDED_SECRET_VALUES, type SeededVault, startSeededVault } from "../support/vault-fixture.js";
+import { waitFor } from "../support/wait.js";
 import { FakeProvider, factoriesFor, mapDoc } from "./fake-provider.js";
 
 const pctx = { defaultMount: "secret" };
@@ -246,8 +247,11 @@ describe("resolveBindings with a fake provider", () => {
       const { resolution } = await resolveWith(fake, { env: [bind("X", "{{ vault('secret/missing#k') }}{{ env_var('TYPO_NOT_SET') }}")] });
       assert.equal(resolution.failures.length, 1);
       assert.equal(resolution.failures[0]!.error.exitCode, 65);
-      // Let the slower, failing read settle.
-      await new Promise((r) => setTimeout(r, 50));
+      // The slower, failing read settles after the resolution has returned: wait for it, then
+      // for one turn of the event loop, by which a rejection nobody handled has been reported.
+      assert.equal(fake.readsOf("secret/missing"), 1);
+      await waitFor("the failing read to settle", () => fake.inFlight === 0);
+      await new Promise((r) => setImmediate(r));
       assert.deepEqual(unhandled, []);
     } finally {
       process.removeListener("unhandledRejection", onUnhandled);

@@ -41,6 +41,25 @@ function reference(bytes: Buffer, secrets: readonly string[]): Buffer {
   return Buffer.concat(out);
 }
 
+/**
+ * The same reference for large sets: at each position the longest secret starting there is found
+ * by looking each candidate length up in a set of the secrets' bytes (as latin1 strings).
+ */
+function referenceBySet(bytes: Buffer, secrets: readonly string[]): Buffer {
+  const set = new Set(secrets.filter((s) => s !== "").map((s) => Buffer.from(s, "utf8").toString("latin1")));
+  const longest = Math.max(0, ...[...set].map((s) => s.length));
+  const text = bytes.toString("latin1");
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    let best = 0;
+    for (let len = Math.min(longest, text.length - i); len > 0 && best === 0; len--) if (set.has(text.slice(i, i + len))) best = len;
+    out += best > 0 ? MASK : text[i];
+    i += best > 0 ? best : 1;
+  }
+  return Buffer.from(out, "latin1");
+}
+
 function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
   const chunks: Buffer[] = [];
@@ -163,6 +182,61 @@ describe("mask stream", () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it("gives the reference result on long output in any chunking: secrets that overlap, contain one another, of one byte or many", async () => {
+    // Kilobytes of output over a small alphabet, so that secrets overlap and sit next to one
+    // another everywhere, cut into chunks long and short: this runs the matcher's four-lane scan
+    // (long chunks, secrets of 8 bytes or more), its short-window scans (a secret under 8 bytes,
+    // down to one), and the join of a held-back tail with the next chunk's first bytes.
+    const char = fc.constantFrom("a", "b", "é", "x");
+    const word = (min: number, max: number) => fc.array(char, { minLength: min, maxLength: max }).map((a) => a.join(""));
+    const secretsArb = fc.oneof(
+      fc.array(word(8, 24), { minLength: 1, maxLength: 6 }),
+      fc.array(word(1, 24), { minLength: 1, maxLength: 6 }),
+      // Prefixes of one another: a base and some of its beginnings.
+      fc.tuple(word(8, 30), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 4 })).map(([base, cuts]) => [base, ...cuts.map((c) => base.slice(0, c))]),
+    );
+    await fc.assert(
+      fc.asyncProperty(secretsArb, fc.array(fc.oneof(fc.nat(), word(0, 40)), { minLength: 20, maxLength: 200 }), fc.array(fc.nat(), { maxLength: 30 }), async (secrets, pieces, cuts) => {
+        const bytes = Buffer.from(pieces.map((p) => (typeof p === "number" ? secrets[p % secrets.length]! : p)).join(""), "utf8");
+        const whole = referenceBySet(bytes, secrets);
+        assert.deepEqual(
+          await through(
+            createMaskStream(() => secrets),
+            split(bytes, cuts),
+          ),
+          whole,
+        );
+        assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("with 1000 secrets of 8 to 20 bytes, many sharing prefixes, gives the reference result on long output in any chunking", async () => {
+    const secretChar = fc.constantFrom("a", "b", "c", "é");
+    const secretArb = fc.array(secretChar, { minLength: 8, maxLength: 20 }).map((a) => a.join(""));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(secretArb, { minLength: 1000, maxLength: 1000 }),
+        fc.array(fc.oneof(fc.nat(), fc.constantFrom("x", "a", "b", "c", "\n", "é", "€")), { minLength: 100, maxLength: 400 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (secrets, pieces, cuts) => {
+          const bytes = Buffer.from(pieces.map((p) => (typeof p === "number" ? secrets[p % secrets.length]! : p)).join(""), "utf8");
+          const whole = referenceBySet(bytes, secrets);
+          assert.deepEqual(
+            await through(
+              createMaskStream(() => secrets),
+              split(bytes, cuts),
+            ),
+            whole,
+          );
+          assert.deepEqual(Buffer.from(maskText(bytes.toString("latin1"), secrets), "latin1"), whole);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 
