@@ -196,9 +196,21 @@ function decodePercent(text: string, what: string, raw: string): string {
 
 /** Percent-encodes `%`, braces (`{{` is refused in a reference), whitespace, control characters and `special`. */
 export function percentEncode(text: string, special: string): string {
+  // Most text has nothing to encode: one scan instead of a string built a character at a time.
+  if (!mayNeedEncoding(text, special)) return text;
   let out = "";
   for (const ch of text) out += special.includes(ch) || ch === "{" || ch === "}" || UNSAFE.test(ch) ? encodeURIComponent(ch) : ch;
   return out;
+}
+
+/** Whether `text` has a character percentEncode() could encode (false means it gives `text` back as it is). */
+function mayNeedEncoding(text: string, special: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Printable ASCII other than the braces is kept unless it is one of `special`; anything else is looked at closely.
+    if (c <= 0x20 || c >= 0x7f || c === 0x7b || c === 0x7d || special.includes(text[i]!)) return true;
+  }
+  return false;
 }
 
 function invalid(raw: string, what: string): ConfigError {

@@ -90,7 +90,7 @@ export function describeRef(ref: SecretRef): string {
  * 'password')`), since the mount only steers the fallback when discovery is denied.
  */
 export function displayRef(ref: SecretRef): string {
-  return describeRef(ref.provider === "vault" ? { ...ref, mount: undefined } : ref);
+  return describeRef(ref.provider === "vault" && ref.mount !== undefined ? { ...ref, mount: undefined } : ref);
 }
 
 /** `#…` text for a field (without the `#`): a key, or an RFC 6901 pointer, percent-encoded where needed. */

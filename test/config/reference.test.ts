@@ -17,6 +17,7 @@ import {
   secretIdentity,
 } from "../../src/config/reference.js";
 import { assertConfigError } from "../support/assert.js";
+import { percentEncode } from "../../src/config/reference-syntax.js";
 
 const ctx = { defaultMount: "secret" };
 
@@ -554,3 +555,60 @@ const awsArb: fc.Arbitrary<SecretRef> = fc
   });
 
 const arbitraryRef = fc.oneof(vaultArb, awsArb);
+
+describe("percentEncode", () => {
+  /** The encoding one character at a time, as percentEncode() has always done it (its fast path must agree). */
+  function oneByOne(text: string, special: string): string {
+    let out = "";
+    for (const ch of text) out += special.includes(ch) || ch === "{" || ch === "}" || /[\s\p{Cc}]/u.test(ch) ? encodeURIComponent(ch) : ch;
+    return out;
+  }
+
+  it("gives what encoding one character at a time gives, text with nothing to encode included", () => {
+    const alphabet = [
+      "a",
+      "Z",
+      "0",
+      "/",
+      "-",
+      "_",
+      ".",
+      "~",
+      "%",
+      "?",
+      "#",
+      "&",
+      "=",
+      "{",
+      "}",
+      " ",
+      "\t",
+      "\n",
+      "\u007f",
+      "\u0000",
+      "é",
+      "\u00a0",
+      "\u2028",
+      "日",
+      "😀",
+      "!",
+      "'",
+      "(",
+      ")",
+      "*",
+      "@",
+      "+",
+    ];
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const special of ["%?#", "%&#", "%"]) {
+      for (let i = 0; i < 2000; i++) {
+        const length = Math.floor(random() * 12);
+        let text = "";
+        for (let j = 0; j < length; j++) text += alphabet[Math.floor(random() * alphabet.length)];
+        assert.equal(percentEncode(text, special), oneByOne(text, special), JSON.stringify(text));
+      }
+      assert.equal(percentEncode("secret/many/s1", special), "secret/many/s1");
+    }
+  });
+});

@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { urlToHttpOptions } from "node:url";
 import { UnavailableError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
 
@@ -64,9 +65,30 @@ export interface VaultAuthBlock {
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Where one request goes: its URL (to resolve a redirect against), its path for messages, its
+ * Host header, and Node's request options for it (no headers yet).
+ */
+interface Target {
+  href: string;
+  protocol: string;
+  pathname: string;
+  host: string;
+  options: http.RequestOptions;
+}
+
+/** A path that reaches Vault as written: only characters encodeURIComponent keeps, no `.`/`..` segment for a URL to resolve. */
+const PLAIN_PATH = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9\-_.!~*'()/]*$/;
+
+function targetOf(url: URL): Target {
+  return { href: url.href, protocol: url.protocol, pathname: url.pathname, host: url.host, options: urlToHttpOptions(url) };
+}
+
 export class VaultHttpClient {
   readonly address: string;
   private readonly base: URL;
+  /** The base address's protocol, host name and port, for the requests whose URL need not be built (see targetFor). */
+  private readonly baseOptions: Pick<http.RequestOptions, "protocol" | "hostname" | "port"> | undefined;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
 
@@ -76,6 +98,12 @@ export class VaultHttpClient {
       throw new TypeError(`unsupported Vault address scheme ${this.base.protocol}`);
     }
     this.address = this.base.origin + this.base.pathname.replace(/\/+$/, "");
+    // An address with credentials, a query or a fragment in it goes through URL every time, as ever.
+    const plainBase = this.base.username === "" && this.base.password === "" && this.base.search === "" && this.base.hash === "";
+    if (plainBase) {
+      const { protocol, hostname, port } = urlToHttpOptions(this.base);
+      this.baseOptions = { protocol, hostname, port };
+    }
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.agent =
       this.base.protocol === "https:"
@@ -93,24 +121,24 @@ export class VaultHttpClient {
 
   /** Sends one request and returns its status and parsed body; throws UnavailableError on transport failure. */
   async request(req: VaultRequest): Promise<VaultResponse> {
-    let url = this.urlFor(req);
+    let target = this.targetFor(req);
     for (let hop = 0; ; hop++) {
-      const res = await this.send(url, req).catch((error: unknown) => {
+      const res = await this.send(target, req).catch((error: unknown) => {
         // A kept-alive socket the server closed just as the request went out (Node's documented
         // keep-alive race): the request never reached Vault, so it goes once more on a new socket.
-        if (error instanceof StaleSocket) return this.send(url, req, true);
+        if (error instanceof StaleSocket) return this.send(target, req, true);
         throw error;
       });
       // A standby that cannot forward answers 307 with the active node's address. The token goes
       // along, so only a redirect keeping the protocol is followed: never from https to http.
       if ((res.status === 307 || res.status === 308) && hop < 2 && typeof res.headers.location === "string") {
-        const next = new URL(res.headers.location, url);
-        if (next.protocol !== url.protocol) {
-          throw new UnavailableError(`Vault at ${this.address} redirected ${req.method} ${url.pathname} to ${next.protocol}//${next.host}, another protocol; not followed`, {
+        const next = new URL(res.headers.location, target.href);
+        if (next.protocol !== target.protocol) {
+          throw new UnavailableError(`Vault at ${this.address} redirected ${req.method} ${target.pathname} to ${next.protocol}//${next.host}, another protocol; not followed`, {
             retryable: false,
           });
         }
-        url = next;
+        target = targetOf(next);
         continue;
       }
       return res;
@@ -120,6 +148,20 @@ export class VaultHttpClient {
   /** Closes idle keep-alive sockets so the process can exit. */
   close(): void {
     this.agent.destroy();
+  }
+
+  /**
+   * Where `req` goes. A plain path (the usual one) is joined as text: what URL would make of it,
+   * without parsing a URL per request; any other goes through URL.
+   */
+  private targetFor(req: VaultRequest): Target {
+    const path = req.path.replace(/^\/+/, "");
+    if (this.baseOptions === undefined || !PLAIN_PATH.test(path)) return targetOf(this.urlFor(req));
+    const pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${path}`;
+    const search = req.query === undefined ? "" : new URLSearchParams(req.query).toString();
+    const full = search === "" ? pathname : `${pathname}?${search}`;
+    const { protocol, hostname, port } = this.baseOptions;
+    return { href: this.base.origin + full, protocol: this.base.protocol, pathname, host: this.base.host, options: { protocol, hostname, port, path: full } };
   }
 
   private urlFor(req: VaultRequest): URL {
@@ -137,20 +179,21 @@ export class VaultHttpClient {
     return Math.min(this.timeoutMs, Math.max(250, req.deadline - Date.now()));
   }
 
-  private send(url: URL, req: VaultRequest, retried = false): Promise<VaultResponse> {
+  private send(target: Target, req: VaultRequest, retried = false): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-    const headers: http.OutgoingHttpHeaders = { "X-Vault-Request": "true", Accept: "application/json" };
-    if (req.token) headers["X-Vault-Token"] = req.token;
-    if (this.options.namespace) headers["X-Vault-Namespace"] = this.options.namespace;
-    if (payload) {
-      headers["Content-Type"] = "application/json";
-      headers["Content-Length"] = payload.length;
-    }
-    const what = `${req.method} ${url.pathname}`;
-    const mod = url.protocol === "https:" ? https : http;
+    const fields = ["X-Vault-Request", "true", "Accept", "application/json"];
+    if (req.token) fields.push("X-Vault-Token", req.token);
+    if (this.options.namespace) fields.push("X-Vault-Namespace", this.options.namespace);
+    if (payload) fields.push("Content-Type", "application/json", "Content-Length", String(payload.length));
+    // As a list, Node writes the headers as they are, without a setHeader() per header; the Host
+    // header it would add comes last, as it would. A URL with credentials (a redirect's, at most)
+    // needs the object form, for Node to turn them into an Authorization header.
+    const headers: http.OutgoingHttpHeaders | string[] = target.options.auth === undefined ? [...fields, "Host", target.host] : headerObject(fields);
+    const what = `${req.method} ${target.pathname}`;
+    const mod = target.protocol === "https:" ? https : http;
     return new Promise<VaultResponse>((resolve, reject) => {
       let answered = false;
-      const request = mod.request(url, { method: req.method, headers, agent: this.agent }, (res) => {
+      const request = mod.request({ ...target.options, method: req.method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -164,7 +207,7 @@ export class VaultHttpClient {
         });
         res.on("error", (error) => reject(transportError(error, this.address, what)));
         res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
+          const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString("utf8");
           let body: unknown;
           if (text.trim() !== "") {
             try {
@@ -199,6 +242,12 @@ export class VaultHttpClient {
       request.end(payload);
     });
   }
+}
+
+function headerObject(fields: string[]): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (let i = 0; i < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
+  return out;
 }
 
 /** When each kept-alive socket last went back to the pool. */

@@ -66,6 +66,11 @@ export class MountResolver {
     return lookup;
   }
 
+  /** Whether the mount of `path` is being looked up now (locate() would wait for that answer). */
+  lookingUp(path: string): boolean {
+    return this.inFlight.has(path.split("/")[0]!);
+  }
+
   private async discover(path: string, token: string, explicitMount: string | undefined, defaultMount: string, deadline?: number): Promise<Location> {
     const res = await this.client.request({ method: "GET", path: `sys/internal/ui/mounts/${path}`, token, deadline });
     if (res.status === 200) {

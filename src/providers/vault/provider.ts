@@ -16,7 +16,7 @@ import { apiSegmentHint, isKv2Envelope, isVersionedMountAnswer, kv2Document, pla
 import { TokenKeeper } from "./token-keeper.js";
 import { renewLeaseOnce } from "./leases.js";
 import { type Location, MountResolver } from "./mounts.js";
-import { VaultSession } from "./session.js";
+import { type VaultLogin, VaultSession } from "./session.js";
 import { revokeSelf } from "./token-renewal.js";
 import type { VaultSettings } from "./settings.js";
 import { folderDocument, requestList } from "./folder.js";
@@ -191,6 +191,30 @@ export class VaultProvider implements SecretProvider {
     this.client.close();
   }
 
+  /**
+   * The current login and where `path` lives (what `locate` finds with the login's token), asked
+   * together: mount discovery needs the token only as a header, so a token known before its
+   * look-up answers (a given token, a token file's) sends the look-up and the discovery of a mount
+   * not being looked up yet at once, instead of one after the other. Only that first discovery
+   * goes early: a read that would wait for one under way waits for the login instead, so a token
+   * Vault rejects costs one discovery per mount, not one per read. The login decides first: when
+   * it fails, its error is thrown and whatever the early discovery got is dropped, as though it had
+   * never been asked; a login that ended on another token (a re-login meanwhile) locates again.
+   * The location comes as a promise, to await where its failure belongs.
+   */
+  private async loginAndLocation(deadline: number, path: string, locate: (token: string) => Promise<Location>): Promise<{ login: VaultLogin; location: Promise<Location> }> {
+    const pending = this.session.current(deadline);
+    const early = this.session.tokenInHand(deadline).then(
+      (token) => (this.mounts.lookingUp(path) ? undefined : { token, location: locate(token) }),
+      () => undefined,
+    );
+    // What it found counts only once the login has worked (below); until then no failure of it is seen.
+    void early.then((asked) => asked?.location.catch(() => {}));
+    const login = await pending;
+    const asked = await early;
+    return { login, location: asked !== undefined && asked.token === login.token ? asked.location : locate(login.token) };
+  }
+
   /** Where `ref` lives; refuses a path that names a mount itself. */
   private async locate(ref: VaultRef, token: string, deadline: number): Promise<Location> {
     const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
@@ -202,10 +226,10 @@ export class VaultProvider implements SecretProvider {
   }
 
   private async readOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
-    const login = await this.session.current(deadline);
+    const { login, location } = await this.loginAndLocation(deadline, ref.path, (token) => this.locate(ref, token, deadline));
     let doc: SecretDocument;
     try {
-      doc = await this.readWithToken(ref, login.token, deadline);
+      doc = await this.readAt(ref, await location, login.token, deadline);
       this.readsOk++;
     } catch (error) {
       if (error instanceof AuthError) this.readsDenied++;
@@ -215,8 +239,8 @@ export class VaultProvider implements SecretProvider {
     return doc;
   }
 
-  private async readWithToken(ref: VaultRef, token: string, deadline: number): Promise<SecretDocument> {
-    const location = await this.locate(ref, token, deadline);
+  /** Reads `ref`, found at `location`, with `token`. */
+  private async readAt(ref: VaultRef, location: Location, token: string, deadline: number): Promise<SecretDocument> {
     if (location.state === "legacy") {
       if (ref.version !== undefined) throw versionNotSupported(ref.path, "a Vault without KV version discovery (read as KV v1)");
       return plainDocument(await requestPlain(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1", this.clock);
@@ -247,8 +271,11 @@ export class VaultProvider implements SecretProvider {
    * mount discovery is denied, KV v2 at the guessed mount, then a plain LIST of the path.
    */
   private async listOnce(ref: VaultRef, deadline: number): Promise<SecretDocument> {
-    const token = await this.session.token(deadline);
-    const location = await this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline);
+    const {
+      login: { token },
+      location: located,
+    } = await this.loginAndLocation(deadline, ref.path, (token) => this.mounts.locate(ref.path, token, ref.mount, this.settings.mount, deadline));
+    const location = await located;
     const under = (mount: string, rest: string, segment: string) => (rest === "" ? `${mount}/${segment}` : `${mount}/${segment}${rest}`);
     if (location.state === "legacy") return folderDocument(await requestList(this.client, token, ref.path, deadline), this.client, ref.path, "kv-v1");
     if (location.state === "known") {
@@ -265,8 +292,11 @@ export class VaultProvider implements SecretProvider {
 
   /** One attempt at the stamp of an unpinned ref (see stamp()). */
   private async stampOnce(ref: VaultRef, deadline: number): Promise<string> {
-    const token = await this.session.token(deadline);
-    const location = await this.locate(ref, token, deadline);
+    const {
+      login: { token },
+      location: located,
+    } = await this.loginAndLocation(deadline, ref.path, (token) => this.locate(ref, token, deadline));
+    const location = await located;
     if (location.state === "known") {
       const { mount, rest } = location;
       if (mount.kind === "other") {

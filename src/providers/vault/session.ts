@@ -31,6 +31,8 @@ export interface VaultLogin {
 
 export class VaultSession {
   private login: Promise<VaultLogin> | undefined;
+  /** The token of `login` as soon as it is known, before Vault has confirmed it (see tokenInHand()). */
+  private early: Promise<string> | undefined;
   private serials = 0;
   /**
    * A given token's lookup-self answered a bare 403 ("permission denied", no "invalid token"): a
@@ -69,18 +71,37 @@ export class VaultSession {
   /** The current login (token and what Vault said about it at login). */
   current(deadline?: number): Promise<VaultLogin> {
     if (!this.login) {
-      const pending = this.authenticate(deadline);
+      let reveal: (token: string) => void = () => {};
+      const revealed = new Promise<string>((resolve) => (reveal = resolve));
+      const pending = this.authenticate(deadline, false, reveal);
       this.login = pending;
+      this.early = Promise.race([revealed, pending.then((login) => login.token)]);
+      this.early.catch(() => {}); // the login's own promise carries the failure
       pending.then(
         (login) => {
           if (this.login === pending) this.onLogin?.(login);
         },
         () => {
-          if (this.login === pending) this.login = undefined;
+          if (this.login === pending) {
+            this.login = undefined;
+            this.early = undefined;
+          }
         },
       );
     }
     return this.login;
+  }
+
+  /**
+   * The token requests can carry while the current login is still being confirmed: a given token,
+   * or a token file's, is known before its look-up (lookup-self) answers, so a request that needs
+   * the token only as a header (mount discovery) can go out alongside it; a login method's token
+   * comes with its login. Rejects as current() does. Whether that token is good is current()'s
+   * answer: a caller uses what it got with this token only once current() has resolved to it.
+   */
+  tokenInHand(deadline?: number): Promise<string> {
+    const login = this.current(deadline);
+    return this.early ?? login.then((l) => l.token);
   }
 
   /**
@@ -113,20 +134,23 @@ export class VaultSession {
   /** Forgets the token so the next call logs in again (AppRole). */
   reset(): void {
     this.login = undefined;
+    this.early = undefined;
   }
 
   private adoptLogin(login: VaultLogin): void {
     this.login = Promise.resolve(login);
+    this.early = Promise.resolve(login.token);
     this.onLogin?.(login);
   }
 
-  private async authenticate(deadline?: number, again = false): Promise<VaultLogin> {
+  /** Logs in (or checks the given token); `reveal` is told a given token's value before Vault is asked about it. */
+  private async authenticate(deadline?: number, again = false, reveal?: (token: string) => void): Promise<VaultLogin> {
     const auth = this.auth;
     switch (auth.kind) {
       case "token":
-        return this.checkToken(auth.token, auth.source, deadline);
+        return this.checkToken(auth.token, auth.source, deadline, reveal);
       case "token_file":
-        return this.checkToken(await readCredentialFile(auth.file, "Vault token"), this.tokenSource, deadline);
+        return this.checkToken(await readCredentialFile(auth.file, "Vault token"), this.tokenSource, deadline, reveal);
       case "none":
         this.logger.debug("sending no Vault token: the Vault Agent or proxy adds its own (auto-auth)", { source: auth.source });
         return { token: "", obtainedAt: this.clock.now(), serial: ++this.serials };
@@ -166,8 +190,9 @@ export class VaultSession {
    * invalid or expired token is one clear error instead of a 403 per secret. A token that may not
    * look itself up is used as it is.
    */
-  private async checkToken(token: string, source: string, deadline?: number): Promise<VaultLogin> {
+  private async checkToken(token: string, source: string, deadline?: number, reveal?: (token: string) => void): Promise<VaultLogin> {
     this.logger.redactor.add(token);
+    reveal?.(token);
     const res = await this.client.request({ method: "GET", path: "auth/token/lookup-self", token, deadline });
     if (res.status === 200) {
       const data = (res.body as VaultEnvelope | undefined)?.data as { ttl?: number; creation_ttl?: number; renewable?: boolean } | undefined;

@@ -105,3 +105,64 @@ describe("Vault HTTP client: kept-alive sockets (end-to-end, real sockets and cl
     }
   });
 });
+
+describe("Vault HTTP client: the request line", () => {
+  /** What the client sent before plain paths were joined as text: the path set on a URL of the address, the query through searchParams. */
+  function throughUrl(address: string, path: string, query?: Record<string, string>): string {
+    const base = new URL(address);
+    const url = new URL(base.href);
+    url.pathname = `${base.pathname.replace(/\/+$/, "")}/v1/${path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/")}`;
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+    return url.pathname + url.search;
+  }
+
+  it("reaches the server as through a URL, for plain paths and those needing escapes, dot segments and queries", async () => {
+    const heads: string[] = [];
+    const srv = net.createServer((socket) => {
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        while (text.includes("\r\n\r\n")) {
+          heads.push(text.slice(0, text.indexOf("\r\n\r\n")));
+          text = text.slice(text.indexOf("\r\n\r\n") + 4);
+          socket.write(reply);
+        }
+      });
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", () => resolve()));
+    const port = (srv.address() as net.AddressInfo).port;
+    const cases: Array<{ path: string; query?: Record<string, string> }> = [
+      { path: "secret/data/many/s1" },
+      { path: "/secret/data/a-b_c.d~e!f*g'h(i)" },
+      { path: "sys/internal/ui/mounts/secret/app" },
+      { path: "secret/data/with space/and%percent" },
+      { path: "secret/data/q?x#y" },
+      { path: "secret/data/ünïcode" },
+      { path: "secret/data/../escape" },
+      { path: "secret/./data/x" },
+      { path: "secret/data/..." },
+      { path: "secret//double" },
+      { path: "secret/metadata/app", query: { list: "true" } },
+      { path: "secret/data/app", query: { version: "3", "a b": "c&d" } },
+    ];
+    try {
+      for (const address of [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/prefix/`, `http://127.0.0.1:${port}/?q=1`]) {
+        const client = new VaultHttpClient({ address, timeoutMs: 5000 });
+        try {
+          for (const c of cases) {
+            heads.length = 0;
+            assert.equal((await client.request({ method: "GET", path: c.path, query: c.query, token: "t" })).status, 200);
+            const [line, ...headers] = heads[0]!.split("\r\n");
+            assert.equal(line, `GET ${throughUrl(address, c.path, c.query)} HTTP/1.1`, `${address} ${c.path}`);
+            assert.ok(headers.includes(`Host: 127.0.0.1:${port}`), headers.join(" | "));
+          }
+        } finally {
+          client.close();
+        }
+      }
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+});

@@ -9,6 +9,9 @@ import { approleAuth } from "../../support/vault-auth.js";
 import { after, afterEach, before, describe, it } from "node:test";
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { AuthError, ConfigError, NotFoundError, UnavailableError } from "../../../src/errors.js";
 import { type VaultRef, parseReference } from "../../../src/config/reference.js";
@@ -390,6 +393,172 @@ describe("mount discovery", () => {
     });
   });
 });
+
+describe("the token look-up and mount discovery at once", () => {
+  it("with a given token, asks for the mount before the token look-up has answered; the count stays one of each plus the reads", async () => {
+    const vault = await heldLookupVault();
+    try {
+      const h = harness(settingsFor({ kind: "token", method: "token", token: "hvs.given", source: "test" }, { address: vault.url }));
+      const docs = await Promise.all(["secret/app/a", "secret/app/b", "secret/app/c"].map((p) => read(h, `vault://${p}#k`)));
+      assert.deepEqual(
+        docs.map((d) => d.data),
+        [{ k: "v" }, { k: "v" }, { k: "v" }],
+      );
+      assert.equal(vault.mountsWhileLookupHeld, true, `the mount look-up came while the token look-up was unanswered: ${vault.arrived.join(", ")}`);
+      assert.deepEqual(vault.arrived.slice(0, 2), ["GET /v1/auth/token/lookup-self", "GET /v1/sys/internal/ui/mounts/secret/app/a"]);
+      assert.deepEqual(vault.arrived.slice(2).sort(), ["GET /v1/secret/data/app/a", "GET /v1/secret/data/app/b", "GET /v1/secret/data/app/c"]);
+      assert.ok(
+        vault.tokens.every((t) => t === "hvs.given"),
+        "every request carries the given token",
+      );
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it("with a token file, asks for the mount with the file's token before its look-up has answered", async () => {
+    const vault = await heldLookupVault();
+    const dir = mkdtempSync(join(tmpdir(), "envject-token-file-"));
+    try {
+      const file = join(dir, "token");
+      writeFileSync(file, "hvs.from-file\n");
+      const h = harness(settingsFor({ kind: "token_file", method: "token_file", file, source: "test" }, { address: vault.url }));
+      assert.deepEqual((await read(h, "vault://secret/app/a#k")).data, { k: "v" });
+      assert.equal(vault.mountsWhileLookupHeld, true, vault.arrived.join(", "));
+      assert.equal(vault.arrived.length, 3, vault.arrived.join(", "));
+      assert.ok(vault.tokens.every((t) => t === "hvs.from-file"));
+    } finally {
+      await vault.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a token the look-up rejects fails with the look-up's error, whatever the mount look-up answered; one discovery per mount, no secret read (77)", async () => {
+    for (const mounts of [200, 403, 500] as const) {
+      const vault = await heldLookupVault({ lookup: 403, mounts });
+      try {
+        const h = harness(settingsFor({ kind: "token", method: "token", token: "hvs.bad", source: "test" }, { address: vault.url }));
+        const outcomes = await Promise.allSettled(["secret/app/a", "secret/app/b", "secret/app/c"].map((p) => read(h, `vault://${p}#k`, shortly())));
+        for (const outcome of outcomes) {
+          assert.ok(outcome.status === "rejected", "every read fails");
+          const e: unknown = outcome.reason;
+          assert.ok(e instanceof AuthError, `${mounts}: ${String(e)}`);
+          assert.equal(e.message, "the Vault token from test is invalid, expired or revoked (403 on auth/token/lookup-self)");
+        }
+        assert.equal(vault.mountsWhileLookupHeld, true, vault.arrived.join(", "));
+        assert.deepEqual(vault.arrived, ["GET /v1/auth/token/lookup-self", "GET /v1/sys/internal/ui/mounts/secret/app/a"], `${mounts}: no secret is read`);
+      } finally {
+        await vault.close();
+      }
+    }
+  });
+
+  it("a token look-up that fails for good keeps its error over the mount look-up's (69 from the look-up, not the mounts)", async () => {
+    const vault = await heldLookupVault({ lookup: 400, mounts: 500 });
+    try {
+      const h = harness(settingsFor({ kind: "token", method: "token", token: "hvs.given", source: "test" }, { address: vault.url }));
+      await assert.rejects(read(h, "vault://secret/app/a#k", shortly()), (e: unknown) => {
+        assert.match(String(e), /looking up the Vault token/);
+        assert.doesNotMatch(String(e), /mount/);
+        return true;
+      });
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it("a mount look-up that fails after the token look-up worked fails the read as before", async () => {
+    const vault = await heldLookupVault({ lookup: 200, mounts: 400 });
+    try {
+      const h = harness(settingsFor({ kind: "token", method: "token", token: "hvs.given", source: "test" }, { address: vault.url }));
+      await assert.rejects(read(h, "vault://secret/app/a#k", shortly()), (e: unknown) => {
+        assert.match(String(e), /looking up the mount of secret\/app\/a/);
+        return true;
+      });
+      assert.deepEqual(vault.arrived, ["GET /v1/auth/token/lookup-self", "GET /v1/sys/internal/ui/mounts/secret/app/a"]);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it("with a login method, asks for the mount only with the token the login gave", async () => {
+    await sv.admin.writePolicy("overlap-read", { "secret/data/myapp/*": ["read"] });
+    const { roleId, secretId } = await sv.admin.createAppRole("overlap", { policies: ["overlap-read"] });
+    const h = harness(settingsFor(approleAuth(roleId, secretId)));
+    const log = await logSince(() => read(h, "vault://secret/myapp/db"));
+    assert.deepEqual(
+      log.map((e) => e.path),
+      ["auth/approle/login", "sys/internal/ui/mounts/secret/myapp/db", "secret/data/myapp/db"],
+    );
+    assert.notEqual(log[1]!.token_accessor, null, "the mount look-up carries the AppRole token");
+  });
+});
+
+/**
+ * A fake Vault that holds its answer to the token look-up (lookup-self) until the mount look-up
+ * has arrived, so a provider that asks for both at once gets both answered; one that waits for the
+ * look-up first gets it after a while and fails the test (`mountsWhileLookupHeld` stays false)
+ * instead of hanging. `lookup` and `mounts` are the statuses of those two answers; reads under
+ * `secret/` answer `{k: "v"}`.
+ */
+async function heldLookupVault(statuses: { lookup?: 200 | 400 | 403; mounts?: 200 | 400 | 403 | 500 } = {}) {
+  const lookupStatus = statuses.lookup ?? 200;
+  const mountsStatus = statuses.mounts ?? 200;
+  const arrived: string[] = [];
+  const tokens: string[] = [];
+  let lookupHeld = false;
+  let releaseLookup: () => void = () => {};
+  const state = { mountsWhileLookupHeld: false };
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "Content-Type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  const server = await rawServer((req, res) => {
+    arrived.push(`${req.method} ${req.url}`);
+    tokens.push(String(req.headers["x-vault-token"]));
+    const path = req.url ?? "";
+    if (path === "/v1/auth/token/lookup-self") {
+      lookupHeld = true;
+      let answered = false;
+      const answer = () => {
+        if (answered) return;
+        answered = true;
+        lookupHeld = false;
+        if (lookupStatus === 200) json(res, 200, { data: { ttl: 0, creation_ttl: 0, renewable: false } });
+        else if (lookupStatus === 403) json(res, 403, { errors: ["permission denied", "invalid token"] });
+        else json(res, lookupStatus, { errors: ["bad request"] });
+      };
+      const fallback = setTimeout(answer, 3000);
+      releaseLookup = () => {
+        clearTimeout(fallback);
+        answer();
+      };
+      return;
+    }
+    if (path.startsWith("/v1/sys/internal/ui/mounts/")) {
+      if (lookupHeld) state.mountsWhileLookupHeld = true;
+      if (mountsStatus === 200) json(res, 200, { data: { path: "secret/", type: "kv", options: { version: "2" } } });
+      else json(res, mountsStatus, { errors: mountsStatus === 403 ? ["permission denied"] : ["internal error"] });
+      // The look-up is answered only once the mount look-up's answer is on its way.
+      setImmediate(() => releaseLookup());
+      return;
+    }
+    if (path.startsWith("/v1/secret/data/")) return json(res, 200, { data: { data: { k: "v" }, metadata: { version: 1, created_time: "2026-01-01T00:00:00Z" } } });
+    json(res, 404, { errors: [] });
+  });
+  return {
+    url: server.url,
+    arrived,
+    tokens,
+    get mountsWhileLookupHeld() {
+      return state.mountsWhileLookupHeld;
+    },
+    close: () => {
+      releaseLookup();
+      return server.close();
+    },
+  };
+}
 
 describe("dynamic secrets and leases", () => {
   it("reads database/creds/readonly as a leased map", async () => {
