@@ -75,7 +75,10 @@ try {
   console.log(`\n${profiles} profiles of envject's own process: ${busy.toFixed(1)} ms busy per start (profiler overhead included), ${bundle.toFixed(1)} ms of it in the bundle's code\n`);
   console.log("| where (self time) | ms per start | share |");
   console.log("| --- | --- | --- |");
-  for (const [k, v] of [...totals].filter(([k]) => k !== "V8: (idle)").sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_ROWS ?? 25))) {
+  for (const [k, v] of [...totals]
+    .filter(([k]) => k !== "V8: (idle)")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(process.env.PROFILE_ROWS ?? 25))) {
     console.log(`| ${k} | ${(v / profiles).toFixed(1)} | ${((100 * v) / profiles / busy).toFixed(1)} % |`);
   }
 } finally {
