@@ -27,8 +27,8 @@
  *   keys, X-Vault-Aws-Iam-Server-Id when set, Authorization (no X-Amz-Content-Sha256). Unlike the
  *   CLI, Host is listed too (Vault's server takes an explicit Host, else infers it from the URL)
  *   and there is no User-Agent.
- * - Nothing of AWS is loaded until a login: the signer (aws-iam-request.ts, its own bundle chunk)
- *   and the SDK's credential chain are imported inside request(). The secret key, the session
+ * - Nothing of AWS is loaded until a login: the signer (aws-iam-request.ts, whose @smithy
+ *   packages stay outside the CLI bundle) and the SDK's credential chain are imported inside request(). The secret key, the session
  *   token and the signature go into `secrets`, so no log line carries them.
  */
 import { ConfigError } from "../../../errors.js";
