@@ -3,7 +3,8 @@
 // 60) after a warm-up, against a Vault double running in its own process (so its work is not
 // counted). Measured from /proc, as `top` would: envject's CPU time (utime + stime of
 // /proc/<pid>/stat) over the window as a share of one core, its RSS (VmRSS) at the end and its
-// peak (VmHWM) from /proc/<pid>/status, the metadata polls the double answered in the window, and
+// peak (VmHWM) from /proc/<pid>/status (and how much of the RSS is anonymous memory, the heaps,
+// and how much file-backed, the node binary and libraries), the metadata polls the double answered in the window, and
 // envject's CPU time per poll. WATCH_NODE_ARGS (space-separated) goes to the node running envject,
 // e.g. WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the whole run.
 // Targets (issue 12): < 2 % of one core, RSS < 50 MB. Prints a Markdown table.
@@ -31,7 +32,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+function statusKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : Number.NaN;
 }
@@ -62,14 +63,16 @@ try {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const rss = statusKiB(pid, "VmRSS");
   const peak = statusKiB(pid, "VmHWM");
+  const anon = statusKiB(pid, "RssAnon");
+  const file = statusKiB(pid, "RssFile");
   const polls = (await admin.requests()).filter((r) => r.method === "GET" && r.path.startsWith("secret/metadata/watch/")).length;
   const share = ((cpu1 - cpu0) / seconds) * 100;
   const perPoll = polls > 0 ? ((cpu1 - cpu0) / polls) * 1e6 : Number.NaN;
   console.log(`envject watching, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
-  console.log("| secrets at --interval 1s | window | CPU (one core) | RSS at end | peak RSS | polls/s | CPU per poll |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| secrets at --interval 1s | window | CPU (one core) | RSS at end | peak RSS | polls/s | CPU per poll | RSS anonymous / file-backed |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   console.log(
-    `| ${SECRETS} | ${seconds.toFixed(0)} s | ${share.toFixed(2)} % (target < 2 %) | ${(rss / 1024).toFixed(1)} MiB (target < 50 MB) | ${(peak / 1024).toFixed(1)} MiB | ${(polls / seconds).toFixed(1)} (expected ${SECRETS}) | ${perPoll.toFixed(0)} µs |`,
+    `| ${SECRETS} | ${seconds.toFixed(0)} s | ${share.toFixed(2)} % (target < 2 %) | ${(rss / 1024).toFixed(1)} MiB (target < 50 MB) | ${(peak / 1024).toFixed(1)} MiB | ${(polls / seconds).toFixed(1)} (expected ${SECRETS}) | ${perPoll.toFixed(0)} µs | ${(anon / 1024).toFixed(1)} / ${(file / 1024).toFixed(1)} MiB |`,
   );
 } finally {
   envject?.kill("SIGTERM");
