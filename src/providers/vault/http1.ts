@@ -99,6 +99,8 @@ const FIRST_WINS = new Set([
 ]);
 
 const EMPTY = Buffer.alloc(0);
+/** Where plain sockets read into (a read is copied out at once, so one buffer serves them all). */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 
 let tlsModule: typeof import("node:tls") | undefined;
 
@@ -199,8 +201,18 @@ export class Http1Pool {
     this.sockets++;
     const { hostname, port, tls } = this.options;
     if (tls === undefined) {
-      const socket = net.connect({ host: hostname, port });
-      new Connection(this, socket, false).start(exchange);
+      // Reads go to one buffer and straight to the connection, not through the socket's stream
+      // machinery ('data' events): the bytes are copied out before the next read.
+      const onread = {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Uint8Array) => {
+          connection.receive(Buffer.from(buf.subarray(0, n)));
+          return true;
+        },
+      };
+      // (The callback runs only once the socket reads, after `connection` is set.)
+      const connection: Connection = new Connection(this, net.connect({ host: hostname, port, onread }), false);
+      connection.start(exchange);
       return;
     }
     const open = (mod: typeof import("node:tls")) => {
@@ -210,7 +222,9 @@ export class Http1Pool {
       if (net.isIP(hostname) === 0) options.servername = hostname;
       const socket = mod.connect(options);
       socket.on("session", (session: Buffer) => this.keepSession(session));
-      new Connection(this, socket, true).start(exchange);
+      const connection = new Connection(this, socket, true);
+      socket.on("data", (chunk: Buffer) => connection.receive(chunk));
+      connection.start(exchange);
     };
     if (tlsModule !== undefined) return open(tlsModule);
     import("node:tls").then(
@@ -268,6 +282,8 @@ class Connection {
   private chunkState: "size" | "data" | "crlf" | "trailers" = "size";
   private keepAlive = true;
   private keepAliveHintMs = 0;
+  /** The socket's inactivity timeout now (the last keep-alive hint's, 0 for none). */
+  private socketTimeoutMs = 0;
   private destroyed = false;
   private served = 0;
   private idleAt = 0;
@@ -281,10 +297,10 @@ class Connection {
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEP_ALIVE_MSECS);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (error: Error & { code?: string }) => this.onError(error));
     socket.on("end", () => this.onEnd());
     socket.on("close", () => this.onClose());
+    // The keep-alive hint's timeout counts from the last byte; it ends only an idle socket.
     socket.on("timeout", () => {
       if (this.exchange === undefined) this.destroy();
     });
@@ -298,10 +314,7 @@ class Connection {
     this.response = undefined;
     this.keepAlive = true;
     this.keepAliveHintMs = 0;
-    if (this.reused) {
-      this.socket.setTimeout(0);
-      this.socket.ref();
-    }
+    if (this.reused) this.socket.ref();
     if (exchange.done) return this.finish();
     if (exchange.body === undefined) {
       this.socket.write(exchange.head, "latin1");
@@ -313,10 +326,17 @@ class Connection {
     }
   }
 
-  /** Idle in the pool: unref'd, closed a second before the server's announced keep-alive timeout. */
+  /**
+   * Idle in the pool: unref'd, closed a second before the server's announced keep-alive timeout.
+   * The socket's inactivity timeout stays set while it is busy (it is only changed when the hint
+   * is), and the last activity was this answer's last byte: it fires that long after it.
+   */
   idle(): void {
     this.socket.unref();
-    if (this.keepAliveHintMs > 0) this.socket.setTimeout(this.keepAliveHintMs);
+    if (this.keepAliveHintMs !== this.socketTimeoutMs) {
+      this.socketTimeoutMs = this.keepAliveHintMs;
+      this.socket.setTimeout(this.keepAliveHintMs);
+    }
   }
 
   /** How long the socket had been idle before its request, until now (0 for a new socket). */
@@ -366,7 +386,8 @@ class Connection {
     this.pool.closedConnection(this);
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the socket. */
+  receive(chunk: Buffer): void {
     if (this.exchange === undefined) {
       // Bytes nobody asked for: the connection cannot be trusted with another request.
       return this.destroy();
@@ -420,7 +441,9 @@ class Connection {
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(":");
-      if (colon <= 0 || /[\s]/.test(line[colon - 1]!)) throw this.transportError("Parse Error: Invalid header token", "HPE_INVALID_HEADER_TOKEN");
+      const last = colon > 0 ? line.charCodeAt(colon - 1) : 32;
+      // No name, or white space before the colon (a smuggling vector node:http refuses too).
+      if (last === 32 || last === 9) throw this.transportError("Parse Error: Invalid header token", "HPE_INVALID_HEADER_TOKEN");
       addHeader(headers, line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
     }
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.

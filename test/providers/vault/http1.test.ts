@@ -327,6 +327,25 @@ describe("HTTP/1.1 client: kept-alive connections", () => {
     p.close();
   });
 
+  it("the keep-alive timeout ends only an idle connection: a slower answer on it is read, and a later answer without the hint clears it", async () => {
+    let answered = 0;
+    const s = await serve((socket) => {
+      const n = answered++;
+      if (n === 0) socket.write(ok("{}", "Keep-Alive: timeout=2\r\n"));
+      // Slower than the 1 s the hint leaves: the socket is busy meanwhile, so it is not ended.
+      else if (n === 1) setTimeout(() => socket.write(ok('{"slow":1}')), 1300);
+      else socket.write(ok("{}"));
+    });
+    const p = pool(s.port);
+    await p.request(GET, undefined, 5000, "late");
+    assert.equal((await p.request(GET, undefined, 5000, "late")).body.toString(), '{"slow":1}');
+    await sleep(1300); // past the old hint: no timeout is set any more
+    await p.request(GET, undefined, 5000, "late");
+    assert.equal(s.connections(), 1);
+    assert.equal(s.closedByClient(), 0);
+    p.close();
+  });
+
   it("opens at most maxSockets connections; the requests beyond wait for one and are all answered", async () => {
     const s = await serve((socket) => setTimeout(() => socket.write(ok("{}")), 20));
     const p = pool(s.port, { maxSockets: 2 });
