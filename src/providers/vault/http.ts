@@ -92,7 +92,9 @@ export class VaultHttpClient {
   private readonly base: URL;
   /** The base address's protocol, host name and port, for the requests whose URL need not be built (see targetFor). */
   private readonly baseOptions: Pick<http.RequestOptions, "protocol" | "hostname" | "port"> | undefined;
-  /** One pool of connections per origin (`host:port`): the address's, and a redirect's. */
+  /** The base address's parts that every plain request uses, read off the URL once (its getters are not free). */
+  private readonly baseParts: { origin: string; protocol: string; host: string; prefix: string };
+  /** One pool of connections per origin (by URL host, `host[:port]`): the address's, and a redirect's. */
   private readonly pools = new Map<string, Http1Pool>();
   private readonly timeoutMs: number;
 
@@ -102,6 +104,7 @@ export class VaultHttpClient {
       throw new TypeError(`unsupported Vault address scheme ${this.base.protocol}`);
     }
     this.address = this.base.origin + this.base.pathname.replace(/\/+$/, "");
+    this.baseParts = { origin: this.base.origin, protocol: this.base.protocol, host: this.base.host, prefix: `${this.base.pathname.replace(/\/+$/, "")}/v1/` };
     // An address with credentials, a query or a fragment in it goes through URL every time, as ever.
     const plainBase = this.base.username === "" && this.base.password === "" && this.base.search === "" && this.base.hash === "";
     if (plainBase) {
@@ -142,10 +145,10 @@ export class VaultHttpClient {
     for (const pool of this.pools.values()) pool.close();
   }
 
-  /** The pool for `target`'s origin (a redirect keeps the protocol, so every pool is of the address's). */
+  /** The pool for `target`'s origin, by its URL host (a redirect keeps the protocol, so every pool is of the address's). */
   private poolFor(target: Target): Http1Pool {
     const { hostname, port } = target.options;
-    const key = `${hostname}:${port}`;
+    const key = target.host;
     let pool = this.pools.get(key);
     if (pool === undefined) {
       const https = this.base.protocol === "https:";
@@ -168,11 +171,12 @@ export class VaultHttpClient {
   private targetFor(req: VaultRequest): Target {
     const path = req.path.replace(/^\/+/, "");
     if (this.baseOptions === undefined || !PLAIN_PATH.test(path)) return targetOf(this.urlFor(req));
-    const pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${path}`;
+    const base = this.baseParts;
+    const pathname = base.prefix + path;
     const search = req.query === undefined ? "" : new URLSearchParams(req.query).toString();
     const full = search === "" ? pathname : `${pathname}?${search}`;
     const { protocol, hostname, port } = this.baseOptions;
-    return { href: this.base.origin + full, protocol: this.base.protocol, pathname, host: this.base.host, options: { protocol, hostname, port, path: full } };
+    return { href: base.origin + full, protocol: base.protocol, pathname, host: base.host, options: { protocol, hostname, port, path: full } };
   }
 
   private urlFor(req: VaultRequest): URL {
