@@ -178,10 +178,15 @@ export class Http1Pool {
     this.free.push(connection);
   }
 
-  /** A connection closed (busy or idle). */
-  closedConnection(connection: Connection): void {
+  /** A connection being destroyed: out of the idle list at once, so no request picks it before it has closed. */
+  unlist(connection: Connection): void {
     const at = this.free.indexOf(connection);
     if (at >= 0) this.free.splice(at, 1);
+  }
+
+  /** A connection closed (busy or idle). */
+  closedConnection(connection: Connection): void {
+    this.unlist(connection);
     this.dropSocket();
   }
 
@@ -347,6 +352,7 @@ class Connection {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.pool.unlist(this);
     this.socket.destroy();
   }
 
