@@ -3,7 +3,10 @@
 // 60) after a warm-up, against a Vault double running in its own process (so its work is not
 // counted). Measured from /proc, as `top` would: envject's CPU time (utime + stime of
 // /proc/<pid>/stat) over the window as a share of one core, its RSS (VmRSS) at the end and its
-// peak (VmHWM) from /proc/<pid>/status, and the metadata polls the double answered in the window.
+// peak (VmHWM) from /proc/<pid>/status (and how much of the RSS is anonymous memory, the heaps,
+// and how much file-backed, the node binary and libraries), the metadata polls the double answered in the window, and
+// envject's CPU time per poll. WATCH_NODE_ARGS (space-separated) goes to the node running envject,
+// e.g. WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the whole run.
 // Targets (issue 12): < 2 % of one core, RSS < 50 MB. Prints a Markdown table.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +21,7 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 5);
 const root = resolve(import.meta.dirname, "..");
 const bin = join(root, "bin/envject.cjs");
 const dir = mkdtempSync(join(tmpdir(), "envject-watch-bench-"));
+const nodeArgs = (process.env.WATCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,7 +32,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+function statusKiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : Number.NaN;
 }
@@ -44,7 +48,7 @@ try {
   }
   const mapping = join(dir, "watch.yaml");
   writeFileSync(mapping, `${lines.join("\n")}\n`);
-  envject = spawn(process.execPath, [bin, "--watch", "--interval", "1s", "-c", mapping, "--", process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], {
+  envject = spawn(process.execPath, [...nodeArgs, bin, "--watch", "--interval", "1s", "-c", mapping, "--", process.execPath, "-e", "setInterval(() => {}, 1 << 30)"], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: dir, VAULT_ADDR: vault.url, VAULT_TOKEN: vault.rootToken, ENVJECT_LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -59,13 +63,16 @@ try {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const rss = statusKiB(pid, "VmRSS");
   const peak = statusKiB(pid, "VmHWM");
+  const anon = statusKiB(pid, "RssAnon");
+  const file = statusKiB(pid, "RssFile");
   const polls = (await admin.requests()).filter((r) => r.method === "GET" && r.path.startsWith("secret/metadata/watch/")).length;
   const share = ((cpu1 - cpu0) / seconds) * 100;
+  const perPoll = polls > 0 ? ((cpu1 - cpu0) / polls) * 1e6 : Number.NaN;
   console.log(`envject watching, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
-  console.log("| secrets at --interval 1s | window | CPU (one core) | RSS at end | peak RSS | polls/s |");
-  console.log("| --- | --- | --- | --- | --- | --- |");
+  console.log("| secrets at --interval 1s | window | CPU (one core) | RSS at end | peak RSS | polls/s | CPU per poll | RSS anonymous / file-backed |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
   console.log(
-    `| ${SECRETS} | ${seconds.toFixed(0)} s | ${share.toFixed(2)} % (target < 2 %) | ${(rss / 1024).toFixed(1)} MiB (target < 50 MB) | ${(peak / 1024).toFixed(1)} MiB | ${(polls / seconds).toFixed(1)} (expected ${SECRETS}) |`,
+    `| ${SECRETS} | ${seconds.toFixed(0)} s | ${share.toFixed(2)} % (target < 2 %) | ${(rss / 1024).toFixed(1)} MiB (target < 50 MB) | ${(peak / 1024).toFixed(1)} MiB | ${(polls / seconds).toFixed(1)} (expected ${SECRETS}) | ${perPoll.toFixed(0)} µs | ${(anon / 1024).toFixed(1)} / ${(file / 1024).toFixed(1)} MiB |`,
   );
 } finally {
   envject?.kill("SIGTERM");

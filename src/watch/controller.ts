@@ -18,6 +18,7 @@ import { StoreOutage, isOutage } from "./outage.js";
 import { Poller } from "./poller.js";
 import { ReadFailures } from "./read-failures.js";
 import { settleWindow } from "./schedule.js";
+import { SlotTimers, slotStep } from "./slots.js";
 import { type ChangeReason, LeasedSecret, PolledSecret, type Watched } from "./secret-state.js";
 
 export type { ChangeReason } from "./secret-state.js";
@@ -69,6 +70,8 @@ export function isWatchable(doc: SecretDocument | undefined): boolean {
  */
 export class WatchController {
   private readonly timers: TimerGroup;
+  /** The grid every poll falls on, so the polls due close together share one wake-up. */
+  private readonly slots: SlotTimers;
   private readonly watched = new Map<string, Watched>();
   private readonly outages = new Map<ProviderName, StoreOutage>();
   private readonly batcher: ChangeBatcher;
@@ -78,6 +81,7 @@ export class WatchController {
 
   constructor(private readonly options: WatchControllerOptions) {
     this.timers = new TimerGroup(options.clock ?? systemClock);
+    this.slots = new SlotTimers(this.timers, slotStep(options.intervalMs));
     this.logins = new LoginTracker(options.retireReplacedLogins ?? false);
     this.logger = options.logger;
     this.batcher = new ChangeBatcher({
@@ -144,7 +148,7 @@ export class WatchController {
       this.watched.set(id, w);
       this.scheduleLease(w);
     } else if (this.options.poll) {
-      const w = new PolledSecret(id, record.ref, doc.stamp, (secret) => new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, check: () => this.check(secret) }));
+      const w = new PolledSecret(id, record.ref, doc.stamp, (secret) => new Poller({ intervalMs: this.options.intervalMs, timers: this.timers, slots: this.slots, check: () => this.check(secret) }));
       this.watched.set(id, w);
       w.poller.start();
     }

@@ -5,10 +5,13 @@
  * fleet counted from the answers would poll in lockstep from then on (measured in the 200-instance
  * load run). Checks of one secret never overlap: one that took longer than the interval is
  * followed after at least MIN_GAP of the interval. A check may ask for a longer wait (backoff while
- * the secret cannot be read); that wait counts from its end.
+ * the secret cannot be read); that wait counts from its end. With `slots`, each check falls on the
+ * grid point nearest its drawn time within those same bounds (./slots.ts): the first within the
+ * interval, the next within the interval ±10 % of the previous start and never before the gap.
  */
 import type { TimerGroup, TimerHandle } from "./clock.js";
-import { firstPollDelay, pollDelay } from "./schedule.js";
+import { POLL_JITTER, firstPollDelay, pollDelay } from "./schedule.js";
+import type { SlotTimers } from "./slots.js";
 
 /** The least gap between two checks of one secret, as a share of the interval. */
 export const MIN_GAP = 0.1;
@@ -16,6 +19,8 @@ export const MIN_GAP = 0.1;
 export interface PollerOptions {
   intervalMs: number;
   timers: TimerGroup;
+  /** The grid the checks fall on (shared by the pollers of one watcher); exact times without it. */
+  slots?: SlotTimers;
   /** One check; resolves with a delay to wait before the next one instead of the interval, if any. Never rejects. */
   check: () => Promise<number | undefined>;
 }
@@ -30,7 +35,12 @@ export class Poller {
 
   /** Schedules the first check at a random phase. */
   start(): void {
-    this.schedule(firstPollDelay(this.options.intervalMs, this.options.timers.clock.random()));
+    const { intervalMs, timers, slots } = this.options;
+    const delay = firstPollDelay(intervalMs, timers.clock.random());
+    if (slots === undefined) return this.schedule(delay);
+    const now = timers.clock.now();
+    // Within the interval: at the latest 1 ms before its end.
+    this.scheduleAt(slots, slots.pick(now, now + delay, now + Math.max(delay, intervalMs - 1)));
   }
 
   /** Checks now (or right after the check in flight), then resumes the normal schedule. */
@@ -56,6 +66,12 @@ export class Poller {
     this.timer = this.options.timers.after(ms, () => void this.run());
   }
 
+  private scheduleAt(slots: SlotTimers, time: number): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = slots.at(time, () => void this.run());
+  }
+
   private async run(): Promise<void> {
     if (this.stopped) return;
     this.inFlight = true;
@@ -72,8 +88,11 @@ export class Poller {
       return this.checkNow();
     }
     if (wait !== undefined) return this.schedule(wait);
-    const { intervalMs } = this.options;
-    const elapsed = clock.now() - started;
-    this.schedule(Math.max(pollDelay(intervalMs, clock.random()) - elapsed, intervalMs * MIN_GAP));
+    const { intervalMs, slots } = this.options;
+    const now = clock.now();
+    const delay = Math.max(pollDelay(intervalMs, clock.random()) - (now - started), intervalMs * MIN_GAP);
+    if (slots === undefined) return this.schedule(delay);
+    const earliest = Math.max(started + intervalMs * (1 - POLL_JITTER), now + intervalMs * MIN_GAP);
+    this.scheduleAt(slots, slots.pick(earliest, now + delay, Math.max(started + intervalMs * (1 + POLL_JITTER), earliest)));
   }
 }

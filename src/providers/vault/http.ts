@@ -1,16 +1,17 @@
 /**
- * A small typed Vault HTTP client on node:http/node:https: one keep-alive agent per client, TLS
- * always verified (against a custom CA when given; `skipVerify` only from VAULT_SKIP_VERIFY),
- * per-request timeout, the namespace header on every call, and one redirect hop for standby nodes.
+ * A small typed Vault HTTP client on the minimal HTTP/1.1 client of ./http1.ts (node:http's
+ * parser, agent and events cost more than the rest of a watch poll): one pool of kept-alive
+ * connections per origin, TLS always verified (against a custom CA when given; `skipVerify` only
+ * from VAULT_SKIP_VERIFY), per-request timeout, the namespace header on every call, and one redirect hop for standby nodes.
  * It makes exactly one attempt per call; retrying is the caller's decision (see providers/retry.ts).
  * Transport failures become UnavailableError; HTTP statuses are returned, not thrown, so callers
  * can read Vault's 404 bodies (deleted KV versions carry metadata).
  */
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
 import { urlToHttpOptions } from "node:url";
 import { UnavailableError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
+import { BodyTooLarge, Http1Error, Http1Pool } from "./http1.js";
 
 export interface VaultHttpOptions {
   /** Base address, e.g. `https://vault.example.com:8200` (a path prefix is kept). */
@@ -64,10 +65,12 @@ export interface VaultAuthBlock {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Connections per origin at most, as the node:http agent had. */
+const MAX_SOCKETS = 32;
 
 /**
  * Where one request goes: its URL (to resolve a redirect against), its path for messages, its
- * Host header, and Node's request options for it (no headers yet).
+ * Host header, and its host name, port, path and credentials (urlToHttpOptions' fields).
  */
 interface Target {
   href: string;
@@ -89,7 +92,10 @@ export class VaultHttpClient {
   private readonly base: URL;
   /** The base address's protocol, host name and port, for the requests whose URL need not be built (see targetFor). */
   private readonly baseOptions: Pick<http.RequestOptions, "protocol" | "hostname" | "port"> | undefined;
-  private readonly agent: http.Agent;
+  /** The base address's parts that every plain request uses, read off the URL once (its getters are not free). */
+  private readonly baseParts: { origin: string; protocol: string; host: string; prefix: string };
+  /** One pool of connections per origin (by URL host, `host[:port]`): the address's, and a redirect's. */
+  private readonly pools = new Map<string, Http1Pool>();
   private readonly timeoutMs: number;
 
   constructor(private readonly options: VaultHttpOptions) {
@@ -98,6 +104,7 @@ export class VaultHttpClient {
       throw new TypeError(`unsupported Vault address scheme ${this.base.protocol}`);
     }
     this.address = this.base.origin + this.base.pathname.replace(/\/+$/, "");
+    this.baseParts = { origin: this.base.origin, protocol: this.base.protocol, host: this.base.host, prefix: `${this.base.pathname.replace(/\/+$/, "")}/v1/` };
     // An address with credentials, a query or a fragment in it goes through URL every time, as ever.
     const plainBase = this.base.username === "" && this.base.password === "" && this.base.search === "" && this.base.hash === "";
     if (plainBase) {
@@ -105,18 +112,6 @@ export class VaultHttpClient {
       this.baseOptions = { protocol, hostname, port };
     }
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.agent =
-      this.base.protocol === "https:"
-        ? new https.Agent({
-            keepAlive: true,
-            ca: options.ca,
-            cert: options.clientCert?.cert,
-            key: options.clientCert?.key,
-            rejectUnauthorized: !options.skipVerify,
-            maxSockets: 32,
-          })
-        : new http.Agent({ keepAlive: true, maxSockets: 32 });
-    this.agent.on("free", (socket: import("node:net").Socket) => idleSince.set(socket, Date.now()));
   }
 
   /** Sends one request and returns its status and parsed body; throws UnavailableError on transport failure. */
@@ -145,9 +140,28 @@ export class VaultHttpClient {
     }
   }
 
-  /** Closes idle keep-alive sockets so the process can exit. */
+  /** Closes the kept-alive sockets (a request in flight fails) so the process can exit. */
   close(): void {
-    this.agent.destroy();
+    for (const pool of this.pools.values()) pool.close();
+  }
+
+  /** The pool for `target`'s origin, by its URL host (a redirect keeps the protocol, so every pool is of the address's). */
+  private poolFor(target: Target): Http1Pool {
+    const { hostname, port } = target.options;
+    const key = target.host;
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      const https = this.base.protocol === "https:";
+      pool = new Http1Pool({
+        hostname: String(hostname).replace(/^\[(.*)\]$/, "$1"),
+        port: Number(port ?? (https ? 443 : 80)),
+        tls: https ? { ca: this.options.ca, cert: this.options.clientCert?.cert, key: this.options.clientCert?.key, rejectUnauthorized: !this.options.skipVerify } : undefined,
+        maxSockets: MAX_SOCKETS,
+        maxBodyBytes: MAX_BODY_BYTES,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
   }
 
   /**
@@ -157,11 +171,12 @@ export class VaultHttpClient {
   private targetFor(req: VaultRequest): Target {
     const path = req.path.replace(/^\/+/, "");
     if (this.baseOptions === undefined || !PLAIN_PATH.test(path)) return targetOf(this.urlFor(req));
-    const pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${path}`;
+    const base = this.baseParts;
+    const pathname = base.prefix + path;
     const search = req.query === undefined ? "" : new URLSearchParams(req.query).toString();
     const full = search === "" ? pathname : `${pathname}?${search}`;
     const { protocol, hostname, port } = this.baseOptions;
-    return { href: this.base.origin + full, protocol: this.base.protocol, pathname, host: this.base.host, options: { protocol, hostname, port, path: full } };
+    return { href: base.origin + full, protocol: base.protocol, pathname, host: base.host, options: { protocol, hostname, port, path: full } };
   }
 
   private urlFor(req: VaultRequest): URL {
@@ -179,79 +194,64 @@ export class VaultHttpClient {
     return Math.min(this.timeoutMs, Math.max(250, req.deadline - Date.now()));
   }
 
-  private send(target: Target, req: VaultRequest, retried = false): Promise<VaultResponse> {
+  private async send(target: Target, req: VaultRequest, retried = false): Promise<VaultResponse> {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-    const fields = ["X-Vault-Request", "true", "Accept", "application/json"];
-    if (req.token) fields.push("X-Vault-Token", req.token);
-    if (this.options.namespace) fields.push("X-Vault-Namespace", this.options.namespace);
-    if (payload) fields.push("Content-Type", "application/json", "Content-Length", String(payload.length));
-    // As a list, Node writes the headers as they are, without a setHeader() per header; the Host
-    // header it would add comes last, as it would. A URL with credentials (a redirect's, at most)
-    // needs the object form, for Node to turn them into an Authorization header.
-    const headers: http.OutgoingHttpHeaders | string[] = target.options.auth === undefined ? [...fields, "Host", target.host] : headerObject(fields);
+    // The head as node:http wrote it: these headers in this order, then Host, Authorization when
+    // the URL has credentials (a redirect's, at most), and Connection; a PUT or POST without a
+    // body as an empty chunked one.
+    let head = `${req.method} ${requestPath(target.options.path)} HTTP/1.1\r\nX-Vault-Request: true\r\nAccept: application/json\r\n`;
+    if (req.token) head += headerLine("X-Vault-Token", req.token);
+    if (this.options.namespace) head += headerLine("X-Vault-Namespace", this.options.namespace);
+    if (payload) head += `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`;
+    head += `Host: ${target.host}\r\n`;
+    if (typeof target.options.auth === "string") head += `Authorization: Basic ${Buffer.from(target.options.auth).toString("base64")}\r\n`;
+    head += "Connection: keep-alive\r\n";
+    const emptyChunked = payload === undefined && (req.method === "PUT" || req.method === "POST");
+    head += emptyChunked ? "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" : "\r\n";
     const what = `${req.method} ${target.pathname}`;
-    const mod = target.protocol === "https:" ? https : http;
-    return new Promise<VaultResponse>((resolve, reject) => {
-      let answered = false;
-      const request = mod.request({ ...target.options, method: req.method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            request.destroy();
-            reject(new UnavailableError(`Vault at ${this.address}: response to ${what} is larger than 16 MiB`, { retryable: false }));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on("error", (error) => reject(transportError(error, this.address, what)));
-        res.on("end", () => {
-          const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString("utf8");
-          let body: unknown;
-          if (text.trim() !== "") {
-            try {
-              body = JSON.parse(text);
-            } catch {
-              // A proxy's HTML error page: keep the status, drop the body (retry decisions use the status).
-              body = undefined;
-              if (res.statusCode! < 300) {
-                reject(new UnavailableError(`Vault at ${this.address} answered ${what} with a body that is not JSON`, { retryable: false }));
-                return;
-              }
-            }
-          }
-          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-        });
-      });
-      // One absolute deadline for the whole exchange: a socket timeout would start only once
-      // connected, and restart with every byte (a dropped SYN or a trickling server would outlast it).
-      const timeoutMs = this.timeoutFor(req);
-      const timer = setTimeout(() => {
-        request.destroy(Object.assign(new Error(`no answer within ${formatDuration(timeoutMs)}`), { code: "ETIMEDOUT" }));
-      }, timeoutMs);
-      request.on("close", () => clearTimeout(timer));
-      request.on("error", (error: Error & { code?: string }) => {
-        // Only a socket that sat idle long enough for a server's keep-alive timeout to end it: a
-        // connection dropped right after a request on a busy socket is the store's failure.
-        const idle = request.socket ? Date.now() - (idleSince.get(request.socket) ?? Date.now()) : 0;
-        const stale = !retried && request.reusedSocket && idle >= STALE_AFTER_IDLE_MS && (error.code === "ECONNRESET" || error.code === "EPIPE") && !answered;
-        reject(stale ? new StaleSocket() : transportError(error, this.address, what));
-      });
-      request.on("response", () => (answered = true));
-      request.end(payload);
-    });
+    // One absolute deadline for the whole exchange, waiting for a connection included: a socket
+    // timeout would start only once connected, and restart with every byte (a dropped SYN or a
+    // trickling server would outlast it).
+    const timeoutMs = this.timeoutFor(req);
+    let answer;
+    try {
+      answer = await this.poolFor(target).request(head, payload, timeoutMs, `no answer within ${formatDuration(timeoutMs)}`);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) throw new UnavailableError(`Vault at ${this.address}: response to ${what} is larger than 16 MiB`, { retryable: false });
+      const failure = error as Http1Error;
+      // Only a socket that sat idle long enough for a server's keep-alive timeout to end it: a
+      // connection dropped right after a request on a busy socket is the store's failure.
+      const stale = !retried && failure.reusedSocket && failure.idleMs >= STALE_AFTER_IDLE_MS && (failure.code === "ECONNRESET" || failure.code === "EPIPE") && !failure.answered;
+      throw stale ? new StaleSocket() : transportError(failure, this.address, what);
+    }
+    const text = answer.body.toString("utf8");
+    let body: unknown;
+    if (text.trim() !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // A proxy's HTML error page: keep the status, drop the body (retry decisions use the status).
+        body = undefined;
+        if (answer.status < 300) throw new UnavailableError(`Vault at ${this.address} answered ${what} with a body that is not JSON`, { retryable: false });
+      }
+    }
+    return { status: answer.status, body, headers: answer.headers };
   }
 }
 
-function headerObject(fields: string[]): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (let i = 0; i < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
-  return out;
+/** node:http's check of a request path: nothing below `!` or above U+00FF (URL and the plain-path rule leave none). */
+function requestPath(path: string | null | undefined): string {
+  const value = path ?? "/";
+  if (/[^\u0021-\u00ff]/.test(value)) throw Object.assign(new TypeError("Request path contains unescaped characters"), { code: "ERR_UNESCAPED_CHARACTERS" });
+  return value;
 }
 
-/** When each kept-alive socket last went back to the pool. */
-const idleSince = new WeakMap<object, number>();
+/** One header line, refused as node:http refuses it when the value holds a character a header cannot (a line break). */
+function headerLine(name: string, value: string): string {
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: "ERR_INVALID_CHAR" });
+  return `${name}: ${value}\r\n`;
+}
+
 /** Servers keep idle connections for seconds at least (Node 5 s, nginx 75 s, Go/Vault minutes). */
 const STALE_AFTER_IDLE_MS = 1000;
 

@@ -68,7 +68,9 @@ export class MountResolver {
 
   /** Whether the mount of `path` is being looked up now (locate() would wait for that answer). */
   lookingUp(path: string): boolean {
-    return this.inFlight.has(path.split("/")[0]!);
+    if (this.inFlight.size === 0) return false;
+    const slash = path.indexOf("/");
+    return this.inFlight.has(slash < 0 ? path : path.slice(0, slash));
   }
 
   private async discover(path: string, token: string, explicitMount: string | undefined, defaultMount: string, deadline?: number): Promise<Location> {
