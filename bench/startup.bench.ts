@@ -45,13 +45,17 @@ function time(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<numb
   });
 }
 
+/** The bare node median of the table below, which every other row is divided by (its first row). */
+let bareMedian: number | undefined;
+
 async function measure(label: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, n = runs): Promise<void> {
   await time(args, env, cwd); // warm the file cache
   const samples: number[] = [];
   for (let i = 0; i < n; i++) samples.push(await time(args, env, cwd));
   samples.sort((a, b) => a - b);
-  const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(1);
-  console.log(`| ${label} | ${n} | ${pick(0.5)} | ${pick(0.9)} | ${samples[0]!.toFixed(1)} |`);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  bareMedian ??= at(0.5);
+  console.log(`| ${label} | ${n} | ${at(0.5).toFixed(1)} | ${at(0.9).toFixed(1)} | ${samples[0]!.toFixed(1)} | ${(at(0.5) / bareMedian).toFixed(2)}× |`);
 }
 
 const vault = await startVaultDouble();
@@ -127,8 +131,8 @@ try {
     console.log(`envject start-up, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "?"}\n`);
     await peers(dir, { PATH: process.env.PATH, HOME: dir });
     console.log("");
-    console.log("| case | runs | median ms | p90 ms | min ms |");
-    console.log("| --- | --- | --- | --- | --- |");
+    console.log("| case | runs | median ms | p90 ms | min ms | ÷ bare node |");
+    console.log("| --- | --- | --- | --- | --- | --- |");
     await measure("bare `node -e 0`", ["-e", "0"], env, dir);
     await measure("`envject -- node -e 0` (no mapping)", [bin, "--", process.execPath, "-e", "0"], env, dir);
     await measure("5 Vault refs (3 secrets, KV v1+v2), loopback", [bin, "-c", refs, "--", process.execPath, "-e", "0"], env, dir);
