@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 /** What is linted and formatted: the code, and these tools' own configuration. */
 const ESLINT_PATHS = ["src", "test", "scripts", "bench", "bin", "eslint.config.js"];
 const GRAPH_PATHS = ["src", "test", "scripts", "bench"];
-const FORMAT_GLOBS = ["src/**/*.ts", "test/**/*.{ts,mjs}", "scripts/*.{ts,mjs,cjs}", "bin/*.cjs", "bench/*.ts", "eslint.config.js", ".dependency-cruiser.cjs"];
+const FORMAT_GLOBS = ["src/**/*.ts", "test/**/*.{ts,mjs}", "scripts/*.{ts,mjs,cjs}", "bin/*.cjs", "bench/*.{ts,mjs}", "eslint.config.js", ".dependency-cruiser.cjs"];
 
 const ESLINT = "node_modules/eslint/bin/eslint.js";
 const DEPCRUISE = "node_modules/dependency-cruiser/bin/dependency-cruise.mjs";
