@@ -19,6 +19,7 @@ import { signalNumber } from "../../supervise/signal-names.js";
 import { ChangeApplier } from "../../watch/apply.js";
 import { ChildEnvironment } from "../../watch/child-environment.js";
 import { WatchController } from "../../watch/controller.js";
+import { holdYoungGeneration } from "../../watch/heap.js";
 import { describeOnChange } from "../../watch/policy.js";
 import type { GlobalArgs, RunArgs } from "../argv.js";
 import { type CommandContext, loadContext, releaseStores } from "../context.js";
@@ -262,6 +263,8 @@ async function supervise(run: RunInputs, session: Session, signals: OwnSignals):
     await started;
     watcher.start();
     if (polled > 0) {
+      // A watching envject allocates at every poll for as long as the child runs (../../watch/heap.ts).
+      holdYoungGeneration();
       watchingNotice = systemClock.after(WATCHING_NOTICE_AFTER_MS, () => {
         if (!supervising) return;
         const secrets = polled === 1 ? "secret" : "secrets";
