@@ -90,10 +90,14 @@ function targetOf(url: URL): Target {
 export class VaultHttpClient {
   readonly address: string;
   private readonly base: URL;
-  /** The base address's protocol, host name and port, for the requests whose URL need not be built (see targetFor). */
-  private readonly baseOptions: Pick<http.RequestOptions, "protocol" | "hostname" | "port"> | undefined;
-  /** The base address's parts that every plain request uses, read off the URL once (its getters are not free). */
-  private readonly baseParts: { origin: string; protocol: string; host: string; prefix: string };
+  /** The base address's path without its trailing slashes (a prefix behind a proxy, else empty). */
+  private readonly basePath: string;
+  /**
+   * For the requests whose URL need not be built (see targetFor): the base address's parts, read
+   * off the URL once (its getters are not free). None for an address with credentials, a query
+   * or a fragment, whose requests go through URL every time, as ever.
+   */
+  private readonly plainBase: { origin: string; protocol: string; host: string; options: Pick<http.RequestOptions, "protocol" | "hostname" | "port"> } | undefined;
   /** One pool of connections per origin (by URL host, `host[:port]`): the address's, and a redirect's. */
   private readonly pools = new Map<string, Http1Pool>();
   private readonly timeoutMs: number;
@@ -103,13 +107,11 @@ export class VaultHttpClient {
     if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
       throw new TypeError(`unsupported Vault address scheme ${this.base.protocol}`);
     }
-    this.address = this.base.origin + this.base.pathname.replace(/\/+$/, "");
-    this.baseParts = { origin: this.base.origin, protocol: this.base.protocol, host: this.base.host, prefix: `${this.base.pathname.replace(/\/+$/, "")}/v1/` };
-    // An address with credentials, a query or a fragment in it goes through URL every time, as ever.
-    const plainBase = this.base.username === "" && this.base.password === "" && this.base.search === "" && this.base.hash === "";
-    if (plainBase) {
+    this.basePath = this.base.pathname.replace(/\/+$/, "");
+    this.address = this.base.origin + this.basePath;
+    if (this.base.username === "" && this.base.password === "" && this.base.search === "" && this.base.hash === "") {
       const { protocol, hostname, port } = urlToHttpOptions(this.base);
-      this.baseOptions = { protocol, hostname, port };
+      this.plainBase = { origin: this.base.origin, protocol: this.base.protocol, host: this.base.host, options: { protocol, hostname, port } };
     }
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -147,10 +149,10 @@ export class VaultHttpClient {
 
   /** The pool for `target`'s origin, by its URL host (a redirect keeps the protocol, so every pool is of the address's). */
   private poolFor(target: Target): Http1Pool {
-    const { hostname, port } = target.options;
     const key = target.host;
     let pool = this.pools.get(key);
     if (pool === undefined) {
+      const { hostname, port } = target.options;
       const https = this.base.protocol === "https:";
       pool = new Http1Pool({
         hostname: String(hostname).replace(/^\[(.*)\]$/, "$1"),
@@ -170,20 +172,19 @@ export class VaultHttpClient {
    */
   private targetFor(req: VaultRequest): Target {
     const path = req.path.replace(/^\/+/, "");
-    if (this.baseOptions === undefined || !PLAIN_PATH.test(path)) return targetOf(this.urlFor(req));
-    const base = this.baseParts;
-    const pathname = base.prefix + path;
+    const base = this.plainBase;
+    if (base === undefined || !PLAIN_PATH.test(path)) return targetOf(this.urlFor(req));
+    const pathname = `${this.basePath}/v1/${path}`;
     const search = req.query === undefined ? "" : new URLSearchParams(req.query).toString();
     const full = search === "" ? pathname : `${pathname}?${search}`;
-    const { protocol, hostname, port } = this.baseOptions;
-    return { href: base.origin + full, protocol: base.protocol, pathname, host: base.host, options: { protocol, hostname, port, path: full } };
+    return { href: base.origin + full, protocol: base.protocol, pathname, host: base.host, options: { ...base.options, path: full } };
   }
 
   private urlFor(req: VaultRequest): URL {
     const url = new URL(this.base.href);
     // Each segment is percent-encoded, so a key containing `%`, `?`, `#` or a space reaches Vault intact.
     const path = req.path.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
-    url.pathname = `${this.base.pathname.replace(/\/+$/, "")}/v1/${path}`;
+    url.pathname = `${this.basePath}/v1/${path}`;
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     return url;
   }
